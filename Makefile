@@ -1,0 +1,42 @@
+# ror_graph — two commands from a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export ROR_GRAPH_DATA_DIR ?= ./var
+
+.PHONY: run test install meili chromium lint schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) meili
+
+meili:
+	@bash scripts/install_meilisearch.sh >/dev/null
+
+## make run: install, migrate, load reference + demo data, serve on 127.0.0.1:8000 (managed Meilisearch)
+run: install
+	$(BIN)/ror-graph migrate
+	$(BIN)/ror-graph load-reference
+	$(BIN)/ror-graph demo
+	$(BIN)/ror-graph serve --host 127.0.0.1 --port 8000
+
+## make test: the whole suite (SQLite; set ROR_GRAPH_TEST_DATABASE_URL for PostgreSQL)
+test: install
+	@bash scripts/ensure_chromium.sh || true
+	@$(BIN)/pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
+	exit $$status
+
+lint: install
+	$(BIN)/ruff check ror_graph search_index tests bench scripts
+
+schema: install
+	$(BIN)/ror-graph export-schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) var .cache .pytest_cache

@@ -1,0 +1,1 @@
+"""HTTP endpoints mounted by ``app.create_app``: GraphQL and the public search API."""

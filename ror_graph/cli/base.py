@@ -1,0 +1,49 @@
+"""Core commands: serve, migrate, load-reference."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ror_graph.cli import app
+from ror_graph.cli.common import engine_for, run, settings
+from ror_graph.db import migrate as run_migrations
+from ror_graph.db import session_factory
+
+console = Console(stderr=True)
+
+
+@app.command(help="Serve the API (GraphQL at /graphql, search at /api/search, admin at /admin).")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="TCP port."),
+    workers: int = typer.Option(1, help="Uvicorn worker processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    import uvicorn
+
+    uvicorn.run("ror_graph.app:create_app", factory=True, host=host, port=port, workers=workers,
+                reload=reload, log_level="info", access_log=False)
+
+
+@app.command(help="Create or upgrade the database schema (Alembic migrations to head).")
+def migrate() -> None:
+    url = settings().database_url
+    run_migrations(url)
+    console.print(f"[green]database at head[/green] ({url.split('@')[-1]})")
+
+
+@app.command("load-reference", help="Load NOS nomenclatures and COG communes (idempotent).")
+def load_reference() -> None:
+    from ror_graph.services.reference import load_reference as load
+
+    async def go():
+        async with engine_for() as engine, session_factory(engine)() as session:
+            return await load(session)
+
+    report = run(go())
+    table = Table("table", "inserted", "updated", "unchanged", title="Reference data")
+    for name, counts in report.tables.items():
+        table.add_row(name, str(counts.inserted), str(counts.updated), str(counts.unchanged))
+    console.print(table)

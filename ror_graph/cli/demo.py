@@ -1,0 +1,1 @@
+"""CLI commands (demo): registered on import."""

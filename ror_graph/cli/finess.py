@@ -1,0 +1,1 @@
+"""CLI commands (finess): registered on import."""

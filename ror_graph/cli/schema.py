@@ -1,0 +1,1 @@
+"""CLI commands (schema): registered on import."""

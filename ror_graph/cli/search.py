@@ -1,0 +1,1 @@
+"""CLI commands (search): registered on import."""

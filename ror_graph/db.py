@@ -1,0 +1,94 @@
+"""Engine and session factories, and the Alembic entry points.
+
+Nothing is created at import time: the app lifespan, the CLI and the tests each build their own
+engine from a URL. Sessions are SQLModel ``AsyncSession`` objects (aiosqlite / asyncpg), since
+DataLoaders are async-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ror_graph import models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine; SQLite gets foreign keys on and WAL so the API and workers can share the file."""
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (resolvers read them afterwards)."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def session_scope(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """One session for a CLI command or a test; the caller commits."""
+    async with session_factory(engine)() as session:
+        yield session
+
+
+def alembic_config(url: str):
+    """Alembic configuration pointing at the packaged migrations, for ``url``."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` (idempotent)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+async def migrate_async(url: str, revision: str = "head") -> None:
+    """``migrate`` from inside a running event loop (tests, app start-up)."""
+    from alembic import command
+
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            cfg = alembic_config(url)
+
+            def upgrade(sync_connection) -> None:
+                cfg.attributes["connection"] = sync_connection
+                command.upgrade(cfg, revision)
+
+            await connection.run_sync(upgrade)
+    finally:
+        await engine.dispose()
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    """Undo migrations down to ``revision`` (used by the migration tests)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)

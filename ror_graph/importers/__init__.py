@@ -1,0 +1,1 @@
+"""Readers of external files (nomenclature CSVs, COG geography, FINESS extracts)."""

@@ -1,0 +1,64 @@
+"""SQLModel tables (no I/O here). Importing this package registers every table on the metadata."""
+
+from ror_graph.models.account import (
+    PROFILE_LEVEL,
+    Account,
+    AccountScope,
+    ApiClient,
+    Profile,
+    Role,
+    SessionToken,
+)
+from ror_graph.models.base import finess_owned_fields, utcnow
+from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
+from ror_graph.models.contact import Contact, Telecom
+from ror_graph.models.lieu import Capacite, Equipement, EquipementLimite, Habitation, Lieu
+from ror_graph.models.nomenclature import Commune, Departement, Nomenclature, Region
+from ror_graph.models.offre import Horaire, Unite, UniteCode, UniteLieu, ZoneIntervention
+from ror_graph.models.organisation import (
+    CapaciteFiness,
+    EntiteJuridique,
+    Etablissement,
+    EtablissementCode,
+    Tarif,
+)
+from ror_graph.models.tracking import AuditLog, FinessFieldState, ImportRun, OutboxEvent
+
+__all__ = [
+    "PROFILE_LEVEL",
+    "UNITE_ATTRIBUTE_SYSTEMS",
+    "Account",
+    "AccountScope",
+    "ApiClient",
+    "AuditLog",
+    "Capacite",
+    "CapaciteFiness",
+    "Commune",
+    "Contact",
+    "Departement",
+    "EntiteJuridique",
+    "Equipement",
+    "EquipementLimite",
+    "Etablissement",
+    "EtablissementCode",
+    "FinessFieldState",
+    "Habitation",
+    "Horaire",
+    "ImportRun",
+    "Lieu",
+    "Nomenclature",
+    "OutboxEvent",
+    "Profile",
+    "Region",
+    "Role",
+    "SessionToken",
+    "Tarif",
+    "Telecom",
+    "Unite",
+    "UniteAttribute",
+    "UniteCode",
+    "UniteLieu",
+    "ZoneIntervention",
+    "finess_owned_fields",
+    "utcnow",
+]

@@ -1,0 +1,66 @@
+"""Runtime configuration, read from ``ROR_GRAPH_*`` environment variables (or a ``.env`` file).
+
+Only the composition root (``app``, ``db``, ``cli``) reads settings; every other module receives
+plain values as arguments, so libraries stay testable without environment juggling.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-secret-change-me"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map plain driver URLs to their async SQLAlchemy dialect (the app is async end to end)."""
+    for plain, async_ in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(plain):
+            return async_ + url[len(plain) :]
+    return url
+
+
+class Settings(BaseSettings):
+    """All settings of a ror_graph process."""
+
+    model_config = SettingsConfigDict(env_prefix="ROR_GRAPH_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("./var"), description="Holds the SQLite file and managed Meilisearch data.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite file in data_dir.")
+    meili_url: str = Field("", description="Meilisearch URL; empty = start the managed local binary.")
+    meili_key: str = Field("", description="Meilisearch API key (master key of the managed binary if empty).")
+    meili_managed: bool = Field(True, description="Start a local Meilisearch when meili_url is empty.")
+    meili_index: str = Field("offres", description="Name (alias) of the public offers index.")
+    secret_key: str = Field(DEV_SECRET, description="Signs admin sessions; must be changed outside debug.")
+    debug: bool = Field(False, description="Unmasked GraphQL errors, GraphiQL, verbose logs.")
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed on /api/search.")
+    session_token_hours: int = Field(12, description="Lifetime of a login bearer token, in hours.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalise_database_url(value) if value else value
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{(self.data_dir / 'ror_graph.sqlite3').resolve()}"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests build their own ``Settings``)."""
+    return Settings()
