@@ -1,9 +1,12 @@
-"""Shared fixtures: a real, migrated database (SQLite or PostgreSQL) with reference data loaded.
+"""Shared fixtures: a real database (SQLite or PostgreSQL) with reference data loaded.
 
-* SQLite (default): the schema is migrated and the reference data loaded once into a template
+The schema comes from ``SQLModel.metadata`` (the models); ``tests/test_migrations.py`` checks that the
+Alembic migrations produce exactly that schema on both databases.
+
+* SQLite (default): the schema is created and the reference data loaded once into a template
   file; every test gets its own copy, so tests never see each other's rows.
 * PostgreSQL: set ``ROR_GRAPH_TEST_DATABASE_URL`` (e.g. ``postgresql://postgres@127.0.0.1:5432/test``).
-  The session creates a private database next to it (so concurrent runs never collide), migrates it,
+  The session creates a private database next to it (so concurrent runs never collide), creates the tables,
   loads reference data, and every test starts from truncated data tables. The database is dropped
   at the end.
 """
@@ -23,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.db import make_engine, migrate_async, session_factory
+from ror_graph.db import make_engine, session_factory
 from ror_graph.services.reference import load_reference
 from ror_graph.settings import normalise_database_url
 
@@ -45,7 +48,10 @@ def shared_dir() -> Path:
 
 
 async def _seed(url: str) -> None:
+    """Create every table from the models and load the reference data."""
     engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all)
     async with session_factory(engine)() as session:
         await load_reference(session)
     await engine.dispose()
@@ -53,7 +59,7 @@ async def _seed(url: str) -> None:
 
 @pytest.fixture(scope="session")
 async def database_template(tmp_path_factory) -> AsyncIterator[str]:
-    """URL of a migrated database with reference data (SQLite template file or private PG db)."""
+    """URL of a database with the schema and reference data (SQLite template file or private PG db)."""
     if PG_URL:
         admin_url = make_url(normalise_database_url(PG_URL))
         name = f"rg_test_{uuid.uuid4().hex[:10]}"
@@ -61,7 +67,6 @@ async def database_template(tmp_path_factory) -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = admin_url.set(database=name).render_as_string(hide_password=False)
-        await migrate_async(url)
         await _seed(url)
         yield url
         async with admin.connect() as conn:
@@ -70,7 +75,6 @@ async def database_template(tmp_path_factory) -> AsyncIterator[str]:
     else:
         path = tmp_path_factory.mktemp("db") / "template.sqlite3"
         url = f"sqlite+aiosqlite:///{path}"
-        await migrate_async(url)
         await _seed(url)
         yield url
 

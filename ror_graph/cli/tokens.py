@@ -1,0 +1,1 @@
+"""CLI commands (tokens): registered on import."""
