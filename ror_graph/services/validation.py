@@ -16,9 +16,10 @@ from ror_graph.models import Nomenclature
 from ror_graph.services.errors import BadInputError, InvalidCodeError
 
 AGE_MIN, AGE_MAX = 0, 120
-_FINESS_RE = re.compile(r"^(?:\d{2}|2[AB])[0-9A-Z]{7}$")
+_FINESS_RE = re.compile(r"^(?:\d{2}|2[AB])\d{7}$")
 _COG_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
-_PHONE_RE = re.compile(r"^(?:0\d{9}|\+\d{8,15}|\d{3,6})$")
+# Short numbers: 15/17/18, 11x (112, 115, 119), 1xxx and 3xxx services (3919), 116xxx / 118xxx.
+_PHONE_RE = re.compile(r"^(?:0\d{9}|\+\d{8,15}|1[578]|11\d|[13]\d{3}|11[68]\d{3})$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -40,7 +41,8 @@ def luhn_ok(digits: str) -> bool:
 def finess_ok(value: str | None) -> bool:
     """FINESS number: 9 characters, département prefix (2A/2B accepted), Luhn key when all digits.
 
-    The Luhn substitution for Corsican numbers is not documented, so only the shape is checked there.
+    Only the Corsican prefix may hold letters (positions 3–9 are the order number and the key); the
+    Luhn substitution for Corsican numbers is not documented, so only the shape is checked there.
     """
     if not value or not _FINESS_RE.match(value):
         return False
