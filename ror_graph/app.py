@@ -8,6 +8,7 @@ worker; everything is closed on shutdown.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -56,6 +57,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with contextlib.AsyncExitStack() as stack:
             for hook in _lifespan_hooks():
                 await stack.enter_async_context(hook(state))
+            # Start-up objects (schema, metadata, label cache) live forever: moving them out of the
+            # collector's generations removes full-GC pauses from request latency (p95 of the page query).
+            gc.collect()
+            gc.freeze()
             yield
         if managed:
             managed.stop()
