@@ -1,1 +1,48 @@
-"""CLI commands (accounts): registered on import."""
+"""``ror-graph create-account``: create a référent, directeur, support or admin account.
+
+The password comes from ``--password``, else ``ROR_GRAPH_PASSWORD``, else an interactive prompt
+(hidden, asked twice); it is never printed.
+"""
+
+from __future__ import annotations
+
+import os
+
+import typer
+from rich.console import Console
+
+from ror_graph.cli import app
+from ror_graph.cli.common import engine_for, run
+from ror_graph.db import session_factory
+from ror_graph.models import Role
+
+console = Console(stderr=True)
+
+
+@app.command("create-account", help="Create an account (référent / directeur scoped to EJ or EG FINESS numbers).")
+def create_account(
+    email: str = typer.Option(..., "--email", help="Login e-mail of the person."),
+    role: Role = typer.Option(..., "--role", help="referent, directeur (need scopes), support or admin."),
+    ej: list[str] = typer.Option([], "--ej", help="FINESS of an entité juridique covered (all its EGs); repeatable."),
+    eg: list[str] = typer.Option([], "--eg", help="FINESS of an établissement covered; repeatable."),
+    nom: str | None = typer.Option(None, "--nom", help="Display name."),
+    password: str | None = typer.Option(None, "--password", help="Password (else ROR_GRAPH_PASSWORD or a prompt)."),
+) -> None:
+    from ror_graph.services.accounts import create_account as create
+    from ror_graph.services.errors import DomainError
+
+    secret = password or os.environ.get("ROR_GRAPH_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    scopes = [("ej", f) for f in ej] + [("eg", f) for f in eg]
+
+    async def go():
+        async with engine_for() as engine, session_factory(engine)() as session:
+            return await create(session, email=email, password=secret, role=role.value, nom=nom, scopes=scopes)
+
+    try:
+        account = run(go())
+    except DomainError as exc:
+        console.print(f"[red]{exc.code}[/red] {exc.field}: {exc.message}")
+        raise typer.Exit(1) from None
+    covered = ", ".join(f"{kind.upper()} {finess}" for kind, finess in scopes) or "everything"
+    console.print(f"Account #{account.id} {account.email} ({account.role}) covers {covered}.")

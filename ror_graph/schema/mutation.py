@@ -1,0 +1,150 @@
+"""Root ``Mutation``: login/logout, EG description, offers, validation and FINESS corrections.
+
+Every mutation returns a union of its success payload and the expected error types of
+``schema.errors`` (``code``, ``field``, ``message``; ``ConflictError`` carries ``currentVersion``).
+The services enforce every rule (scope, FINESS lock, codes, versions), so the admin shares them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from ror_graph.resolvers import mutations as resolve
+from ror_graph.resolvers.context import Info
+from ror_graph.schema.entite_juridique import EntiteJuridiqueType
+from ror_graph.schema.errors import (
+    ConflictErrorType,
+    FinessLockedErrorType,
+    ForbiddenErrorType,
+    NotFoundErrorType,
+    ValidationErrorType,
+)
+from ror_graph.schema.etablissement import EtablissementType
+from ror_graph.schema.mutation_inputs import CreerUniteInputType, EtablissementInputType, ModifierUniteInputType
+from ror_graph.schema.unite import UniteType
+
+Finess = Annotated[str, strawberry.argument(description="FINESS number (9 characters).")]
+Version = Annotated[int, strawberry.argument(description="The version you read; a stale one gets a ConflictError.")]
+Identifiant = Annotated[str, strawberry.argument(description="National offer identifier `<region>/<id>`.")]
+
+
+@strawberry.type(description="A bearer token for `Authorization: Bearer <token>`.")
+class LoginPayload:
+    token: str = strawberry.field(description="The token; shown once, only its hash is stored.")
+    expires_at: datetime = strawberry.field(description="When the token stops working.")
+
+
+@strawberry.type(description="The session token was revoked.")
+class LogoutPayload:
+    ok: bool = strawberry.field(description="Always true.")
+
+
+@strawberry.type(description="The établissement after the change.")
+class EtablissementPayload:
+    etablissement: EtablissementType = strawberry.field(description="The établissement, with its new version.")
+
+
+@strawberry.type(description="The offer after the change.")
+class UnitePayload:
+    unite: UniteType = strawberry.field(description="The offer, with its new version.")
+
+
+@strawberry.type(description="Outcome of a FINESS field correction.")
+class CorrectionFinessPayload:
+    modifie: bool = strawberry.field(description="False when the field already had this value (nothing written).")
+    etablissement: EtablissementType | None = strawberry.field(description="The corrected établissement, if any.")
+    entite_juridique: EntiteJuridiqueType | None = strawberry.field(
+        description="The corrected entité juridique, if any."
+    )
+
+
+_ERRORS = ValidationErrorType | ForbiddenErrorType | NotFoundErrorType | FinessLockedErrorType
+LoginResult = Annotated[LoginPayload | ForbiddenErrorType | ValidationErrorType, strawberry.union("LoginResult")]
+LogoutResult = Annotated[LogoutPayload | ForbiddenErrorType | ValidationErrorType, strawberry.union("LogoutResult")]
+EtablissementResult = Annotated[
+    EtablissementPayload | ConflictErrorType | _ERRORS, strawberry.union("EtablissementResult")
+]
+UniteResult = Annotated[UnitePayload | ConflictErrorType | _ERRORS, strawberry.union("UniteResult")]
+CorrectionResult = Annotated[CorrectionFinessPayload | _ERRORS, strawberry.union("CorrectionFinessResult")]
+
+
+@strawberry.type(description="Writes: every one authorised, validated, versioned and audited.")
+class Mutation:
+    @strawberry.mutation(description="Log in with an account's e-mail and password; returns a bearer token.")
+    async def login(self, info: Info, email: str, password: str) -> LoginResult:
+        token, expires_at = await resolve.login(info, email, password)
+        return LoginPayload(token=token, expires_at=expires_at)
+
+    @strawberry.mutation(description="Revoke the session token sent with this request.")
+    async def logout(self, info: Info) -> LogoutResult:
+        await resolve.logout(info)
+        return LogoutPayload(ok=True)
+
+    @strawberry.mutation(description="Change the declared fields of an établissement (FINESS fields are locked).")
+    async def modifier_etablissement(
+        self,
+        info: Info,
+        finess: Finess,
+        version: Version,
+        input: Annotated[EtablissementInputType, strawberry.argument(description="The fields to change.")],
+    ) -> EtablissementResult:
+        return EtablissementPayload(etablissement=await resolve.modifier_etablissement(info, finess, version, input))
+
+    @strawberry.mutation(description="Create an offer of an établissement; its identifier is assigned.")
+    async def creer_unite(
+        self,
+        info: Info,
+        finess: Finess,
+        input: Annotated[CreerUniteInputType, strawberry.argument(description="The offer.")],
+    ) -> UniteResult:
+        return UnitePayload(unite=await resolve.creer_unite(info, finess, input))
+
+    @strawberry.mutation(description="Change an offer's declared attributes.")
+    async def modifier_unite(
+        self,
+        info: Info,
+        identifiant: Identifiant,
+        version: Version,
+        input: Annotated[ModifierUniteInputType, strawberry.argument(description="The fields to change.")],
+    ) -> UniteResult:
+        return UnitePayload(unite=await resolve.modifier_unite(info, identifiant, version, input))
+
+    @strawberry.mutation(description="Close an offer (TRE_R286 type; PRO = provisional, with a reopening date).")
+    async def fermer_unite(
+        self,
+        info: Info,
+        identifiant: Identifiant,
+        version: Version,
+        date: Annotated[date, strawberry.argument(description="Closing date.")],
+        type: Annotated[str, strawberry.argument(description="Closing type (TRE_R286): DEF, PRO...")],
+        date_reouverture_prevue: Annotated[
+            date | None, strawberry.argument(description="Planned reopening date (PRO only).")
+        ] = None,
+    ) -> UniteResult:
+        unite = await resolve.fermer_unite(info, identifiant, version, date, type, date_reouverture_prevue)
+        return UnitePayload(unite=unite)
+
+    @strawberry.mutation(description="Validate an établissement's description (directeur; support with a motif).")
+    async def valider_etablissement(
+        self,
+        info: Info,
+        finess: Finess,
+        version: Annotated[int | None, strawberry.argument(description="The version you reviewed, if any.")] = None,
+        motif: Annotated[str | None, strawberry.argument(description="Required when support validates.")] = None,
+    ) -> EtablissementResult:
+        return EtablissementPayload(etablissement=await resolve.valider_etablissement(info, finess, version, motif))
+
+    @strawberry.mutation(description="Support: correct a FINESS-owned field of an EG or EJ, with a motif (audited).")
+    async def corriger_champ_finess(
+        self,
+        info: Info,
+        finess: Finess,
+        champ: Annotated[str, strawberry.argument(description="Field, e.g. `raisonSociale` or `adresse.communeCode`.")],
+        valeur: Annotated[str | None, strawberry.argument(description="New value as text; null clears it.")],
+        motif: Annotated[str, strawberry.argument(description="Why FINESS is wrong (required).")],
+    ) -> CorrectionResult:
+        changed, eg, ej = await resolve.corriger_champ_finess(info, finess, champ, valeur, motif)
+        return CorrectionFinessPayload(modifie=changed, etablissement=eg, entite_juridique=ej)
