@@ -19,6 +19,8 @@ meili:
 	@bash scripts/install_meilisearch.sh >/dev/null
 
 ## make run: install, migrate, load reference + demo data, serve on 127.0.0.1:8000 (managed Meilisearch)
+# Plain http on loopback: the admin cookie cannot be HTTPS-only there.
+run: export ROR_GRAPH_SECURE_COOKIES ?= false
 run: install
 	$(BIN)/ror-graph migrate
 	$(BIN)/ror-graph load-reference

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     meili_managed: bool = Field(True, description="Start a local Meilisearch when meili_url is empty.")
     meili_index: str = Field("offres", description="Name (alias) of the public offers index.")
     secret_key: str = Field(DEV_SECRET, description="Signs admin sessions; must be changed outside debug.")
+    secure_cookies: bool = Field(True, description="Admin session cookie over HTTPS only (off for local http).")
     debug: bool = Field(False, description="Unmasked GraphQL errors, GraphiQL, verbose logs.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed on /api/search.")
     session_token_hours: int = Field(12, description="Lifetime of a login bearer token, in hours.")

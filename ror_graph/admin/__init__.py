@@ -1,11 +1,94 @@
-"""SQLAdmin back office mounted at ``/admin`` (filled in by the back-office work)."""
+"""SQLAdmin back office mounted at ``/admin``: support and admin staff find, correct and follow data.
+
+``mount_admin`` wires the login (``auth``), CSRF protection (``csrf``), the French templates and the
+views. View classes are subclassed per app (SQLAdmin stores its engine and templates on the view
+*class*), so several apps in one process — tests, a bench server — never share state.
+"""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
+import logging
+import secrets
+from pathlib import Path
 
+from sqladmin import Admin
+from sqladmin.authentication import login_required
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ror_graph.admin import fr
+from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin
+from ror_graph.admin.auth import AdminAuth
+from ror_graph.admin.csrf import csrf_token
+from ror_graph.admin.dashboard import DashboardView, redirect_home
+from ror_graph.admin.organisation import EntiteJuridiqueAdmin, EtablissementAdmin
+from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin, UniteAdmin
+from ror_graph.admin.tracking import AuditLogAdmin, ImportRunAdmin, OutboxEventAdmin
+from ror_graph.settings import DEV_SECRET, Settings
 from ror_graph.state import AppState
 
+log = logging.getLogger("ror_graph.admin")
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+BASE_URL = "/admin"
+VIEWS = (
+    DashboardView,
+    EtablissementAdmin,
+    EntiteJuridiqueAdmin,
+    UniteAdmin,
+    AuditLogAdmin,
+    OutboxEventAdmin,
+    ImportRunAdmin,
+    NomenclatureAdmin,
+    CommuneAdmin,
+    AccountAdmin,
+    ApiClientAdmin,
+)
 
-def mount_admin(app: Starlette, state: AppState) -> None:
-    return None
+
+class RorAdmin(Admin):
+    """SQLAdmin whose home page is the dashboard."""
+
+    @login_required
+    async def index(self, request: Request) -> Response:
+        return await redirect_home(request)
+
+
+def session_secret(settings: Settings) -> str:
+    """Key signing admin sessions; never the published development default outside debug.
+
+    Without ``ROR_GRAPH_SECRET_KEY`` a non-debug server signs with a random key drawn at start-up:
+    nobody can forge a support session from the public default, at the price of sessions ending
+    on restart and not being shared between workers (hence the loud log line).
+    """
+    if settings.secret_key != DEV_SECRET:
+        return settings.secret_key
+    if settings.debug:
+        log.warning("admin sessions are signed with the DEVELOPMENT secret key: debug only, never in production")
+        return DEV_SECRET
+    log.error("ROR_GRAPH_SECRET_KEY is not set: admin sessions are signed with a random key drawn at start-up "
+              "(logins end on restart and are not shared between workers). Set ROR_GRAPH_SECRET_KEY in production.")
+    return secrets.token_urlsafe(32)
+
+
+def mount_admin(app: Starlette, state: AppState) -> Admin:
+    """Mount the back office on ``app`` at ``/admin``."""
+    settings = state.settings
+    https_only = settings.secure_cookies and not settings.debug
+    auth = AdminAuth(session_secret(settings), state.sessions, https_only=https_only, base_path=BASE_URL)
+    admin = RorAdmin(
+        app,
+        engine=state.engine,
+        base_url=BASE_URL,
+        title="ROR — back office",
+        templates_dir=str(TEMPLATES_DIR),
+        authentication_backend=auth,
+        debug=settings.debug,
+    )
+    env = admin.templates.env
+    env.globals["csrf_token"] = csrf_token
+    env.install_gettext_callables(fr.gettext, fr.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    auth.templates = admin.templates
+    for view in VIEWS:
+        admin.add_view(type(view.__name__, (view,), {"ror_state": state, "__module__": view.__module__}))
+    return admin

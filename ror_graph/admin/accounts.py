@@ -1,0 +1,117 @@
+"""Accounts and API clients (admin role only). Password and token hashes are never shown.
+
+Creation goes through the services (``services.accounts.create_account``,
+``services.auth.create_api_client``): they validate, hash and commit. A new API client's token is
+shown once, in SQLAdmin's one-time secret modal, and never stored in clear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqladmin import Secret
+from starlette.requests import Request
+from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+from ror_graph.admin.auth import require_user
+from ror_graph.admin.base import RorModelView
+from ror_graph.admin.labels import ACCOUNT_LABELS, API_CLIENT_LABELS
+from ror_graph.admin.listing import ChoiceFilter
+from ror_graph.models import Account, ApiClient, Profile, Role
+from ror_graph.services.errors import BadInputError
+
+ROLE_LABELS = {Role.referent: "Référent", Role.directeur: "Directeur", Role.support: "Support", Role.admin: "Admin"}
+PROFILE_LABELS = {Profile.public: "Public (niveau 1)", Profile.professional: "Professionnel (niveau 2)",
+                  Profile.regulation: "Régulation (niveau 3 + unités sensibles)"}
+
+
+class AccountForm(Form):
+    email = StringField("Adresse e-mail", validators=[DataRequired()])
+    nom = StringField("Nom", validators=[Optional()])
+    role = SelectField("Rôle", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    password = PasswordField("Mot de passe (10 caractères au moins)", validators=[DataRequired()])
+    scopes = TextAreaField("Périmètre FINESS", validators=[Optional()],
+                           description="Référents et directeurs : une structure par ligne, « ej 750000001 » ou "
+                                       "« eg 750000002 ». Vide pour support et admin.")
+
+
+class ApiClientForm(Form):
+    name = StringField("Nom du client (portail, outil d'orientation…)", validators=[DataRequired()])
+    profile = SelectField("Profil", choices=[(p.value, label) for p, label in PROFILE_LABELS.items()])
+    expires_at = DateField("Expire le (facultatif)", validators=[Optional()])
+
+
+def parse_scopes(text: str | None) -> list[tuple[str, str]]:
+    """``ej 750000001`` / ``eg 750000002`` lines → ``[(kind, finess)]`` (the service validates them)."""
+    scopes = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        parts = line.replace(":", " ").split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise BadInputError(f"Périmètre, ligne {number} : attendu « ej <FINESS> » ou « eg <FINESS> ».",
+                                field="scopes")
+        scopes.append((parts[0].lower(), parts[1].upper()))
+    return scopes
+
+
+class AccountAdmin(RorModelView, model=Account):
+    """People who log in (référents, directeurs, support, admin)."""
+
+    admin_only = True
+    name = "Compte"
+    name_plural = "Comptes"
+    icon = "fa-solid fa-user"
+    category = "Administration"
+    column_labels = ACCOUNT_LABELS
+    column_list = ["id", "email", "nom", "role", "active", "created_at"]
+    column_details_list = ["id", "email", "nom", "role", "active", "created_at"]
+    column_export_list = ["id", "email", "nom", "role", "active", "created_at"]
+    column_searchable_list = ["email", "nom"]
+    column_sortable_list = ["email", "created_at"]
+    column_filters = [ChoiceFilter("role", "Rôle", {r.value: (label, lambda r=r: Account.role == r.value)
+                                                    for r, label in ROLE_LABELS.items()})]
+    can_create = True
+    form = AccountForm
+
+    async def insert_model(self, request: Request, data: dict) -> Any:
+        from ror_graph.services.accounts import create_account
+
+        require_user(request)
+        async with self.ror_state.sessions() as session:
+            return await create_account(session, email=data["email"], password=data["password"], role=data["role"],
+                                        nom=data.get("nom") or None, scopes=parse_scopes(data.get("scopes")))
+
+
+class ApiClientAdmin(RorModelView, model=ApiClient):
+    """Read-only API clients and their profile (what confidentiality level they see)."""
+
+    admin_only = True
+    name = "Client API"
+    name_plural = "Clients API"
+    icon = "fa-solid fa-key"
+    category = "Administration"
+    column_labels = API_CLIENT_LABELS
+    column_list = ["id", "name", "profile", "created_at", "expires_at", "revoked_at"]
+    column_details_list = ["id", "name", "profile", "created_at", "expires_at", "revoked_at"]
+    column_export_list = ["id", "name", "profile", "created_at", "expires_at", "revoked_at"]
+    column_searchable_list = ["name"]
+    column_sortable_list = ["name", "created_at"]
+    can_create = True
+    form = ApiClientForm
+
+    async def insert_model(self, request: Request, data: dict) -> Any:
+        from datetime import UTC, datetime, time
+
+        from ror_graph.services.auth import create_api_client
+
+        require_user(request)
+        expires = data.get("expires_at")
+        expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=UTC) if expires else None
+        async with self.ror_state.sessions() as session:
+            client, token = await create_api_client(session, name=data["name"], profile=data["profile"],
+                                                    expires_at=expires_at)
+        Secret.reveal_once(request, token, title="Jeton du client API",
+                           label="Copiez ce jeton maintenant : il ne sera plus jamais affiché.")
+        return client

@@ -1,0 +1,131 @@
+"""Common base of the back-office views: read-only by default, role gate, capped counts, exports.
+
+Writes never go through SQLAdmin's generic ORM ``Query`` (it would skip audit and outbox): a view
+that edits something overrides ``insert_model`` / ``update_model`` to call a service, every other
+view keeps ``can_create`` / ``can_edit`` / ``can_delete`` off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, NamedTuple
+
+from sqladmin import ModelView
+from sqladmin.formatters import BASE_FORMATTERS
+from sqlalchemy import Select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ror_graph.admin.auth import current_user
+from ror_graph.admin.listing import CappedCountMixin
+from ror_graph.state import AppState
+
+EXPORT_MAX_ROWS = 20_000
+
+try:  # support teams read French local time; fall back to UTC where the tz database is missing
+    from zoneinfo import ZoneInfo
+
+    LOCAL_TZ = ZoneInfo("Europe/Paris")
+except Exception:  # pragma: no cover - depends on the host's tz database
+    LOCAL_TZ = UTC
+
+
+def fr_datetime(value: datetime) -> str:
+    return (value.astimezone(LOCAL_TZ) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
+
+
+def fr_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+@dataclass
+class FormField:
+    """One field of a small back-office form (``ror_admin/form.html``)."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | textarea | select | hidden
+    value: Any = None
+    required: bool = False
+    options: list[tuple[str, str]] = field(default_factory=list)
+    help: str | None = None
+
+
+class MenuLink(NamedTuple):
+    """A button above a list (an operation on the whole table rather than on selected rows)."""
+
+    label: str
+    url: str
+
+
+class RorModelView(CappedCountMixin, ModelView):
+    """Back-office list/detail view of one table (support and admin; ``admin_only`` for admin)."""
+
+    ror_state: ClassVar[AppState]  # set on the per-app subclass by ``mount_admin``
+    admin_only: ClassVar[bool] = False
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_export = True
+    can_view_details = True
+    export_types = ["csv"]
+    use_pretty_export = True  # French column labels as CSV headers
+    export_max_rows = EXPORT_MAX_ROWS
+    page_size = 25
+    page_size_options = [10, 25, 50, 100]
+    list_template = "ror_admin/list.html"
+    column_type_formatters = {**BASE_FORMATTERS, datetime: fr_datetime, date: fr_date}
+
+    def is_accessible(self, request: Request) -> bool:
+        user = current_user(request)
+        return user is not None and (user.is_admin or not self.admin_only)
+
+    def is_visible(self, request: Request) -> bool:
+        return self.is_accessible(request)
+
+    def menu_links(self, request: Request) -> list[MenuLink]:
+        """Buttons shown above the list, next to the export."""
+        return []
+
+    def selected_pks(self, request: Request) -> list[str]:
+        """Primary keys selected in the list (``pks`` query parameter of SQLAdmin actions)."""
+        return [pk for pk in (request.query_params.get("pks") or "").split(",") if pk.strip()]
+
+    async def filtered_query(self, request: Request) -> Select:
+        """The list query with the request's filters, search and sort (list page and CSV export)."""
+        stmt = self.list_query(request)
+        for filter_ in self.get_filters():
+            value = request.query_params.get(filter_.parameter_name)
+            if not value:
+                continue
+            if getattr(filter_, "has_operator", False):  # text filters: operation + value
+                operation = request.query_params.get(f"{filter_.parameter_name}_op")
+                if operation:
+                    stmt = await filter_.get_filtered_query(stmt, operation, value, self.model)
+            else:
+                stmt = await filter_.get_filtered_query(stmt, value, self.model)
+        stmt = self.sort_query(stmt, request)
+        search = request.query_params.get("search")
+        return self.search_query(stmt, search) if search else stmt
+
+    async def get_model_objects(self, request: Request, limit: int | None = 0) -> list[Any]:
+        """Rows of the CSV export: the current list (filters, search, sort), not the whole table."""
+        stmt = await self.filtered_query(request)
+        return list(await self._run_query(stmt.limit(limit or self.export_max_rows)))
+
+    async def insert_model(self, request: Request, data: dict) -> Any:
+        raise PermissionError("Création impossible ici : passez par le service dédié.")
+
+    async def update_model(self, request: Request, pk: str, data: dict) -> Any:
+        raise PermissionError("Modification impossible ici : passez par le service dédié.")
+
+    async def delete_model(self, request: Request, pk: Any) -> None:
+        raise PermissionError("Suppression impossible depuis le back office.")
+
+    async def page(self, request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        """Render one of our templates with the view in context."""
+        return await self.templates.TemplateResponse(
+            request, template, {"model_view": self, "title": self.name_plural, **context}, status_code=status_code
+        )

@@ -1,0 +1,145 @@
+"""EJ and EG views: find a structure fast, correct FINESS fields, edit declared fields, validate.
+
+The EG list searches smartly rather than with SQLAdmin's ``ILIKE '%term%'`` on every column: a
+FINESS-shaped term is an indexed equality, a 5-character code an indexed commune/postal code
+lookup, anything else a name search (raison sociale, nom opérationnel, commune name).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, exists, or_, select
+from starlette.requests import Request
+
+from ror_graph.admin.auth import require_user
+from ror_graph.admin.base import RorModelView
+from ror_graph.admin.corrections import FinessCorrectionMixin
+from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS
+from ror_graph.admin.listing import ChoiceFilter, ReferenceFilter
+from ror_graph.admin.validation import ValidationMixin
+from ror_graph.models import Commune, Departement, EntiteJuridique, Etablissement, Nomenclature, utcnow
+from ror_graph.models.coded import CATEGORIE_EG
+
+FINESS_TERM = re.compile(r"^(?:\d{2}|2[AaBb])\d{7}$")
+CODE5_TERM = re.compile(r"^(?:\d{2}|2[AaBb])\d{3}$")
+FRESHNESS = timedelta(days=365)  # décret 2023-1057: descriptions checked at least once a year
+DECLARED_FORM_FIELDS = ("nom_operationnel", "hebergement_famille", "nb_place_aide_sociale_permanent",
+                        "nb_place_aide_sociale_temporaire", "accessibilite_code", "commentaire")
+READONLY = {"readonly": True}
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def structure_search(stmt: Select, term: str, model: Any, *names: Any) -> Select:
+    """FINESS → equality; commune/postal code → equality; otherwise names and commune names."""
+    term = term.strip()
+    if FINESS_TERM.match(term):
+        return stmt.where(model.finess == term.upper())
+    if CODE5_TERM.match(term):
+        return stmt.where(or_(model.commune_code == term.upper(), model.code_postal == term))
+    pattern = _like(term)
+    communes = select(Commune.code).where(Commune.nom.ilike(pattern, escape="\\"))
+    return stmt.where(or_(*(n.ilike(pattern, escape="\\") for n in names), model.commune_code.in_(communes)))
+
+
+def departement_filter(column: Any) -> ReferenceFilter:
+    return ReferenceFilter(column, "Département", lambda: select(Departement.code, Departement.nom)
+                           .order_by(Departement.code), parameter_name="departement")
+
+
+class EntiteJuridiqueAdmin(FinessCorrectionMixin, RorModelView, model=EntiteJuridique):
+    """Entités juridiques: FINESS identity only, corrected through the FINESS form."""
+
+    finess_entity = "entite_juridique"
+    name = "Entité juridique"
+    name_plural = "Entités juridiques"
+    icon = "fa-solid fa-building"
+    category = "Structures"
+    column_labels = ENTITE_LABELS
+    column_list = ["finess", "raison_sociale", "siren", "commune_code", "statut_juridique_code", "date_fermeture"]
+    column_details_exclude_list = ["id"]
+    column_searchable_list = ["finess", "raison_sociale", "commune_code"]
+    column_sortable_list = ["finess", "raison_sociale"]
+    column_filters = [
+        ChoiceFilter("etat", "Ouverte / fermée", {
+            "ouvertes": ("Ouvertes", lambda: EntiteJuridique.date_fermeture.is_(None)),
+            "fermees": ("Fermées", lambda: EntiteJuridique.date_fermeture.is_not(None)),
+        }),
+    ]
+
+    def search_query(self, stmt: Select, term: str) -> Select:
+        return structure_search(stmt, term, EntiteJuridique, EntiteJuridique.raison_sociale)
+
+
+class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, model=Etablissement):
+    """Établissements: search, filters, declared fields through the write service, FINESS corrections."""
+
+    finess_entity = "etablissement"
+    name = "Établissement"
+    name_plural = "Établissements"
+    icon = "fa-solid fa-hospital"
+    category = "Structures"
+    column_labels = ETABLISSEMENT_LABELS
+    column_list = ["finess", "raison_sociale", "nom_operationnel", "commune_code", "departement_code",
+                   "categorie_code", "ferme", "statut_description", "derniere_validation_at"]
+    column_details_exclude_list = ["id"]
+    column_searchable_list = ["finess", "raison_sociale", "nom_operationnel", "commune_code"]
+    column_sortable_list = ["finess", "raison_sociale", "departement_code", "derniere_validation_at"]
+    column_filters = [
+        departement_filter(Etablissement.departement_code),
+        ReferenceFilter(
+            Etablissement.categorie_code, "Catégorie",
+            lambda: select(Nomenclature.code, Nomenclature.label)
+            .where(Nomenclature.system == CATEGORIE_EG,
+                   exists().where(Etablissement.categorie_code == Nomenclature.code))
+            .order_by(Nomenclature.code),
+            parameter_name="categorie",
+        ),
+        ChoiceFilter("etat", "Ouvert / fermé", {
+            "ouverts": ("Ouverts", lambda: Etablissement.ferme.is_(False)),
+            "fermes": ("Fermés", lambda: Etablissement.ferme.is_(True)),
+        }),
+        ChoiceFilter("a_mettre_a_jour", "À mettre à jour", {
+            "oui": ("Oui (non validé depuis 12 mois)", lambda: or_(
+                Etablissement.derniere_validation_at.is_(None),
+                Etablissement.derniere_validation_at < utcnow() - FRESHNESS)),
+            "non": ("Non (validé dans l'année)", lambda: Etablissement.derniere_validation_at >= utcnow() - FRESHNESS),
+        }),
+    ]
+
+    # Edit form: declared fields only; identity shown read-only, version carried for optimistic locking.
+    can_edit = True
+    form_columns = ["finess", "raison_sociale", "version", *DECLARED_FORM_FIELDS]
+    form_widget_args = {"finess": READONLY, "raison_sociale": READONLY, "version": READONLY}
+
+    def search_query(self, stmt: Select, term: str) -> Select:
+        return structure_search(stmt, term, Etablissement, Etablissement.raison_sociale,
+                                Etablissement.nom_operationnel)
+
+    async def update_model(self, request: Request, pk: str, data: dict) -> Any:
+        """Declared fields through ``services.etablissement_write.update_etablissement`` (audit, outbox)."""
+        from ror_graph.services.errors import FinessLockedError
+        from ror_graph.services.etablissement_write import update_etablissement
+
+        async with self.ror_state.sessions() as session:
+            eg = await session.get(Etablissement, int(pk))
+            if eg is None:
+                raise LookupError("Établissement introuvable.")
+            for name in ("finess", "raison_sociale"):
+                if name in data and (data[name] or None) != getattr(eg, name):
+                    raise FinessLockedError("Champ FINESS : utilisez « Corriger un champ FINESS » avec un motif.")
+            changes = {name: _blank_to_none(data[name]) for name in DECLARED_FORM_FIELDS if name in data}
+            return await update_etablissement(
+                session, actor=require_user(request).actor(), finess=eg.finess,
+                version=int(data.get("version") or eg.version), changes=changes, source="admin",
+            )
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value

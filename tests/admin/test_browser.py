@@ -1,0 +1,101 @@
+"""End to end in a real browser: support logs in, finds an EG by FINESS, corrects its raison
+sociale with a motif and finds the change in the history. Debian's chromium through Playwright,
+against a uvicorn server started by the test on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from ror_graph.app import create_app
+from tests.admin.conftest import PASSWORD, Seeded
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(settings) -> Iterator[str]:
+    """The real app served by uvicorn in a thread; yields its base URL."""
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning", lifespan="off")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{config.port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not installed (make test installs it with apt-get when run as root)")
+    return str(CHROMIUM)
+
+
+async def test_support_corrects_a_raison_sociale_and_sees_it_in_the_history(
+        structures: Seeded, accounts, server: str, chromium_path: str):
+    from playwright.async_api import async_playwright, expect
+
+    finess = structures.eg_finess[5]
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium_path, headless=True,
+                                           args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        try:
+            # given support logs in
+            await page.goto(f"{server}/admin/login")
+            await page.fill("#username", accounts["support"])
+            await page.fill("#password", PASSWORD)
+            await page.click("button[type=submit]")
+            await expect(page).to_have_url(f"{server}/admin/tableau-de-bord")
+
+            # when it finds the EG by FINESS in the list
+            await page.goto(f"{server}/admin/etablissement/list")
+            await page.fill("#search-input", finess)
+            await page.press("#search-input", "Enter")
+            await expect(page).to_have_url(f"{server}/admin/etablissement/list?search={finess}")
+            await expect(page.locator("table tbody tr")).to_have_count(1)
+            await page.locator("table tbody a[href*='/admin/etablissement/details/']").first.click()
+
+            # and corrects the raison sociale with a motif through the FINESS correction form
+            await page.get_by_role("link", name="Corriger un champ FINESS").click()
+            await page.select_option("#f-champ", "raison_sociale")
+            await page.fill("#f-valeur", "EHPAD LES GLYCINES")
+            await page.fill("#f-motif", "Ticket 7781 : nom mal saisi dans FINESS")
+            await page.click("#submit")
+
+            # then the EG shows the new name
+            await expect(page.locator("body")).to_contain_text("EHPAD LES GLYCINES")
+            # and the history lists the change with its motif and author
+            await page.goto(f"{server}/admin/audit-log/list")
+            row = page.locator("table tbody tr", has_text=finess)
+            await expect(row).to_contain_text("raison_sociale")
+            await expect(row).to_contain_text("EHPAD NUMERO 05")
+            await expect(row).to_contain_text("EHPAD LES GLYCINES")
+            await expect(row).to_contain_text("Ticket 7781")
+            await expect(row).to_contain_text(accounts["support"])
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "admin_audit_after_finess_correction.png"), full_page=True)
+        finally:
+            await browser.close()
