@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from ror_graph import models  # noqa: F401  (fills SQLModel.metadata)
+from ror_graph.db import make_engine
 
 target_metadata = SQLModel.metadata
 
@@ -25,7 +25,7 @@ def _configure(connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = make_engine(url)  # creates the SQLite file's folder, sets the pragmas
     async with engine.connect() as connection:
         await connection.run_sync(_configure)
     await engine.dispose()
