@@ -1,13 +1,136 @@
-"""Public search endpoints (``/api/search``...) and the outbox worker (filled in by the search work)."""
+"""Public search endpoints for search boxes, and the search-outbox worker of the server.
+
+* ``GET /api/search`` (JSON), ``/api/search.csv`` and ``/api/search.xlsx`` (the same query,
+  exported up to the index's maxTotalHits). CORS origins come from ``settings.cors_origins``.
+* Bad parameters → 400 ``{"error": {"code": "BAD_INPUT", "field", "message"}}``; Meilisearch not
+  configured or not answering → 503, the rest of the API keeps working.
+* ``lifespan_hooks()`` runs the worker that applies the index settings, then drains the outbox
+  every ~0.5 s while the app runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ror_graph.resolvers.search import (
+    SearchUnavailableError,
+    close_clients,
+    meili_client,
+    run_export,
+    run_search,
+    search_reference,
+)
+from ror_graph.services.errors import BadInputError
+from ror_graph.services.search_sync import drain_outbox
 from ror_graph.state import AppState
+from search_index.export import to_csv, to_xlsx
+from search_index.indexer import ensure_index
+from search_index.params import page_json, params_from_query
+
+log = logging.getLogger(__name__)
+
+SYNC_INTERVAL_SECONDS = 0.5
+SYNC_BATCH = 500
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "field": field, "message": message}}, status_code=status)
+
+
+def _guarded(handler: Callable) -> Callable:
+    """Map bad input to 400 and an unreachable search to 503, for every search endpoint."""
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request, request.app.state.ror)
+        except BadInputError as exc:
+            return _error(400, exc.code, exc.message, exc.field)
+        except SearchUnavailableError as exc:
+            log.warning("search unavailable: %s", exc.message)
+            return _error(503, exc.code, exc.message)
+    return endpoint
+
+
+async def search_json(request: Request, state: AppState) -> Response:
+    return JSONResponse(page_json(await run_search(state, params_from_query(request.query_params))))
+
+
+async def _export_hits(request: Request, state: AppState) -> list[dict]:
+    return await run_export(state, params_from_query(request.query_params, export=True))
+
+
+async def search_csv(request: Request, state: AppState) -> Response:
+    body = to_csv(await _export_hits(request, state))
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="offres.csv"'})
+
+
+async def search_xlsx(request: Request, state: AppState) -> Response:
+    body = to_xlsx(await _export_hits(request, state))
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="offres.xlsx"'})
 
 
 def routes(state: AppState) -> list:
-    return []
+    cors = [Middleware(CORSMiddleware, allow_origins=state.settings.cors_origins, allow_methods=["GET"],
+                       expose_headers=["Content-Disposition"])]
+    methods = ["GET", "OPTIONS"]
+    return [
+        Route("/api/search", _guarded(search_json), methods=methods, middleware=cors),
+        Route("/api/search.csv", _guarded(search_csv), methods=methods, middleware=cors),
+        Route("/api/search.xlsx", _guarded(search_xlsx), methods=methods, middleware=cors),
+    ]
+
+
+async def run_worker(state: AppState, *, interval: float = SYNC_INTERVAL_SECONDS) -> None:
+    """Apply the index settings once Meilisearch answers, then drain the outbox until cancelled."""
+    client = meili_client(state)
+    index_uid = state.settings.meili_index
+    ready, last_error = False, None
+    while True:
+        try:
+            if not ready:
+                await ensure_index(client, index_uid)
+                ready = True
+            report = await drain_outbox(state.sessions, meili_url=state.meili_url or "", meili_key=state.meili_key,
+                                        index_uid=index_uid, batch_size=SYNC_BATCH, client=client,
+                                        ref=await search_reference(state))
+            last_error = None
+            if report.events == SYNC_BATCH and not report.failed:
+                continue  # more is due right now
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never let the worker die: the outbox keeps the work
+            if repr(exc) != last_error:  # once per distinct failure, not every half second
+                log.warning("search worker: %r (retrying every %.1f s)", exc, interval)
+            last_error = repr(exc)
+        await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def search_worker(state: AppState) -> AsyncIterator[None]:
+    """Background outbox drain for the app's lifetime (only when a Meilisearch is configured)."""
+    if not state.meili_url:
+        yield
+        return
+    interval = state.extras.get("search_sync_interval", SYNC_INTERVAL_SECONDS)
+    task = asyncio.create_task(run_worker(state, interval=interval), name="search-outbox-worker")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await close_clients(state)
 
 
 def lifespan_hooks() -> list:
-    return []
+    return [search_worker]

@@ -1,0 +1,97 @@
+"""Offer search shared by GraphQL ``searchOffres`` and ``GET /api/search``: one client, one label snapshot.
+
+The Meilisearch connection comes from the app state (``meili_url`` / ``meili_key``, index
+``settings.meili_index``). The index is public by construction (level-1 data, no sensitive offer),
+so results are the same for every caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+from meilisearch_python_sdk import AsyncClient
+from meilisearch_python_sdk.errors import MeilisearchError
+
+from ror_graph.resolvers.context import Info
+from ror_graph.services.errors import DomainError
+from ror_graph.state import AppState
+from search_index.query import SearchPage, SearchParams, export_offres, search_offres
+from search_index.reference import SearchReference, load_search_reference
+
+REFERENCE_TTL_SECONDS = 600.0
+CLIENT_KEY, CLIENT_URL_KEY, OLD_CLIENTS_KEY = "meili_client", "meili_client_url", "meili_old_clients"
+REFERENCE_KEY, REFERENCE_LOCK_KEY = "search_reference", "search_reference_lock"
+
+
+class SearchUnavailableError(DomainError):
+    """Search is not configured on this server, or Meilisearch does not answer."""
+
+    code = "SEARCH_UNAVAILABLE"
+
+
+def meili_client(state: AppState) -> AsyncClient:
+    """The app's shared Meilisearch client (one connection pool for every request)."""
+    if not state.meili_url:
+        raise SearchUnavailableError("search is not configured on this server (no Meilisearch)")
+    client = state.extras.get(CLIENT_KEY)
+    if client is None or state.extras.get(CLIENT_URL_KEY) != state.meili_url:
+        if client is not None:  # the URL changed (managed server restarted): closed with the app
+            state.extras.setdefault(OLD_CLIENTS_KEY, []).append(client)
+        client = AsyncClient(state.meili_url, state.meili_key or None, timeout=10)
+        state.extras[CLIENT_KEY], state.extras[CLIENT_URL_KEY] = client, state.meili_url
+    return client
+
+
+async def close_clients(state: AppState) -> None:
+    for client in [state.extras.pop(CLIENT_KEY, None), *state.extras.pop(OLD_CLIENTS_KEY, [])]:
+        if client is not None:
+            await client.aclose()
+
+
+async def search_reference(state: AppState) -> SearchReference:
+    """Labels and communes, read from the database at most every 10 minutes per app."""
+    cached = state.extras.get(REFERENCE_KEY)
+    if cached and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
+        return cached[1]
+    lock = state.extras.setdefault(REFERENCE_LOCK_KEY, asyncio.Lock())
+    async with lock:
+        cached = state.extras.get(REFERENCE_KEY)
+        if cached and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
+            return cached[1]
+        async with state.sessions() as session:
+            ref = await load_search_reference(session)
+        state.extras[REFERENCE_KEY] = (time.monotonic(), ref)
+        return ref
+
+
+def _unavailable(exc: Exception) -> SearchUnavailableError:
+    return SearchUnavailableError(f"search is temporarily unavailable, retry later ({type(exc).__name__})")
+
+
+async def run_search(state: AppState, params: SearchParams) -> SearchPage:
+    """One page of results; ``BadInputError`` for bad parameters, ``SearchUnavailableError`` when down."""
+    client = meili_client(state)
+    ref = await search_reference(state)
+    try:
+        return await search_offres(client, state.settings.meili_index, params, ref=ref)
+    except (MeilisearchError, httpx.HTTPError) as exc:
+        raise _unavailable(exc) from exc
+
+
+async def run_export(state: AppState, params: SearchParams) -> list[dict]:
+    """Every hit of the query (up to maxTotalHits), for CSV / XLSX exports."""
+    client = meili_client(state)
+    ref = await search_reference(state)
+    hits: AsyncIterator[dict] = export_offres(client, state.settings.meili_index, params, ref=ref)
+    try:
+        return [hit async for hit in hits]
+    except (MeilisearchError, httpx.HTTPError) as exc:
+        raise _unavailable(exc) from exc
+
+
+async def search(info: Info, params: SearchParams) -> SearchPage:
+    """GraphQL entry point."""
+    return await run_search(info.context.state, params)

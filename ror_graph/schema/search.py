@@ -1,0 +1,280 @@
+"""``searchOffres``: typo-tolerant, faceted, geographic search over the public offers index.
+
+Hits come from Meilisearch (level-1 data only, no sensitive offer, so the same for every caller);
+``SearchHit.unite`` reaches the full offer through the directory, with the caller's visibility.
+Bad arguments raise a GraphQL error with ``extensions.code = BAD_INPUT`` and the ``field``;
+an unavailable search gives ``SEARCH_UNAVAILABLE``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from ror_graph.models import coded
+from ror_graph.resolvers import search as resolve
+from ror_graph.resolvers.context import Info
+from ror_graph.resolvers.labels import Concept
+from ror_graph.schema.concept import ConceptType
+from ror_graph.schema.unite import UniteType
+from ror_graph.services.errors import BadInputError
+from search_index.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, SearchPage, SearchParams
+
+
+@strawberry.enum(name="SearchFacet", description="Attributes whose values can be counted over the results.")
+class SearchFacetEnum(Enum):
+    DEPARTEMENT = strawberry.enum_value("departement", description="Département of the établissement.")
+    REGION = strawberry.enum_value("region", description="Région of the établissement.")
+    COMMUNE = strawberry.enum_value("commune", description="Commune of the établissement.")
+    CATEGORIE = strawberry.enum_value("categorie", description="Catégorie d'établissement (JDV_J55).")
+    CHAMP_ACTIVITE = strawberry.enum_value("champActivite", description="Champ d'activité (TRE_R227).")
+    TYPE_OFFRE = strawberry.enum_value("typeOffre", description="Type of offer (JDV_J238).")
+    ACTIVITE = strawberry.enum_value("activite", description="Activités opérationnelles (TRE_R211).")
+    MODE_PRISE_EN_CHARGE = strawberry.enum_value("modePriseEnCharge", description="Mode de prise en charge (TRE_R213).")
+    TEMPORALITE = strawberry.enum_value("temporalite", description="Temporalité d'accueil (TRE_R240).")
+    MODALITE_ACCUEIL = strawberry.enum_value("modaliteAccueil", description="Modalités d'accueil (TRE_R338).")
+    PUBLIC = strawberry.enum_value("public", description="Publics pris en charge (TRE_R239).")
+    ACTE = strawberry.enum_value("acte", description="Actes spécifiques (TRE_R210).")
+    SPECIALISATION = strawberry.enum_value("specialisation", description="Spécialisations (TRE_R245).")
+    EQUIPEMENT = strawberry.enum_value("equipement", description="Équipements spécifiques (TRE_R212).")
+
+
+@strawberry.enum(name="SearchSort", description="Order of the search results.")
+class SearchSortEnum(Enum):
+    RELEVANCE = strawberry.enum_value("relevance", description="Best text match first.")
+    DISTANCE = strawberry.enum_value("distance", description="Nearest first (needs `near`); text matches first.")
+
+
+def _list(description: str):
+    return strawberry.field(default=None, description=description)
+
+
+@strawberry.input(
+    name="OffreSearchFilter",
+    description="Criteria of an offer search (the directory filters' vocabulary); all must hold, a list means any of.",
+)
+class OffreSearchFilterInput:
+    departements: list[str] | None = _list("INSEE département codes of the établissement.")
+    regions: list[str] | None = _list("INSEE région codes of the établissement.")
+    communes: list[str] | None = _list("INSEE COG commune codes of the établissement's address.")
+    categories: list[str] | None = _list("Catégories d'établissement (JDV_J55 codes).")
+    champs_activite: list[str] | None = _list("Champs d'activité (TRE_R227 codes).")
+    types_offre: list[str] | None = _list("Types of offer (JDV_J238 codes).")
+    activites: list[str] | None = _list("Activités opérationnelles (TRE_R211 codes).")
+    modes_prise_en_charge: list[str] | None = _list("Modes de prise en charge (TRE_R213 codes).")
+    temporalites: list[str] | None = _list("Temporalités d'accueil (TRE_R240 codes).")
+    modalites_accueil: list[str] | None = _list("Modalités d'accueil (TRE_R338 codes).")
+    publics: list[str] | None = _list("Publics pris en charge (TRE_R239 codes).")
+    actes: list[str] | None = _list("Actes spécifiques (TRE_R210 codes).")
+    specialisations: list[str] | None = _list("Spécialisations de prise en charge (TRE_R245 codes).")
+    equipements: list[str] | None = _list("Équipements spécifiques of the offer's places (TRE_R212 codes).")
+    age: int | None = strawberry.field(default=None, description="An age in years that the offer's range contains.")
+    serves_commune: str | None = strawberry.field(
+        default=None, description="Only offers whose zone d'intervention includes this COG commune code."
+    )
+
+
+# GraphQL input field -> search filter name (the HTTP API's names).
+FILTER_NAMES = {
+    "departements": "departement", "regions": "region", "communes": "commune", "categories": "categorie",
+    "champs_activite": "champActivite", "types_offre": "typeOffre", "activites": "activite",
+    "modes_prise_en_charge": "modePriseEnCharge", "temporalites": "temporalite",
+    "modalites_accueil": "modaliteAccueil", "publics": "public", "actes": "acte",
+    "specialisations": "specialisation", "equipements": "equipement",
+}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+# Field names of ``BadInputError`` (the HTTP parameter names) -> the GraphQL argument path.
+ARGUMENT_PATHS = {
+    **{name: f"filter.{_camel(attr)}" for attr, name in FILTER_NAMES.items()},
+    "age": "filter.age", "servesCommune": "filter.servesCommune", "lat": "near.latitude", "lon": "near.longitude",
+    "nearCommune": "near.commune", "radiusKm": "near.radiusKm", "q": "query",
+}
+
+
+@strawberry.input(name="SearchNear", description="A point (latitude + longitude, or a commune's centre) and a radius.")
+class SearchNearInput:
+    latitude: float | None = strawberry.field(default=None, description="Latitude (WGS84).")
+    longitude: float | None = strawberry.field(default=None, description="Longitude (WGS84).")
+    commune: str | None = strawberry.field(default=None, description="COG commune code whose centre is the point.")
+    radius_km: float | None = strawberry.field(default=None, description="Only offers within this distance, in km.")
+
+
+@strawberry.type(name="SearchPlace", description="A commune, département or région of a search hit.")
+class SearchPlaceType:
+    code: str = strawberry.field(description="INSEE code.")
+    nom: str | None = strawberry.field(description="Name.")
+
+
+@strawberry.type(name="SearchPosition", description="A WGS84 point.")
+class SearchPositionType:
+    latitude: float = strawberry.field(description="Latitude.")
+    longitude: float = strawberry.field(description="Longitude.")
+
+
+@strawberry.type(name="SearchHit", description="One public offer of the results, with its établissement's data.")
+class SearchHitType:
+    identifiant: str | None = strawberry.field(description="National offer identifier `<region>/<id>`.")
+    nom: str = strawberry.field(description="Name of the offer.")
+    finess: str = strawberry.field(description="FINESS ET number of its établissement.")
+    raison_sociale: str = strawberry.field(description="FINESS name of its établissement.")
+    nom_operationnel: str | None = strawberry.field(description="Name the établissement uses day to day.")
+    categorie: ConceptType | None = strawberry.field(description="Catégorie of the établissement (JDV_J55).")
+    champ_activite: ConceptType | None = strawberry.field(description="Champ d'activité (TRE_R227).")
+    type_offre: ConceptType | None = strawberry.field(description="Type of offer (JDV_J238).")
+    mode_prise_en_charge: ConceptType | None = strawberry.field(description="Mode de prise en charge (TRE_R213).")
+    temporalite: ConceptType | None = strawberry.field(description="Temporalité d'accueil (TRE_R240).")
+    activites: list[ConceptType] = strawberry.field(description="Activités opérationnelles (TRE_R211).")
+    publics: list[ConceptType] = strawberry.field(description="Publics pris en charge (TRE_R239).")
+    modalites_accueil: list[ConceptType] = strawberry.field(description="Modalités d'accueil (TRE_R338).")
+    actes: list[ConceptType] = strawberry.field(description="Actes spécifiques (TRE_R210).")
+    specialisations: list[ConceptType] = strawberry.field(description="Spécialisations (TRE_R245).")
+    equipements: list[ConceptType] = strawberry.field(description="Équipements of its places (TRE_R212).")
+    age_min: int = strawberry.field(description="Youngest age accepted, in years (inclusive).")
+    age_max: int = strawberry.field(description="Oldest age accepted, in years (inclusive).")
+    adresse: str | None = strawberry.field(description="Postal address of the établissement, on one line.")
+    code_postal: str | None = strawberry.field(description="Postal code of the établissement.")
+    commune: SearchPlaceType | None = strawberry.field(description="Commune of the établissement.")
+    departement: SearchPlaceType | None = strawberry.field(description="Département of the établissement.")
+    region: SearchPlaceType | None = strawberry.field(description="Région of the établissement.")
+    telephone: str | None = strawberry.field(description="Public (FINESS) phone number of the établissement.")
+    zone_communes: list[str] = strawberry.field(description="COG codes of the communes the offer serves at home.")
+    position: SearchPositionType | None = strawberry.field(description="Where the offer is delivered (or its EG).")
+    distance_km: float | None = strawberry.field(description="Distance to the `near` point in km, when given.")
+
+    @strawberry.field(description="The full offer from the directory (null if the caller may not see it).")
+    async def unite(self, info: Info) -> UniteType | None:
+        if not self.identifiant:
+            return None
+        return await info.context.loaders.unite_by_identifiant.load(self.identifiant)  # type: ignore[return-value]
+
+
+@strawberry.type(name="SearchFacetValue", description="One value of a facet and how many results have it.")
+class SearchFacetValueType:
+    code: str = strawberry.field(description="The code (or INSEE code for places).")
+    label: str = strawberry.field(description="Its label or name.")
+    count: int = strawberry.field(description="Number of results with this value.")
+
+
+@strawberry.type(name="SearchFacetCounts", description="The value counts of one facet over all the results.")
+class SearchFacetCountsType:
+    facet: SearchFacetEnum = strawberry.field(description="The counted attribute.")
+    values: list[SearchFacetValueType] = strawberry.field(description="Values, most frequent first.")
+
+
+@strawberry.type(name="SearchResult", description="A page of search results with exhaustive counts.")
+class SearchResultType:
+    hits: list[SearchHitType] = strawberry.field(description="The offers of this page.")
+    facets: list[SearchFacetCountsType] = strawberry.field(description="Counts of the requested facets.")
+    total: int = strawberry.field(description="Number of matching offers (all pages).")
+    page: int = strawberry.field(description="This page's number, from 1.")
+    per_page: int = strawberry.field(description="Page size.")
+    total_pages: int = strawberry.field(description="Number of pages.")
+    processing_time_ms: int = strawberry.field(description="Time Meilisearch spent, in milliseconds.")
+
+
+def _concept(system: str, value: dict | None) -> Concept | None:
+    return Concept(code=value["code"], label=value.get("label"), system=system) if value else None
+
+
+def _concepts(system: str, values: list[dict] | None) -> list[Concept]:
+    return [Concept(code=v["code"], label=v.get("label"), system=system) for v in values or []]
+
+
+def _place(value: dict | None) -> SearchPlaceType | None:
+    return SearchPlaceType(code=value["code"], nom=value.get("nom")) if value else None
+
+
+def hit_type(hit: dict[str, Any]) -> SearchHitType:
+    """A search document (as returned by ``search_index.query``) as a GraphQL hit."""
+    position = hit.get("position")
+    return SearchHitType(
+        identifiant=hit.get("identifiant"), nom=hit["nom"], finess=hit["finess"], raison_sociale=hit["raisonSociale"],
+        nom_operationnel=hit.get("nomOperationnel"),
+        categorie=_concept(coded.CATEGORIE_EG, hit.get("categorie")),
+        champ_activite=_concept(coded.CHAMP, hit.get("champActivite")),
+        type_offre=_concept(coded.TYPE_OFFRE, hit.get("typeOffre")),
+        mode_prise_en_charge=_concept(coded.MODE_PEC, hit.get("modePriseEnCharge")),
+        temporalite=_concept(coded.TEMPORALITE, hit.get("temporalite")),
+        activites=_concepts(coded.ACTIVITE, hit.get("activites")),
+        publics=_concepts(coded.PUBLIC, hit.get("publics")),
+        modalites_accueil=_concepts(coded.MODALITE_ACCUEIL, hit.get("modalitesAccueil")),
+        actes=_concepts(coded.ACTE, hit.get("actes")),
+        specialisations=_concepts(coded.SPECIALISATION, hit.get("specialisations")),
+        equipements=_concepts(coded.EQUIPEMENT, hit.get("equipements")),
+        age_min=hit["ageMin"], age_max=hit["ageMax"], adresse=hit.get("adresse"), code_postal=hit.get("codePostal"),
+        commune=_place(hit.get("commune")), departement=_place(hit.get("departement")),
+        region=_place(hit.get("region")), telephone=hit.get("telephone"), zone_communes=hit.get("zoneCommunes") or [],
+        position=SearchPositionType(latitude=position["lat"], longitude=position["lng"]) if position else None,
+        distance_km=hit.get("distanceKm"),
+    )  # type: ignore[arg-type]
+
+
+def result_type(page: SearchPage) -> SearchResultType:
+    return SearchResultType(
+        hits=[hit_type(h) for h in page.hits],
+        facets=[
+            SearchFacetCountsType(facet=SearchFacetEnum(name), values=[
+                SearchFacetValueType(code=v.code, label=v.label, count=v.count) for v in values])
+            for name, values in page.facets.items()
+        ],
+        total=page.total, page=page.page, per_page=page.per_page, total_pages=page.total_pages,
+        processing_time_ms=page.processing_time_ms,
+    )
+
+
+def search_params(
+    query: str | None, filter: OffreSearchFilterInput | None, near: SearchNearInput | None,
+    sort: SearchSortEnum | None, facets: list[SearchFacetEnum] | None, page: int, per_page: int,
+) -> SearchParams:
+    """GraphQL arguments → the search parameters shared with ``/api/search``."""
+    filters = {
+        name: list(values) for attr, name in FILTER_NAMES.items() if filter and (values := getattr(filter, attr))
+    }
+    point = None
+    if near and (near.latitude is not None or near.longitude is not None):
+        point = (near.latitude, near.longitude)
+        if None in point:
+            raise BadInputError("latitude and longitude go together", field="near")
+    return SearchParams(
+        text=query or "", filters=filters, age=filter.age if filter else None,
+        serves_commune=filter.serves_commune if filter else None, near=point,  # type: ignore[arg-type]
+        near_commune=near.commune if near else None, radius_km=near.radius_km if near else None,
+        sort=sort.value if sort else None, facets=[f.value for f in facets or []], page=page, per_page=per_page,
+    )
+
+
+@strawberry.type(description="Full-text offer search.")
+class SearchQuery:
+    @strawberry.field(
+        description="Search the public offers: typo-tolerant text, directory filters, facet counts and geography."
+    )
+    async def search_offres(
+        self,
+        info: Info,
+        query: Annotated[str | None, strawberry.argument(description="Free text (names, places, acronyms...).")] = None,
+        filter: Annotated[OffreSearchFilterInput | None, strawberry.argument(description="Criteria.")] = None,
+        near: Annotated[SearchNearInput | None, strawberry.argument(description="Point and radius.")] = None,
+        sort: Annotated[
+            SearchSortEnum | None, strawberry.argument(description="Order; DISTANCE by default when `near` is given.")
+        ] = None,
+        facets: Annotated[
+            list[SearchFacetEnum] | None, strawberry.argument(description="Facets to count over all results.")
+        ] = None,
+        page: Annotated[int, strawberry.argument(description="Page number, from 1.")] = 1,
+        per_page: Annotated[
+            int, strawberry.argument(description=f"Page size, at most {MAX_PER_PAGE}.")
+        ] = DEFAULT_PER_PAGE,
+    ) -> SearchResultType:
+        try:
+            params = search_params(query, filter, near, sort, facets, page, per_page)
+            return result_type(await resolve.search(info, params))
+        except BadInputError as exc:
+            raise BadInputError(exc.message, field=ARGUMENT_PATHS.get(exc.field or "", exc.field)) from exc

@@ -1,0 +1,176 @@
+"""Meilisearch settings of the offers index, in code: applied at start-up and by every reindex.
+
+Choices worth knowing:
+
+* searchable attributes go from the most specific (the offer's own name, the EG's names, the
+  acronyms people type) to the broadest (région, identifiers): Meilisearch's ``attribute`` rule
+  ranks a match in an earlier attribute higher;
+* ``sort`` comes right after ``words`` in the ranking rules, so "sort by distance" orders results
+  that match the same number of query words by distance instead of by typo count;
+* typos are allowed from 4 letters ("ehpd" finds "ehpad") but never on identifiers and numbers
+  (FINESS, SIRET, postcodes): a FINESS with one wrong digit is another establishment;
+* synonyms are generated from groups of equivalent terms (acronym ↔ expansion); Meilisearch only
+  looks synonyms up for terms of 1 to 3 words, so longer expansions are targets only, and a stop
+  word inside such a term would break it, so those few words are not stop words.
+"""
+
+from __future__ import annotations
+
+from meilisearch_python_sdk.models.settings import (
+    Faceting,
+    MeilisearchSettings,
+    MinWordSizeForTypos,
+    Pagination,
+    TypoTolerance,
+)
+
+PRIMARY_KEY = "id"
+MAX_TOTAL_HITS = 10_000
+MAX_VALUES_PER_FACET = 200
+
+SEARCHABLE_ATTRIBUTES = [
+    "nom",
+    "nomOperationnel",
+    "raisonSociale",
+    "keywords",
+    "typeOffre.label",
+    "categorie.label",
+    "commune.nom",
+    "codePostal",
+    "activites.label",
+    "specialisations.label",
+    "publics.label",
+    "actes.label",
+    "modePriseEnCharge.label",
+    "champActivite.label",
+    "modalitesAccueil.label",
+    "temporalite.label",
+    "equipements.label",
+    "raisonSocialeLongue",
+    "entiteJuridique.raisonSociale",
+    "departement.nom",
+    "region.nom",
+    "finess",
+    "siret",
+    "identifiant",
+]
+
+# Filter name (the GraphQL connections' vocabulary) -> document attribute.
+FACET_ATTRIBUTES: dict[str, str] = {
+    "departement": "departement.code",
+    "region": "region.code",
+    "commune": "commune.code",
+    "categorie": "categorie.code",
+    "champActivite": "champActivite.code",
+    "typeOffre": "typeOffre.code",
+    "activite": "activites.code",
+    "modePriseEnCharge": "modePriseEnCharge.code",
+    "temporalite": "temporalite.code",
+    "modaliteAccueil": "modalitesAccueil.code",
+    "public": "publics.code",
+    "acte": "actes.code",
+    "specialisation": "specialisations.code",
+    "equipement": "equipements.code",
+}
+
+FILTERABLE_ATTRIBUTES = [
+    *FACET_ATTRIBUTES.values(),
+    "zoneCommunes",
+    "ageMin",
+    "ageMax",
+    "etablissementId",
+    "finess",
+    "_geo",
+]
+SORTABLE_ATTRIBUTES = ["_geo", "nom", "raisonSociale", "updatedAt"]
+RANKING_RULES = ["words", "sort", "typo", "proximity", "attribute", "exactness"]
+NO_TYPO_ATTRIBUTES = ["finess", "siret", "codePostal", "identifiant", "entiteJuridique.finess"]
+
+FRENCH_STOP_WORDS = [
+    "a", "à", "au", "aux", "avec", "ce", "ces", "cette", "d", "dans", "de", "des", "du", "elle", "en", "et",
+    "il", "ils", "je", "l", "la", "le", "les", "leur", "leurs", "lui", "ma", "mais", "me", "mes", "moi", "mon",
+    "ne", "nos", "notre", "nous", "on", "ou", "où", "par", "pas", "pour", "qu", "que", "qui", "s", "sa", "se",
+    "ses", "son", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
+]
+
+# Groups of equivalent terms (normalised by Meilisearch: case and accents do not matter).
+SYNONYM_GROUPS: list[list[str]] = [
+    ["ehpad", "maison de retraite", "établissement d'hébergement pour personnes âgées dépendantes"],
+    ["ssiad", "soins infirmiers à domicile", "service de soins infirmiers à domicile"],
+    ["saad", "aide à domicile", "service d'aide et d'accompagnement à domicile"],
+    ["sad", "service autonomie à domicile", "services autonomie à domicile"],
+    ["spasad", "service polyvalent d'aide et de soins à domicile"],
+    ["cmp", "centre médico-psychologique", "centre médico psychologique"],
+    ["cattp", "centre d'accueil thérapeutique à temps partiel"],
+    ["ime", "institut médico-éducatif", "institut médico éducatif"],
+    ["esat", "établissement et service d'aide par le travail", "aide par le travail"],
+    ["had", "hospitalisation à domicile"],
+    ["usld", "soins de longue durée", "unité de soins de longue durée"],
+    ["smr", "ssr", "soins médicaux et de réadaptation", "soins de suite et de réadaptation"],
+    ["mco", "médecine chirurgie obstétrique"],
+    ["csapa", "centre de soins d'accompagnement et de prévention en addictologie", "addictologie"],
+    ["caarud", "réduction des risques pour usagers de drogues"],
+    ["act", "appartement de coordination thérapeutique", "appartements de coordination thérapeutique"],
+    ["lam", "lits d'accueil médicalisés"],
+    ["lhss", "lits halte soins santé"],
+    ["fam", "foyer d'accueil médicalisé"],
+    ["mas", "maison d'accueil spécialisée"],
+    ["sessad", "service d'éducation spéciale et de soins à domicile"],
+    ["usp", "unité de soins palliatifs"],
+    ["emsp", "équipe mobile de soins palliatifs"],
+    ["hdj", "hôpital de jour"],
+    ["psy", "psychiatrie"],
+    ["pa", "personnes âgées"],
+    ["ph", "personnes handicapées", "personnes en situation de handicap"],
+]
+SYNONYM_LOOKUP_MAX_WORDS = 3
+
+
+def synonyms(groups: list[list[str]] = SYNONYM_GROUPS) -> dict[str, list[str]]:
+    """Mutual synonyms for each term of each group that Meilisearch can look up (≤ 3 words)."""
+    result: dict[str, list[str]] = {}
+    for group in groups:
+        for term in group:
+            if len(_words(term)) > SYNONYM_LOOKUP_MAX_WORDS:
+                continue
+            others = [other for other in group if other != term]
+            result.setdefault(term, [])
+            result[term].extend(o for o in others if o not in result[term])
+    return result
+
+
+def _words(term: str) -> list[str]:
+    return term.lower().replace("'", " ").replace("-", " ").split()
+
+
+def stop_words(groups: list[list[str]] = SYNONYM_GROUPS) -> list[str]:
+    """French stop words, minus those inside a multi-word synonym Meilisearch looks up.
+
+    A stop word inside a query phrase stops the synonym from matching ("maison de retraite" would
+    no longer find EHPADs if "de" were a stop word), so synonyms win over stop words.
+    """
+    inside = {w for group in groups for term in group if 1 < len(_words(term)) <= SYNONYM_LOOKUP_MAX_WORDS
+              for w in _words(term)}
+    folded = {w.replace("à", "a").replace("ù", "u") for w in inside} | inside
+    return [w for w in FRENCH_STOP_WORDS if w not in folded and w.replace("à", "a").replace("ù", "u") not in folded]
+
+
+def index_settings() -> MeilisearchSettings:
+    """The full settings object (every call returns a fresh copy)."""
+    return MeilisearchSettings(
+        searchable_attributes=SEARCHABLE_ATTRIBUTES,
+        filterable_attributes=FILTERABLE_ATTRIBUTES,
+        sortable_attributes=SORTABLE_ATTRIBUTES,
+        ranking_rules=RANKING_RULES,
+        stop_words=stop_words(),
+        synonyms=synonyms(),
+        typo_tolerance=TypoTolerance(
+            enabled=True,
+            disable_on_attributes=NO_TYPO_ATTRIBUTES,
+            disable_on_numbers=True,
+            min_word_size_for_typos=MinWordSizeForTypos(one_typo=4, two_typos=8),
+        ),
+        pagination=Pagination(max_total_hits=MAX_TOTAL_HITS),
+        faceting=Faceting(max_values_per_facet=MAX_VALUES_PER_FACET, sort_facet_values_by={"*": "count"}),
+        facet_search=False,  # facet *search* (type-ahead inside a facet) is unused: saves work on every update
+    )

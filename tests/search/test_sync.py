@@ -1,0 +1,186 @@
+"""The outbox keeps the index in sync: updates, closures, deletions, Meilisearch outages, reindex."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from meilisearch_python_sdk import AsyncClient
+from sqlalchemy import delete
+from sqlmodel import select
+
+from ror_graph.api.search import search_worker
+from ror_graph.models import Etablissement, OutboxEvent, Unite, UniteCode, ZoneIntervention, utcnow
+from ror_graph.services.changes import Actor, ChangeSet
+from ror_graph.services.search_sync import backoff, drain_outbox
+from search_index.indexer import reindex
+from search_index.query import SearchParams, search_offres
+from tests.search.dataset import PUBLIC
+
+SUPPORT = Actor(name="support@ars.example", role="support", source="api")
+
+
+async def change(session, model, row_id: int, entity: str, **values) -> None:
+    """A real write: ChangeSet (audit + outbox row) then commit."""
+    obj = await session.get(model, row_id)
+    cs = ChangeSet(session, SUPPORT, motif="test")
+    for name, value in values.items():
+        cs.set(obj, entity, str(row_id), name, value)
+    cs.enqueue(entity, row_id)
+    await cs.flush()
+    await session.commit()
+
+
+async def drain(sessions, meili, index_uid, **kwargs):
+    return await drain_outbox(sessions, meili_url=meili.url, meili_key=meili.master_key, index_uid=index_uid,
+                              **kwargs)
+
+
+async def ids_for(client, index_uid, **params) -> set[int]:
+    page = await search_offres(client, index_uid, SearchParams(per_page=50, **params))
+    return {h["id"] for h in page.hits}
+
+
+async def test_an_update_is_visible_after_the_drain(indexed, session, sessions, client, meili, index_uid):
+    # given an indexed offer renamed through a ChangeSet
+    unite_id = indexed.unite_ids["heb_cholet"]
+    await change(session, Unite, unite_id, "unite", nom="Hébergement Cantou Bellevue")
+    assert unite_id not in await ids_for(client, index_uid, text="cantou bellevue")
+    # when the outbox is drained
+    report = await drain(sessions, meili, index_uid)
+    # then the new name is searchable and the event is processed
+    assert (report.events, report.upserted, report.failed, report.pending) == (1, 1, 0, 0)
+    assert await ids_for(client, index_uid, text="cantou bellevue") == {unite_id}
+    event = (await session.exec(select(OutboxEvent))).one()
+    await session.refresh(event)
+    assert event.processed_at is not None and event.last_error is None
+
+
+async def test_several_events_coalesce_and_the_latest_state_wins(indexed, session, sessions, client, meili,
+                                                                 index_uid):
+    unite_id = indexed.unite_ids["ssiad"]
+    for age_min in (20, 30, 40):
+        await change(session, Unite, unite_id, "unite", age_min=age_min)
+    report = await drain(sessions, meili, index_uid)
+    assert (report.events, report.upserted) == (3, 1)
+    doc = await client.index(index_uid).get_document(str(unite_id))
+    assert doc["ageMin"] == 40
+
+
+async def test_a_closed_or_sensitive_offer_leaves_the_index(indexed, session, sessions, client, meili, index_uid):
+    # given two public offers, one closed and one marked sensitive
+    closed, sensitive = indexed.unite_ids["heb_cholet"], indexed.unite_ids["cmp_enfants"]
+    await change(session, Unite, closed, "unite", ferme=True)
+    await change(session, Unite, sensitive, "unite", unite_sensible=True)
+    # when drained
+    report = await drain(sessions, meili, index_uid)
+    # then both documents are gone, the others stay
+    assert report.deleted == 2
+    assert await ids_for(client, index_uid) == {indexed.unite_ids[u["key"]] for u in PUBLIC} - {closed, sensitive}
+
+
+async def test_an_etablissement_change_reindexes_or_removes_its_offers(indexed, session, sessions, client, meili,
+                                                                       index_uid):
+    eg_id = indexed.eg_ids["ehpad_angers"]
+    # when the EG is renamed, its offers carry the new name
+    await change(session, Etablissement, eg_id, "etablissement", nom_operationnel="Résidence Val de Maine")
+    await drain(sessions, meili, index_uid)
+    assert indexed.unite_ids["heb_angers"] in await ids_for(client, index_uid, text="val de maine")
+    # when the EG closes, all of its offers leave the index
+    await change(session, Etablissement, eg_id, "etablissement", ferme=True)
+    await drain(sessions, meili, index_uid)
+    assert not await ids_for(client, index_uid, filters={"commune": ["49007"]})
+
+
+async def test_deleted_rows_remove_their_documents(indexed, session, sessions, client, meili, index_uid):
+    # given the SSIAD unit and its EG deleted from the database, only the EG event queued
+    unite_id, eg_id = indexed.unite_ids["ssiad"], indexed.eg_ids["ssiad_trelaze"]
+    conn = await session.connection()
+    for table in (UniteCode, ZoneIntervention):
+        await conn.execute(delete(table).where(table.unite_id == unite_id))
+    await conn.execute(delete(Unite).where(Unite.id == unite_id))
+    await conn.execute(delete(Etablissement).where(Etablissement.id == eg_id))
+    session.add(OutboxEvent(entity="etablissement", entity_id=eg_id, action="delete"))
+    await session.commit()
+    # when drained, then its documents are found by EG and removed
+    await drain(sessions, meili, index_uid)
+    assert unite_id not in await ids_for(client, index_uid)
+    assert await ids_for(client, index_uid)  # the rest is still there
+
+
+async def test_sync_catches_up_after_meilisearch_was_down(indexed, session, sessions, client, meili, index_uid):
+    unite_id = indexed.unite_ids["smr_paris"]
+    # given Meilisearch stopped
+    meili.stop()
+    try:
+        # when a write happens, the write itself succeeds (outbox row committed with it)
+        await change(session, Unite, unite_id, "unite", nom="Rééducation neurologique Auteuil")
+        report = await drain(sessions, meili, index_uid)
+        # then the drain does not raise: the event stays pending with its error and a backoff
+        assert report.failed == 1 and report.pending == 1 and report.error
+        event = (await session.exec(select(OutboxEvent))).one()
+        await session.refresh(event)
+        assert event.attempts == 1 and event.processed_at is None and event.last_error
+        assert event.next_attempt_at > event.created_at
+    finally:
+        # when Meilisearch comes back on the same data and port
+        meili.start()
+    # then nothing is retried before the backoff delay
+    early = await drain(sessions, meili, index_uid, now=event.created_at)
+    assert early.events == 0 and early.pending == 1
+    # and once due, the update reaches the index
+    report = await drain(sessions, meili, index_uid, now=event.next_attempt_at)
+    assert (report.events, report.failed, report.pending) == (1, 0, 0)
+    assert await ids_for(client, index_uid, text="auteuil") == {unite_id}
+
+
+def test_backoff_grows_and_is_capped():
+    delays = [backoff(n) for n in range(1, 15)]
+    assert delays == sorted(delays) and delays[0] == timedelta(seconds=1) and delays[-1] == timedelta(minutes=5)
+
+
+async def test_the_server_worker_pushes_writes(indexed, session, app_state, client, index_uid):
+    # given the app's background worker running
+    app_state.extras["search_sync_interval"] = 0.1
+    async with search_worker(app_state):
+        # when an offer is renamed
+        unite_id = indexed.unite_ids["cmp_enfants"]
+        await change(session, Unite, unite_id, "unite", nom="Consultations pédopsychiatrie Chacé")
+        # then it becomes searchable without any manual step
+        found = set()
+        deadline = utcnow() + timedelta(seconds=20)
+        while not found and utcnow() < deadline:
+            await asyncio.sleep(0.1)
+            found = await ids_for(client, index_uid, text="chace")
+    assert found == {unite_id}
+
+
+async def test_reindex_swaps_atomically_while_searching(indexed, session, sessions, client, meili, index_uid):
+    # given a change made behind the outbox's back (only a full reindex can see it)
+    unite_id = indexed.unite_ids["heb_cholet"]
+    unite = await session.get(Unite, unite_id)
+    unite.nom = "Hébergement Les Mauges"
+    await session.commit()
+    # when searches run continuously during a reindex
+    results: list[int] = []
+    errors: list[Exception] = []
+    done = asyncio.Event()
+
+    async def keep_searching() -> None:
+        async with AsyncClient(meili.url, meili.master_key) as searcher:
+            while not done.is_set():
+                try:
+                    results.append((await searcher.index(index_uid).search(None)).estimated_total_hits or 0)
+                except Exception as exc:  # any failure is what we look for
+                    errors.append(exc)
+                await asyncio.sleep(0.005)
+
+    searching = asyncio.create_task(keep_searching())
+    count = await reindex(sessions, meili_url=meili.url, meili_key=meili.master_key, index_uid=index_uid)
+    done.set()
+    await searching
+    # then every search answered with a full index, the change is visible and no temporary index is left
+    assert not errors and results and set(results) == {len(PUBLIC)} and count == len(PUBLIC)
+    assert await ids_for(client, index_uid, text="mauges") == {unite_id}
+    uids = {i.uid for i in await client.get_indexes() or []}
+    assert not any(uid.startswith(f"{index_uid}_") for uid in uids)
