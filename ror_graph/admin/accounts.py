@@ -1,5 +1,7 @@
 """Accounts and API clients (admin role only). Password and token hashes are never shown.
 
+Deactivating accounts and revoking API clients are actions of ``account_actions`` (services with audit).
+
 Creation goes through the services (``services.accounts.create_account``,
 ``services.auth.create_api_client``): they validate, hash and commit. A new API client's token is
 shown once, in SQLAdmin's one-time secret modal, and never stored in clear.
@@ -14,6 +16,7 @@ from starlette.requests import Request
 from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
+from ror_graph.admin.account_actions import AccountActionsMixin, ApiClientActionsMixin
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView
 from ror_graph.admin.labels import ACCOUNT_LABELS, API_CLIENT_LABELS
@@ -56,7 +59,7 @@ def parse_scopes(text: str | None) -> list[tuple[str, str]]:
     return scopes
 
 
-class AccountAdmin(RorModelView, model=Account):
+class AccountAdmin(AccountActionsMixin, RorModelView, model=Account):
     """People who log in (référents, directeurs, support, admin)."""
 
     admin_only = True
@@ -84,8 +87,8 @@ class AccountAdmin(RorModelView, model=Account):
                                         nom=data.get("nom") or None, scopes=parse_scopes(data.get("scopes")))
 
 
-class ApiClientAdmin(RorModelView, model=ApiClient):
-    """Read-only API clients and their profile (what confidentiality level they see)."""
+class ApiClientAdmin(ApiClientActionsMixin, RorModelView, model=ApiClient):
+    """API clients and their profile (what confidentiality level they see); created here, revoked by action."""
 
     admin_only = True
     name = "Client API"

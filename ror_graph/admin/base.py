@@ -45,7 +45,7 @@ class FormField:
 
     name: str
     label: str
-    kind: str = "text"  # text | textarea | select | hidden
+    kind: str = "text"  # text | textarea | select | date | hidden
     value: Any = None
     required: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)

@@ -19,6 +19,7 @@ from ror_graph.services.errors import DomainError
 from ror_graph.services.outbox_admin import outbox_state_clause, retry_outbox_events
 
 ENTITIES = {"entite_juridique": "Entité juridique", "etablissement": "Établissement", "unite": "Unité"}
+ADMIN_ENTITIES = {"account": "Compte", "api_client": "Client API"}  # audited, never indexed
 
 
 class TextFilter(OperationColumnFilter):
@@ -46,7 +47,7 @@ class AuditLogAdmin(RorModelView, model=AuditLog):
     column_default_sort = [("at", True), ("id", True)]
     column_filters = [
         ChoiceFilter("entite", "Entité", {k: (label, lambda k=k: AuditLog.entity == k)
-                                          for k, label in ENTITIES.items()}),
+                                          for k, label in {**ENTITIES, **ADMIN_ENTITIES}.items()}),
         TextFilter(AuditLog.actor, "Auteur", parameter_name="auteur"),
         ChoiceFilter("periode", "Période", {
             "jour": ("Dernières 24 h", _since(1)),

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import update
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Account, AccountScope, Role, SessionToken, utcnow
-from ror_graph.services.auth import hash_token, new_token
-from ror_graph.services.errors import BadInputError, UnauthenticatedError
+from ror_graph.services.auth import admin_actor, hash_token, new_token
+from ror_graph.services.changes import ChangeSet
+from ror_graph.services.errors import BadInputError, NotFoundError, UnauthenticatedError
 from ror_graph.services.validation import email_ok, finess_ok
 
 _HASHER = PasswordHasher()
@@ -126,3 +129,44 @@ async def logout(session: AsyncSession, token: str, *, now: datetime | None = No
     if row is not None and row.revoked_at is None:
         row.revoked_at = now or utcnow()
         await session.commit()
+
+
+async def set_account_active(session: AsyncSession, *, actor: Any, account_id: int, active: bool,
+                             motif: str | None = None, now: datetime | None = None) -> Account:
+    """Deactivate or reactivate account ``account_id`` (admin only); audited (entity ``account``); commits.
+
+    Deactivating also revokes the account's open session tokens, so a bearer token issued before
+    the decision stops working at once (``resolve_bearer`` refuses inactive accounts as well). An
+    admin cannot deactivate their own account: the last admin would lock everybody out. Setting
+    the state the account already has writes nothing.
+    """
+    now = now or utcnow()
+    try:
+        writer = await admin_actor(session, actor)
+        if not isinstance(active, bool):
+            raise BadInputError("Expected true or false.", field="active")
+        account = await session.get(Account, account_id)
+        if account is None:
+            raise NotFoundError(f"No account with id {account_id}.", field="account_id")
+        if not active and writer.account_id == account.id:
+            raise BadInputError("You cannot deactivate your own account.", field="account_id")
+        if account.active == active:
+            return account
+        cs = ChangeSet(session, writer, motif=(motif or "").strip() or None, now=now)
+        cs.set(account, "account", str(account.id), "active", active)
+        if not active:
+            conn = await session.connection()
+            result = await conn.execute(
+                update(SessionToken)
+                .where(SessionToken.account_id == account.id, SessionToken.revoked_at.is_(None),
+                       SessionToken.expires_at > now)
+                .values(revoked_at=now)
+            )
+            if result.rowcount:
+                cs.record("account", str(account.id), "revoked_sessions", None, result.rowcount)
+        await cs.flush()
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return account

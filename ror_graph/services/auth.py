@@ -11,12 +11,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import PROFILE_LEVEL, Account, AccountScope, ApiClient, Profile, Role, SessionToken, utcnow
-from ror_graph.services.errors import BadInputError, UnauthenticatedError
+from ror_graph.services.changes import Actor, ChangeSet
+from ror_graph.services.errors import BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError
 
 
 @dataclass(frozen=True)
@@ -118,3 +120,50 @@ async def resolve_bearer(session: AsyncSession, token: str | None, *, now: datet
         scopes_ej=frozenset(s.finess for s in scopes if s.kind == "ej"),
         scopes_eg=frozenset(s.finess for s in scopes if s.kind == "eg"),
     )
+
+
+async def admin_actor(session: AsyncSession, who: Any, *, source: str = "api") -> Actor:
+    """The audit ``Actor`` of an administrator managing accounts or API clients; refuses anyone else.
+
+    ``who`` is an ``Actor`` (admin panel, CLI) or a GraphQL ``Caller``. When it names an account, the
+    account is re-read: a deactivated or demoted admin loses these rights at once, not at logout.
+    """
+    if isinstance(who, Actor):
+        account_id, role, name, source = who.account_id, who.role, who.name, who.source
+    else:
+        if who is None or getattr(who, "account_id", None) is None:
+            raise UnauthenticatedError("Log in as an administrator to manage accounts and API clients.")
+        account_id, role, name = who.account_id, getattr(who, "role", None), getattr(who, "email", None)
+    if role != Role.admin.value:
+        raise ForbiddenError("Only administrators manage accounts and API clients.")
+    if account_id is not None:
+        account = await session.get(Account, account_id)
+        if account is None or not account.active or account.role != Role.admin.value:
+            raise ForbiddenError("Only active administrator accounts manage accounts and API clients.")
+        name = account.email
+    return Actor(name=name or f"account:{account_id}", role=role, source=source, account_id=account_id)
+
+
+async def revoke_api_client(session: AsyncSession, *, actor: Any, client_id: int, motif: str | None = None,
+                            now: datetime | None = None) -> ApiClient:
+    """Revoke API client ``client_id`` (admin only): its token gets 401 from now on; audited; commits.
+
+    Revocation is final (a client that needs access again gets a new token); revoking a revoked
+    client is refused so the audit trail keeps the first revocation date.
+    """
+    now = now or utcnow()
+    try:
+        writer = await admin_actor(session, actor)
+        client = await session.get(ApiClient, client_id)
+        if client is None:
+            raise NotFoundError(f"No API client with id {client_id}.", field="client_id")
+        if client.revoked_at is not None:
+            raise BadInputError("This API client is already revoked.", field="client_id")
+        cs = ChangeSet(session, writer, motif=(motif or "").strip() or None, now=now)
+        cs.set(client, "api_client", str(client.id), "revoked_at", now)
+        await cs.flush()
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return client

@@ -147,3 +147,21 @@ async def admin(client: httpx.AsyncClient, accounts: dict[str, str]) -> httpx.As
 
 def aware(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@pytest.fixture
+async def offres(session: AsyncSession, structures: Seeded) -> list[int]:
+    """Two open offers of the first EG (region 11), inserted as rows: ``[id of 11/<id>, id of the other]``."""
+    from ror_graph.models import Unite
+
+    ids = []
+    for nom in ("Hébergement permanent", "Accueil de jour"):
+        unite = Unite(etablissement_id=structures.eg_ids[0], nom=nom, type_offre_code="21",
+                      champ_activite_code="04", mode_prise_en_charge_code="46", temporalite_code="02",
+                      age_min=60, age_max=120)
+        session.add(unite)
+        await session.flush()
+        unite.identifiant = f"11/{unite.id}"
+        ids.append(unite.id)
+    await session.commit()
+    return ids

@@ -1,0 +1,142 @@
+"""Admin-only actions on accounts (deactivate / reactivate) and API clients (revoke), with a motif.
+
+They call ``services.accounts.set_account_active`` and ``services.auth.revoke_api_client``, which
+check the admin role again, audit the change and commit. Each selected row is its own transaction,
+so one refusal (e.g. an admin selecting their own account) does not block the others.
+The views carrying these mixins are ``admin_only``: SQLAdmin refuses every route of them to support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqladmin import Flash, action, expose
+from sqlmodel import select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ror_graph.admin.auth import require_user
+from ror_graph.admin.base import FormField
+from ror_graph.admin.errors import french_error
+from ror_graph.models import Account, ApiClient
+from ror_graph.services.errors import DomainError
+
+MAX_SELECTION = 100
+
+
+def _ids(raw: str) -> list[int]:
+    return sorted({int(pk) for pk in raw.split(",") if pk.strip().isdigit()})
+
+
+class _SelectionForm:
+    """A confirmation form over the selected rows: list them, ask a motif, apply one service call per row."""
+
+    async def _selection_form(self, request: Request, *, endpoint: str, heading: str, submit: str, done: str,
+                              describe: Callable[[Any], str], apply: Callable[..., Awaitable[Any]],
+                              motif_required: bool, intro: str) -> Response:
+        form = await request.form() if request.method == "POST" else None
+        raw = str(form.get("pks") or "") if form is not None else request.query_params.get("pks") or ""
+        ids = _ids(raw)
+        url = request.url_for(f"admin:view-{self.identity}-{endpoint}")  # type: ignore[attr-defined]
+        context = {"heading": heading, "intro": intro, "submit_label": submit, "action_url": url,
+                   "cancel_url": request.url_for("admin:list", identity=self.identity)}  # type: ignore[attr-defined]
+        if not ids or len(ids) > MAX_SELECTION:
+            error = "Sélectionnez au moins une ligne." if not ids else f"Sélectionnez au plus {MAX_SELECTION} lignes."
+            return await self.page(request, "ror_admin/form.html",  # type: ignore[attr-defined]
+                                   {**context, "error": error, "fields": None}, status_code=400)
+        async with self.ror_state.sessions() as session:  # type: ignore[attr-defined]
+            rows = list(await session.exec(select(self.model).where(self.model.id.in_(ids))))  # type: ignore[attr-defined]
+        motif = str(form.get("motif") or "").strip() if form is not None else ""
+
+        def render(error: str | None = None, status_code: int = 200) -> Awaitable[Response]:
+            fields = [FormField("pks", "", kind="hidden", value=raw),
+                      FormField("motif", "Motif" + ("" if motif_required else " (facultatif)"), kind="textarea",
+                                value=motif, required=motif_required,
+                                help="Conservé dans l'historique (ticket, demande de la structure…).")]
+            return self.page(request, "ror_admin/form.html", {  # type: ignore[attr-defined]
+                **context, "targets": [describe(row) for row in rows], "error": error, "fields": fields,
+            }, status_code=status_code)
+
+        if form is None:
+            return await render()
+        if motif_required and not motif:
+            return await render("Le motif est obligatoire.", 400)
+        actor = require_user(request).actor()
+        refused = []
+        for row in rows:
+            try:
+                async with self.ror_state.sessions() as session:  # type: ignore[attr-defined]
+                    await apply(session, actor=actor, row_id=row.id, motif=motif or None)
+            except DomainError as exc:
+                refused.append(f"{describe(row)} : {french_error(exc)}")
+        if refused:
+            return await render("Refusé — " + " ; ".join(refused), 400)
+        Flash.success(request, done.format(n=len(rows)))
+        return RedirectResponse(context["cancel_url"], status_code=303)
+
+
+class AccountActionsMixin(_SelectionForm):
+    """Deactivate (open sessions revoked at once) and reactivate accounts."""
+
+    @action("desactiver", label="Désactiver le compte", add_in_list=True, add_in_detail=True)
+    async def deactivate_action(self, request: Request) -> Response:
+        return self._to_form(request, "deactivate_form")
+
+    @action("reactiver", label="Réactiver le compte", add_in_list=True, add_in_detail=True)
+    async def reactivate_action(self, request: Request) -> Response:
+        return self._to_form(request, "reactivate_form")
+
+    @expose("/desactiver", methods=["GET", "POST"])
+    async def deactivate_form(self, request: Request) -> Response:
+        return await self._activation(request, active=False)
+
+    @expose("/reactiver", methods=["GET", "POST"])
+    async def reactivate_form(self, request: Request) -> Response:
+        return await self._activation(request, active=True)
+
+    def _to_form(self, request: Request, endpoint: str) -> Response:
+        pks = self.selected_pks(request)  # type: ignore[attr-defined]
+        url = request.url_for(f"admin:view-{self.identity}-{endpoint}")  # type: ignore[attr-defined]
+        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+
+    async def _activation(self, request: Request, *, active: bool) -> Response:
+        from ror_graph.services.accounts import set_account_active
+
+        async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> Account:
+            return await set_account_active(session, actor=actor, account_id=row_id, active=active, motif=motif)
+
+        return await self._selection_form(
+            request, endpoint="reactivate_form" if active else "deactivate_form",
+            heading="Réactiver des comptes" if active else "Désactiver des comptes",
+            intro="Les comptes réactivés peuvent de nouveau se connecter." if active else
+                  "Les comptes désactivés ne peuvent plus se connecter ; leurs sessions ouvertes (jetons de "
+                  "l'API compris) sont révoquées immédiatement.",
+            submit="Réactiver" if active else "Désactiver",
+            done="{n} compte(s) réactivé(s)." if active else "{n} compte(s) désactivé(s).",
+            describe=lambda a: f"{a.email} ({a.role})", apply=apply, motif_required=not active,
+        )
+
+
+class ApiClientActionsMixin(_SelectionForm):
+    """Revoke API clients: their token gets 401 from now on (a new client gets a new token)."""
+
+    @action("revoquer", label="Révoquer le jeton", add_in_list=True, add_in_detail=True)
+    async def revoke_action(self, request: Request) -> Response:
+        pks = self.selected_pks(request)  # type: ignore[attr-defined]
+        url = request.url_for(f"admin:view-{self.identity}-revoke_form")  # type: ignore[attr-defined]
+        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+
+    @expose("/revoquer", methods=["GET", "POST"])
+    async def revoke_form(self, request: Request) -> Response:
+        from ror_graph.services.auth import revoke_api_client
+
+        async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> ApiClient:
+            return await revoke_api_client(session, actor=actor, client_id=row_id, motif=motif)
+
+        return await self._selection_form(
+            request, endpoint="revoke_form", heading="Révoquer des clients API",
+            intro="Le jeton révoqué est refusé immédiatement (401) ; la révocation est définitive.",
+            submit="Révoquer", done="{n} client(s) API révoqué(s).",
+            describe=lambda c: f"{c.name} ({c.profile})", apply=apply, motif_required=True,
+        )
