@@ -95,7 +95,8 @@ async def modifier_unite(info: Info, identifiant: str, version: int, data: Any) 
 
 
 async def fermer_unite(
-    info: Info, identifiant: str, version: int, day: date, type_code: str, reopening: date | None
+    info: Info, identifiant: str, version: int, day: date, type_code: str, reopening: date | None,
+    motif: str | None = None,
 ) -> Unite:
     ctx = info.context
     return await unite_write.fermer_unite(
@@ -106,6 +107,7 @@ async def fermer_unite(
         date_fermeture=day,
         type_fermeture_code=type_code,
         date_reouverture_prevue=reopening,
+        motif=motif,
     )
 
 

@@ -123,8 +123,11 @@ class Mutation:
         date_reouverture_prevue: Annotated[
             date | None, strawberry.argument(description="Planned reopening date (PRO only).")
         ] = None,
+        motif: Annotated[
+            str | None, strawberry.argument(description="Why the offer closes (kept in the history).")
+        ] = None,
     ) -> UniteResult:
-        unite = await resolve.fermer_unite(info, identifiant, version, date, type, date_reouverture_prevue)
+        unite = await resolve.fermer_unite(info, identifiant, version, date, type, date_reouverture_prevue, motif)
         return UnitePayload(unite=unite)
 
     @strawberry.mutation(description="Validate an établissement's description (directeur; support with a motif).")

@@ -286,8 +286,11 @@ async def update_unite(session: AsyncSession, *, actor: Any, identifiant: str, v
 
 async def fermer_unite(session: AsyncSession, *, actor: Any, identifiant: str, version: int, date_fermeture: date,
                        type_fermeture_code: str, date_reouverture_prevue: date | None = None,
-                       now: datetime | None = None, source: str = "api") -> Unite:
-    """Close offer ``identifiant`` (TRE_R286 type); ``PRO`` (provisoire) keeps it open with a reopening date."""
+                       motif: str | None = None, now: datetime | None = None, source: str = "api") -> Unite:
+    """Close offer ``identifiant`` (TRE_R286 type); ``PRO`` (provisoire) keeps it open with a reopening date.
+
+    ``motif`` (why it closes) is kept on the audit rows of the closure.
+    """
     now = now or utcnow()
 
     async def work() -> Unite:
@@ -307,7 +310,7 @@ async def fermer_unite(session: AsyncSession, *, actor: Any, identifiant: str, v
             if not isinstance(date_reouverture_prevue, date) or date_reouverture_prevue < date_fermeture:
                 raise BadInputError("The reopening date must follow the closing date.", field="dateReouverture")
         await claim_version(session, unite, version, now)
-        cs = ChangeSet(session, writer.actor, now=now)
+        cs = ChangeSet(session, writer.actor, motif=(motif or "").strip() or None, now=now)
         cs.set(unite, "unite", unite.identifiant, "date_fermeture", date_fermeture)
         cs.set(unite, "unite", unite.identifiant, "type_fermeture_code", code)
         cs.set(unite, "unite", unite.identifiant, "date_reouverture_prevue", date_reouverture_prevue)
