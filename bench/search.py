@@ -51,6 +51,7 @@ from ror_graph.models import (  # noqa: E402
 from ror_graph.services.changes import Actor, ChangeSet  # noqa: E402
 from ror_graph.services.demo_templates import TEMPLATES  # noqa: E402
 from ror_graph.services.reference import load_reference  # noqa: E402
+from search_index.client import NO_COMPRESSION  # noqa: E402
 from search_index.index_settings import FACET_ATTRIBUTES  # noqa: E402
 from search_index.indexer import reindex  # noqa: E402
 from search_index.query import SearchParams, build_filter, validate  # noqa: E402
@@ -291,7 +292,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         async with (httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as api,
                     httpx.AsyncClient(base_url=meili.url, timeout=30, limits=limits,
-                                      headers={"Authorization": f"Bearer {meili.master_key}"}) as direct):
+                                      headers={"Authorization": f"Bearer {meili.master_key}", **NO_COMPRESSION})
+                    as direct):
             sample = (await api.get("/api/search", params=api_request(queries[0]))).json()
             print(f"sample query {api_request(queries[0])} → {sample['total']} hits")
             hits = [(await api.get("/api/search", params=api_request(q))).json()["total"] for q in queries[:50]]

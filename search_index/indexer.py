@@ -20,6 +20,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import OutboxEvent, utcnow
+from search_index.client import meili_client
 from search_index.documents import build_document
 from search_index.index_settings import PRIMARY_KEY, index_settings
 from search_index.reference import SearchReference, load_search_reference
@@ -118,7 +119,7 @@ async def reindex(
     started = utcnow()
     new_uid = f"{index_uid}_{started:%Y%m%d%H%M%S%f}"
     report = progress or (lambda phase, done, total: None)
-    async with AsyncClient(meili_url, meili_key, timeout=60) as client:
+    async with meili_client(meili_url, meili_key, timeout=60) as client:
         await ensure_index(client, new_uid)
         index = client.index(new_uid)
         count, tasks = 0, []

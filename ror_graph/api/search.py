@@ -4,8 +4,9 @@
   exported up to the index's maxTotalHits). CORS origins come from ``settings.cors_origins``.
 * Bad parameters → 400 ``{"error": {"code": "BAD_INPUT", "field", "message"}}``; Meilisearch not
   configured or not answering → 503, the rest of the API keeps working.
-* ``lifespan_hooks()`` runs the worker that applies the index settings, then drains the outbox
-  every ~0.5 s while the app runs.
+* ``lifespan_hooks()`` runs the worker that applies the index settings, then drains the outbox as
+  soon as a session of this app commits outbox rows (``outbox_signal``), and every 0.25 s anyway for
+  writes made by other processes (CLI imports, another server).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ror_graph.resolvers.search import (
     search_reference,
 )
 from ror_graph.services.errors import BadInputError
-from ror_graph.services.search_sync import drain_outbox
+from ror_graph.services.search_sync import drain_outbox, outbox_signal
 from ror_graph.state import AppState
 from search_index.export import to_csv, to_xlsx
 from search_index.indexer import ensure_index
@@ -38,7 +39,7 @@ from search_index.params import page_json, params_from_query
 
 log = logging.getLogger(__name__)
 
-SYNC_INTERVAL_SECONDS = 0.5
+SYNC_INTERVAL_SECONDS = 0.25
 SYNC_BATCH = 500
 
 
@@ -90,12 +91,19 @@ def routes(state: AppState) -> list:
     ]
 
 
-async def run_worker(state: AppState, *, interval: float = SYNC_INTERVAL_SECONDS) -> None:
-    """Apply the index settings once Meilisearch answers, then drain the outbox until cancelled."""
+async def run_worker(
+    state: AppState, *, interval: float = SYNC_INTERVAL_SECONDS, wake: asyncio.Event | None = None
+) -> None:
+    """Apply the index settings once Meilisearch answers, then drain the outbox until cancelled.
+
+    Between drains it waits for ``wake`` (set after a commit that wrote outbox rows) or ``interval``.
+    """
+    wake = wake or asyncio.Event()
     client = meili_client(state)
     index_uid = state.settings.meili_index
     ready, last_error = False, None
     while True:
+        wake.clear()  # a commit from now on triggers the next drain
         try:
             if not ready:
                 await ensure_index(client, index_uid)
@@ -109,10 +117,11 @@ async def run_worker(state: AppState, *, interval: float = SYNC_INTERVAL_SECONDS
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # never let the worker die: the outbox keeps the work
-            if repr(exc) != last_error:  # once per distinct failure, not every half second
-                log.warning("search worker: %r (retrying every %.1f s)", exc, interval)
+            if repr(exc) != last_error:  # once per distinct failure, not every poll
+                log.warning("search worker: %r (retrying every %.2g s)", exc, interval)
             last_error = repr(exc)
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=interval)
 
 
 @contextlib.asynccontextmanager
@@ -122,9 +131,11 @@ async def search_worker(state: AppState) -> AsyncIterator[None]:
         yield
         return
     interval = state.extras.get("search_sync_interval", SYNC_INTERVAL_SECONDS)
-    task = asyncio.create_task(run_worker(state, interval=interval), name="search-outbox-worker")
+    wake = asyncio.Event()
+    task = asyncio.create_task(run_worker(state, interval=interval, wake=wake), name="search-outbox-worker")
     try:
-        yield
+        with outbox_signal(state.engine, wake.set):
+            yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

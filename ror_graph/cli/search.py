@@ -45,9 +45,8 @@ def sync_search(
     once: bool = typer.Option(False, help="Process one batch only."),
     batch_size: int = typer.Option(500, help="Events per batch."),
 ) -> None:
-    from meilisearch_python_sdk import AsyncClient
-
     from ror_graph.services.search_sync import drain_outbox
+    from search_index.client import meili_client
     from search_index.indexer import ensure_index
 
     async def go():
@@ -56,7 +55,7 @@ def sync_search(
         async with engine_for() as engine, meili_connection() as (url, key):
             sessions = session_factory(engine)
             try:  # settings first, or Meilisearch would create the index with its defaults on first push
-                async with AsyncClient(url, key, timeout=10) as client:
+                async with meili_client(url, key) as client:
                     await ensure_index(client, settings().meili_index)
             except Exception as exc:  # down: the drain below records the failure and the backoff
                 console.print(f"[yellow]could not apply index settings: {exc}[/yellow]")

@@ -11,13 +11,13 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import httpx
 from meilisearch_python_sdk import AsyncClient
-from meilisearch_python_sdk.errors import MeilisearchError
 
 from ror_graph.resolvers.context import Info
 from ror_graph.services.errors import DomainError
 from ror_graph.state import AppState
+from search_index.client import UNAVAILABLE_ERRORS
+from search_index.client import meili_client as new_meili_client
 from search_index.query import SearchPage, SearchParams, export_offres, search_offres
 from search_index.reference import SearchReference, load_search_reference
 
@@ -40,7 +40,7 @@ def meili_client(state: AppState) -> AsyncClient:
     if client is None or state.extras.get(CLIENT_URL_KEY) != state.meili_url:
         if client is not None:  # the URL changed (managed server restarted): closed with the app
             state.extras.setdefault(OLD_CLIENTS_KEY, []).append(client)
-        client = AsyncClient(state.meili_url, state.meili_key or None, timeout=10)
+        client = new_meili_client(state.meili_url, state.meili_key, timeout=10)
         state.extras[CLIENT_KEY], state.extras[CLIENT_URL_KEY] = client, state.meili_url
     return client
 
@@ -77,7 +77,7 @@ async def run_search(state: AppState, params: SearchParams) -> SearchPage:
     ref = await search_reference(state)
     try:
         return await search_offres(client, state.settings.meili_index, params, ref=ref)
-    except (MeilisearchError, httpx.HTTPError) as exc:
+    except UNAVAILABLE_ERRORS as exc:
         raise _unavailable(exc) from exc
 
 
@@ -88,7 +88,7 @@ async def run_export(state: AppState, params: SearchParams) -> list[dict]:
     hits: AsyncIterator[dict] = export_offres(client, state.settings.meili_index, params, ref=ref)
     try:
         return [hit async for hit in hits]
-    except (MeilisearchError, httpx.HTTPError) as exc:
+    except UNAVAILABLE_ERRORS as exc:
         raise _unavailable(exc) from exc
 
 

@@ -12,17 +12,22 @@ drainers stay correct for upserts but may push an older state last in rare inter
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from meilisearch_python_sdk import AsyncClient
+from sqlalchemy import event as sa_event
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import OutboxEvent, utcnow
+from search_index.client import meili_client
 from search_index.indexer import push_offres
 from search_index.reference import SearchReference
 
@@ -31,6 +36,7 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 300.0
 ERROR_MAX_LENGTH = 2000
+_WROTE_OUTBOX = "ror_graph.wrote_outbox"
 
 
 @dataclass
@@ -89,7 +95,7 @@ async def drain_outbox(
             eg_ids = {e.entity_id for e in events if e.entity == "etablissement"}
             try:
                 owned = client is None
-                meili = client or AsyncClient(meili_url, meili_key, timeout=10)
+                meili = client or meili_client(meili_url, meili_key, timeout=10)
                 try:
                     pushed = await push_offres(session, meili, index_uid, unite_ids=unite_ids,
                                                etablissement_ids=eg_ids, ref=ref)
@@ -121,3 +127,34 @@ async def _mark_failed(session: AsyncSession, ids: list[int], error: str, now: d
         event.next_attempt_at = now + backoff(event.attempts)
         session.add(event)
     await session.flush()
+
+
+@contextlib.contextmanager
+def outbox_signal(engine: AsyncEngine, callback: Callable[[], None]) -> Iterator[None]:
+    """Call ``callback`` after each commit, by a session on ``engine``, that added outbox rows.
+
+    Lets the server's worker drain right after a write of the same process (API, admin) instead
+    of at its next poll. Only ORM-added ``OutboxEvent`` rows are seen (``ChangeSet``); bulk Core
+    inserts and other processes' writes are found by the worker's regular polling.
+    """
+    target = engine.sync_engine
+
+    def after_flush(session: Session, _context) -> None:
+        if session.bind is target and any(isinstance(obj, OutboxEvent) for obj in session.new):
+            session.info[_WROTE_OUTBOX] = True
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(_WROTE_OUTBOX, False):
+            callback()
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(_WROTE_OUTBOX, None)
+
+    listeners = [("after_flush", after_flush), ("after_commit", after_commit), ("after_rollback", after_rollback)]
+    for name, listener in listeners:
+        sa_event.listen(Session, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners:
+            sa_event.remove(Session, name, listener)

@@ -10,9 +10,10 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from ror_graph.api.search import search_worker
+from ror_graph.db import make_engine, session_factory
 from ror_graph.models import Etablissement, OutboxEvent, Unite, UniteCode, ZoneIntervention, utcnow
 from ror_graph.services.changes import Actor, ChangeSet
-from ror_graph.services.search_sync import backoff, drain_outbox
+from ror_graph.services.search_sync import backoff, drain_outbox, outbox_signal
 from search_index.indexer import reindex
 from search_index.query import SearchParams, search_offres
 from tests.search.dataset import PUBLIC
@@ -153,6 +154,59 @@ async def test_the_server_worker_pushes_writes(indexed, session, app_state, clie
             await asyncio.sleep(0.1)
             found = await ids_for(client, index_uid, text="chace")
     assert found == {unite_id}
+
+
+async def test_the_worker_drains_right_after_a_commit_of_its_process(indexed, session, app_state, client, index_uid):
+    # given the app's worker with a polling interval far longer than the test's deadline
+    app_state.extras["search_sync_interval"] = 60
+    async with search_worker(app_state):
+        first, second = indexed.unite_ids["cmp_enfants"], indexed.unite_ids["heb_cholet"]
+        for unite_id, name, word in ((first, "Consultations Chacé", "chace"), (second, "Cantou Bellevue", "cantou")):
+            # when an offer is renamed by this process (the first one also waits for the start-up drain)
+            await change(session, Unite, unite_id, "unite", nom=name)
+            # then it is searchable well before the next poll: the commit woke the worker
+            found, deadline = set(), utcnow() + timedelta(seconds=20)
+            while not found and utcnow() < deadline:
+                await asyncio.sleep(0.05)
+                found = await ids_for(client, index_uid, text=word)
+            assert found == {unite_id}
+
+
+async def test_outbox_signal_fires_only_after_commits_that_wrote_outbox_rows(indexed, session, engine,
+                                                                             database_url):
+    calls = []
+    other = make_engine(database_url)
+    try:
+        with outbox_signal(engine, lambda: calls.append("wake")):
+            unite_id = indexed.unite_ids["ssiad"]
+            unite = await session.get(Unite, unite_id)
+            # when a write without outbox rows commits, then nothing is signalled
+            unite.nom = "SSIAD renommé sans outbox"
+            session.add(unite)
+            await session.commit()
+            assert calls == []
+            # when a ChangeSet with an outbox row is rolled back, then nothing is signalled either
+            cs = ChangeSet(session, SUPPORT, motif="test")
+            cs.enqueue("unite", unite_id)
+            await cs.flush()
+            await session.flush()
+            await session.rollback()
+            assert calls == []
+            # when a session on another engine commits outbox rows, then this app is not signalled
+            async with session_factory(other)() as foreign:
+                cs = ChangeSet(foreign, SUPPORT, motif="test")
+                cs.enqueue("unite", unite_id)
+                await cs.flush()
+                await foreign.commit()
+            assert calls == []
+            # when a ChangeSet with an outbox row commits, then the callback runs once
+            await change(session, Unite, unite_id, "unite", nom="SSIAD renommé")
+            assert calls == ["wake"]
+        # when the signal is closed, then later commits are not seen
+        await change(session, Unite, unite_id, "unite", nom="SSIAD renommé encore")
+        assert calls == ["wake"]
+    finally:
+        await other.dispose()
 
 
 async def test_reindex_swaps_atomically_while_searching(indexed, session, sessions, client, meili, index_uid):
