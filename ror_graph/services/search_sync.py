@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from meilisearch_python_sdk import AsyncClient
+from sqlalchemy import delete, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel import col, func, select
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 300.0
 ERROR_MAX_LENGTH = 2000
+# Processed events stay visible in the back office's queue for a week, then go: the table stays small.
+PROCESSED_RETENTION = timedelta(days=7)
 _WROTE_OUTBOX = "ror_graph.wrote_outbox"
 
 
@@ -113,9 +115,19 @@ async def drain_outbox(
                 conn = await session.connection()
                 await conn.execute(update(OutboxEvent).where(col(OutboxEvent.id).in_(ids))
                                    .values(processed_at=now, last_error=None))
+                await purge_processed(session, before=now - PROCESSED_RETENTION)
             await session.commit()
         report.pending = await pending_count(session)
     return report
+
+
+async def purge_processed(session: AsyncSession, *, before: datetime) -> int:
+    """Delete events processed before ``before`` (pending and failed ones are never touched); no commit."""
+    conn = await session.connection()
+    result = await conn.execute(
+        delete(OutboxEvent).where(col(OutboxEvent.processed_at).is_not(None), col(OutboxEvent.processed_at) < before)
+    )
+    return result.rowcount or 0
 
 
 async def _mark_failed(session: AsyncSession, ids: list[int], error: str, now: datetime) -> None:
