@@ -1,4 +1,4 @@
-"""``ror-graph import-finess``: load a FINESS file (FINESS+ JSON, etalab CSV or FHIR NDJSON)."""
+"""``ror-graph import-finess``: load a FINESS file (FINESS+ JSON, etalab CSV, FHIR NDJSON, FINESS+ Activités)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.table import Table
 from ror_graph.cli import app
 from ror_graph.cli.common import engine_for, run
 from ror_graph.db import session_factory
+from ror_graph.importers.finess import FINESS_ACTIVITES
 from ror_graph.services.errors import DomainError
 from ror_graph.services.finess import ImportReport, import_finess
 
@@ -24,7 +25,10 @@ SHOWN_REJECTED = 20
 def print_report(report: ImportReport) -> None:
     title = f"Import FINESS {report.format}{' (dry run: nothing written)' if report.dry_run else ''}"
     table = Table("entité", "créées", "mises à jour", "inchangées", "fermées", "rejetées", title=title)
-    for label, counts in (("EJ", report.entite_juridique), ("EG", report.etablissement)):
+    # "FINESS Activités" counts EGs whose FINESS capacity set was created / replaced / left as is.
+    rows = ((("EG (capacités FINESS)", report.etablissement),) if report.format == FINESS_ACTIVITES
+            else (("EJ", report.entite_juridique), ("EG", report.etablissement)))
+    for label, counts in rows:
         table.add_row(label, str(counts.created), str(counts.updated), str(counts.unchanged), str(counts.closed),
                       str(counts.rejected))
     console.print(table)
@@ -43,10 +47,11 @@ def print_report(report: ImportReport) -> None:
     console.print(f"{report.seconds:.1f} s" + (f", import_run {report.run_id}" if report.run_id else ""))
 
 
-@app.command("import-finess", help="Import a FINESS file: FINESS+ JSON, etalab CSV (cs1100501/502/507) or FHIR NDJSON.")
+@app.command("import-finess", help="Import a FINESS file: FINESS+ JSON (« FINESS Structures », or « FINESS Activités » "
+             "whose capacities replace each EG's FINESS capacities), etalab CSV (cs1100501/502/507) or FHIR NDJSON.")
 def import_finess_command(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The FINESS file."),
-    fmt: str = typer.Option("auto", "--format", help="auto | finess-plus | etalab | fhir."),
+    fmt: str = typer.Option("auto", "--format", help="auto | finess-plus | finess-activites | etalab | fhir."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute the full report without writing anything."),
 ) -> None:
     size = path.stat().st_size

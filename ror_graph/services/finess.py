@@ -19,9 +19,19 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.importers.finess import EgRecord, EjRecord, FinessFormatError, Rejected, check_format, parse
+from ror_graph.importers.finess import (
+    FINESS_ACTIVITES,
+    CapacitesRecord,
+    EgRecord,
+    EjRecord,
+    FinessFormatError,
+    Rejected,
+    check_format,
+    parse,
+)
 from ror_graph.models import ImportRun, utcnow
 from ror_graph.services.errors import BadInputError
+from ror_graph.services.finess_activites import ActivitesBatchWriter
 from ror_graph.services.finess_batch import FinessBatchWriter
 from ror_graph.services.finess_correction import correct_finess_field
 from ror_graph.services.finess_reference import FinessReference
@@ -73,7 +83,7 @@ async def import_finess(
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
 ) -> ImportReport:
-    """Import a FINESS file (FINESS+ JSON, etalab CSV or FHIR NDJSON) and return its report.
+    """Import a FINESS file (FINESS+ JSON, etalab CSV, FHIR NDJSON, or FINESS+ "Activités") and return its report.
 
     ``progress`` receives the number of bytes of the file read so far. Raises ``BadInputError``
     (nothing written) when the file is missing or in none of the formats.
@@ -91,7 +101,8 @@ async def import_finess(
         report = ImportReport(source=str(path), format=detected, dry_run=dry_run)
         async with sessions() as session:
             reference = await FinessReference.load(session)
-            if not reference.categories or not reference.communes:
+            # "FINESS Activités" only touches EGs already imported: no reference data needed.
+            if detected != FINESS_ACTIVITES and (not reference.categories or not reference.communes):
                 raise BadInputError("Données de référence absentes (nomenclatures, communes): "
                                     "lancer d'abord `ror-graph load-reference`.", field="reference")
             await _analyze(session)
@@ -100,12 +111,14 @@ async def import_finess(
                 session.add(run)
                 await session.commit()
                 report.run_id = run.id
-            writer = FinessBatchWriter(session, reference, report, now=now,
-                                       motif=f"Import FINESS {detected} {path.name}"[:2000])
-            batch: list[EjRecord | EgRecord] = []
+            motif = f"Import FINESS {detected} {path.name}"[:2000]
+            writer: FinessBatchWriter | ActivitesBatchWriter = (
+                ActivitesBatchWriter(session, report, now=now, motif=motif) if detected == FINESS_ACTIVITES
+                else FinessBatchWriter(session, reference, report, now=now, motif=motif))
+            batch: list[EjRecord | EgRecord | CapacitesRecord] = []
 
             async def flush() -> None:
-                await writer.write(batch)
+                await writer.write(batch)  # type: ignore[arg-type]  (each writer gets its format's records)
                 if not dry_run:
                     await session.commit()
                 session.expunge_all()
