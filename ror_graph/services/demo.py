@@ -139,7 +139,7 @@ async def generate_demo_offers(session: AsyncSession, *, seed: int = 49, now: da
         cs = ChangeSet(session, DEMO_ACTOR, motif="Données de démonstration", now=now)
         writer = DemoWriter(session, cs, rng, now)
         for eg in chunk.all():
-            commune = geo.commune_of(eg, _departement(eg.departement_code, eg.commune_code, eg.finess))
+            commune = geo.commune_of(eg)
             region = eg.region_code or geo.region_of(commune)
             if commune is None or region is None:
                 report.skipped.append((eg.finess, "no COG commune found for its address"))
