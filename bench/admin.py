@@ -35,9 +35,9 @@ from sqlmodel import SQLModel
 from ror_graph.db import make_engine, session_factory
 from ror_graph.models import Account, Commune, Departement, EntiteJuridique, Etablissement, Nomenclature
 from ror_graph.models.coded import CATEGORIE_EG
-from ror_graph.services.accounts import hash_password
-from ror_graph.services.reference import load_reference
-from ror_graph.services.validation import luhn_ok
+from ror_graph.services.accounts.accounts import hash_password
+from ror_graph.services.core.validation import luhn_ok
+from ror_graph.services.reference.loader import load_reference
 from ror_graph.settings import normalise_database_url
 
 EMAIL, PASSWORD = "bench.support@ars.test", "bench password 2026"

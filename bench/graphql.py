@@ -54,7 +54,7 @@ from ror_graph.models import (  # noqa: E402
     coded,
 )
 from ror_graph.resolvers.pagination import encode_cursor  # noqa: E402
-from ror_graph.services.reference import load_reference  # noqa: E402
+from ror_graph.services.reference.loader import load_reference  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPARTEMENTS = ["44", "49", "53", "72", "85", "75", "69", "13", "33", "59", "67", "31", "35", "29", "06", "34"]

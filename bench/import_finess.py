@@ -31,7 +31,7 @@ SOURCE = ROOT.parent / "shared" / "data" / "finess" / "fhir-20210108" / "finess-
 
 def luhn_key(base: str) -> str:
     """The digit that makes ``base + digit`` pass the Luhn check."""
-    from ror_graph.services.validation import luhn_ok
+    from ror_graph.services.core.validation import luhn_ok
 
     return next(d for d in "0123456789" if luhn_ok(base + d))
 
@@ -89,7 +89,7 @@ async def _fresh_database(url: str | None, directory: Path) -> tuple[str, str | 
     from sqlmodel import SQLModel
 
     from ror_graph.db import make_engine, session_factory
-    from ror_graph.services.reference import load_reference
+    from ror_graph.services.reference.loader import load_reference
     from ror_graph.settings import normalise_database_url
 
     private = None
@@ -127,7 +127,7 @@ async def _drop(url: str, private: str) -> None:
 
 async def phase(kind: str, path: Path, database_url: str | None) -> dict:
     """Run one measured phase in this process and return its figures."""
-    from ror_graph.importers.finess import EgRecord, parse
+    from ror_graph.services.finess.parsers import EgRecord, parse
 
     if kind == "parse":
         started = time.perf_counter()
@@ -136,7 +136,7 @@ async def phase(kind: str, path: Path, database_url: str | None) -> dict:
         return {"rows": rows, "seconds": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb()}
 
     from ror_graph.db import make_engine, session_factory
-    from ror_graph.services.finess import import_finess
+    from ror_graph.services.finess.importer import import_finess
 
     url, private = await _fresh_database(database_url, path.parent)
     engine = make_engine(url)

@@ -5,7 +5,7 @@
 What it does, in one run (so the baseline is measured on the same machine, same moment):
 
 1. builds a SQLite database of synthetic offers scaled from the demo templates
-   (``services.demo_templates``: real NOS codes per FINESS category) on the communes of the COG
+   (``services.demo.templates``: real NOS codes per FINESS category) on the communes of the COG
    table that have a position, with zones d'intervention for home-care offers;
 2. ``search_index.indexer.reindex`` into a managed Meilisearch: indexing time and documents/s;
 3. starts the real app (``uvicorn ror_graph.app:create_app``) in a subprocess and runs the same
@@ -48,9 +48,9 @@ from ror_graph.models import (  # noqa: E402
     ZoneIntervention,
     coded,
 )
-from ror_graph.services.changes import Actor, ChangeSet  # noqa: E402
-from ror_graph.services.demo_templates import TEMPLATES  # noqa: E402
-from ror_graph.services.reference import load_reference  # noqa: E402
+from ror_graph.services.core.changes import Actor, ChangeSet  # noqa: E402
+from ror_graph.services.demo.templates import TEMPLATES  # noqa: E402
+from ror_graph.services.reference.loader import load_reference  # noqa: E402
 from search_index.client import NO_COMPRESSION  # noqa: E402
 from search_index.index_settings import FACET_ATTRIBUTES  # noqa: E402
 from search_index.indexer import reindex  # noqa: E402

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from ror_graph.services.errors import BadInputError
+from ror_graph.services.core.errors import BadInputError
 from search_index.index_settings import FACET_ATTRIBUTES
 from search_index.query import DEFAULT_PER_PAGE, SearchPage, SearchParams
 

@@ -17,7 +17,7 @@ from typing import Any
 from meilisearch_python_sdk import AsyncClient
 
 from ror_graph.models import coded
-from ror_graph.services.errors import BadInputError
+from ror_graph.services.core.errors import BadInputError
 from search_index.index_settings import FACET_ATTRIBUTES, MAX_TOTAL_HITS
 from search_index.reference import SearchReference
 

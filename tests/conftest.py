@@ -27,7 +27,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.db import make_engine, session_factory
-from ror_graph.services.reference import load_reference
+from ror_graph.services.reference.loader import load_reference
 from ror_graph.settings import normalise_database_url
 
 REFERENCE_TABLES = {"nomenclature", "region", "departement", "commune"}

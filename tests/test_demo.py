@@ -41,11 +41,11 @@ from ror_graph.models import (
     ZoneIntervention,
 )
 from ror_graph.models.coded import CODED_COLUMNS
-from ror_graph.services.demo import CHUNK, DEMO_ACTOR, generate_demo_offers, template_codes
-from ror_graph.services.demo_geo import neighbour_communes
-from ror_graph.services.demo_rows import MAIL_DOMAIN, nom_operationnel, offer_identifiant
-from ror_graph.services.demo_templates import all_templates
-from ror_graph.services.validation import check_age_range, email_ok, phone_ok
+from ror_graph.services.core.validation import check_age_range, email_ok, phone_ok
+from ror_graph.services.demo.generator import CHUNK, DEMO_ACTOR, generate_demo_offers, template_codes
+from ror_graph.services.demo.geo import neighbour_communes
+from ror_graph.services.demo.rows import MAIL_DOMAIN, nom_operationnel, offer_identifiant
+from ror_graph.services.demo.templates import all_templates
 from ror_graph.settings import get_settings
 
 SUBSET = Path(__file__).resolve().parent.parent / "ror_graph/data/demo/finess-49.ndjson"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from ror_graph.models import OutboxEvent, utcnow
-from ror_graph.services.search_sync import PROCESSED_RETENTION, purge_processed
+from search_index.sync import PROCESSED_RETENTION, purge_processed
 
 
 async def test_only_old_processed_events_are_purged(session):

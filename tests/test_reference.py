@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from ror_graph.importers import reference as files
 from ror_graph.models import Commune, Nomenclature
-from ror_graph.services.reference import load_reference
+from ror_graph.services.reference import files
+from ror_graph.services.reference.loader import load_reference
 
 
 async def test_counts_equal_the_csv_rows(session):

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ror_graph.models.coded import ACTIVITE, CHAMP, MODE_PEC, PUBLIC
-from ror_graph.services.errors import BadInputError, InvalidCodeError
-from ror_graph.services.validation import (
+from ror_graph.services.core.errors import BadInputError, InvalidCodeError
+from ror_graph.services.core.validation import (
     check_age_range,
     check_codes,
     commune_code_ok,

@@ -1,6 +1,6 @@
 """Admin-only actions on accounts (deactivate / reactivate) and API clients (revoke), with a motif.
 
-They call ``services.accounts.set_account_active`` and ``services.auth.revoke_api_client``, which
+They call ``services.accounts.accounts.set_account_active`` and ``services.accounts.auth.revoke_api_client``, which
 check the admin role again, audit the change and commit. Each selected row is its own transaction,
 so one refusal (e.g. an admin selecting their own account) does not block the others.
 The views carrying these mixins are ``admin_only``: SQLAdmin refuses every route of them to support.
@@ -20,7 +20,7 @@ from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import FormField
 from ror_graph.admin.errors import french_error
 from ror_graph.models import Account, ApiClient
-from ror_graph.services.errors import DomainError
+from ror_graph.services.core.errors import DomainError
 
 MAX_SELECTION = 100
 
@@ -101,7 +101,7 @@ class AccountActionsMixin(_SelectionForm):
         return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
 
     async def _activation(self, request: Request, *, active: bool) -> Response:
-        from ror_graph.services.accounts import set_account_active
+        from ror_graph.services.accounts.accounts import set_account_active
 
         async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> Account:
             return await set_account_active(session, actor=actor, account_id=row_id, active=active, motif=motif)
@@ -129,7 +129,7 @@ class ApiClientActionsMixin(_SelectionForm):
 
     @expose("/revoquer", methods=["GET", "POST"])
     async def revoke_form(self, request: Request) -> Response:
-        from ror_graph.services.auth import revoke_api_client
+        from ror_graph.services.accounts.auth import revoke_api_client
 
         async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> ApiClient:
             return await revoke_api_client(session, actor=actor, client_id=row_id, motif=motif)

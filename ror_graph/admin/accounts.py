@@ -2,8 +2,8 @@
 
 Deactivating accounts and revoking API clients are actions of ``account_actions`` (services with audit).
 
-Creation goes through the services (``services.accounts.create_account``,
-``services.auth.create_api_client``): they validate, hash and commit. A new API client's token is
+Creation goes through the services (``services.accounts.accounts.create_account``,
+``services.accounts.auth.create_api_client``): they validate, hash and commit. A new API client's token is
 shown once, in SQLAdmin's one-time secret modal, and never stored in clear.
 """
 
@@ -22,7 +22,7 @@ from ror_graph.admin.base import RorModelView
 from ror_graph.admin.labels import ACCOUNT_LABELS, API_CLIENT_LABELS
 from ror_graph.admin.listing import ChoiceFilter
 from ror_graph.models import Account, ApiClient, Profile, Role
-from ror_graph.services.errors import BadInputError
+from ror_graph.services.core.errors import BadInputError
 
 ROLE_LABELS = {Role.referent: "Référent", Role.directeur: "Directeur", Role.support: "Support", Role.admin: "Admin"}
 PROFILE_LABELS = {Profile.public: "Public (niveau 1)", Profile.professional: "Professionnel (niveau 2)",
@@ -79,7 +79,7 @@ class AccountAdmin(AccountActionsMixin, RorModelView, model=Account):
     form = AccountForm
 
     async def insert_model(self, request: Request, data: dict) -> Any:
-        from ror_graph.services.accounts import create_account
+        from ror_graph.services.accounts.accounts import create_account
 
         require_user(request)
         async with self.ror_state.sessions() as session:
@@ -107,7 +107,7 @@ class ApiClientAdmin(ApiClientActionsMixin, RorModelView, model=ApiClient):
     async def insert_model(self, request: Request, data: dict) -> Any:
         from datetime import UTC, datetime, time
 
-        from ror_graph.services.auth import create_api_client
+        from ror_graph.services.accounts.auth import create_api_client
 
         require_user(request)
         expires = data.get("expires_at")

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ror_graph.admin.csrf import CsrfMiddleware
 from ror_graph.models import Account, Role
-from ror_graph.services.changes import Actor
+from ror_graph.services.core.changes import Actor
 
 BACK_OFFICE_ROLES = frozenset({Role.support.value, Role.admin.value})
 SESSION_MAX_AGE = 10 * 60 * 60  # a working day: log in again the next morning
@@ -58,7 +58,7 @@ def require_user(request: Request) -> AdminUser:
 
 
 class AdminAuth(AuthenticationBackend):
-    """Session login against ``services.accounts.authenticate``; only support and admin get in."""
+    """Session login against ``services.accounts.accounts.authenticate``; only support and admin get in."""
 
     def __init__(self, secret_key: str, sessions: async_sessionmaker[AsyncSession], *, https_only: bool,
                  base_path: str = "/admin") -> None:
@@ -76,7 +76,7 @@ class AdminAuth(AuthenticationBackend):
         self.templates = None  # set by mount_admin once the Admin (and its templates) exist
 
     async def login(self, request: Request) -> Response | bool:
-        from ror_graph.services.accounts import authenticate
+        from ror_graph.services.accounts.accounts import authenticate
 
         form = await request.form()
         email = str(form.get("username") or "").strip()

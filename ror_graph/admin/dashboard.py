@@ -1,6 +1,6 @@
 """Dashboard: completeness and freshness by département, search-sync queue, FINESS import history.
 
-Indicators come from the write path (``services.validation_flow.indicateurs``), so the figures
+Indicators come from the write path (``services.suivi.validation_flow.indicateurs``), so the figures
 support sees are the ones the API reports.
 """
 
@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ror_graph.admin.auth import current_user
 from ror_graph.models import Departement, Etablissement, ImportRun
-from ror_graph.services.outbox_admin import outbox_summary
+from ror_graph.services.events.queue import outbox_summary
 from ror_graph.state import AppState
 
 IMPORT_HISTORY = 10
@@ -34,7 +34,7 @@ class DashboardView(BaseView):
 
     @expose("/tableau-de-bord", methods=["GET"], identity="tableau-de-bord")
     async def dashboard(self, request: Request) -> Response:
-        from ror_graph.services.validation_flow import indicateurs
+        from ror_graph.services.suivi.validation_flow import indicateurs
 
         region = request.query_params.get("region") or None
         async with self.ror_state.sessions() as session:

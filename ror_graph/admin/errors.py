@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ror_graph.services.errors import ConflictError, DomainError
+from ror_graph.services.core.errors import ConflictError, DomainError
 
 PREFIXES = {
     "INVALID_CODE": "Code refusé",

@@ -123,9 +123,9 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
                                 Etablissement.nom_operationnel)
 
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
-        """Declared fields through ``services.etablissement_write.update_etablissement`` (audit, outbox)."""
-        from ror_graph.services.errors import FinessLockedError
-        from ror_graph.services.etablissement_write import update_etablissement
+        """Declared fields through ``services.etablissement.write.update_etablissement`` (audit, outbox)."""
+        from ror_graph.services.core.errors import FinessLockedError
+        from ror_graph.services.etablissement.write import update_etablissement
 
         async with self.ror_state.sessions() as session:
             eg = await session.get(Etablissement, int(pk))

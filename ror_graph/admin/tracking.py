@@ -15,8 +15,8 @@ from ror_graph.admin.labels import AUDIT_LABELS, IMPORT_RUN_LABELS, OUTBOX_LABEL
 from ror_graph.admin.listing import ChoiceFilter
 from ror_graph.admin.reindex import reindex_status, start_reindex
 from ror_graph.models import AuditLog, ImportRun, OutboxEvent, utcnow
-from ror_graph.services.errors import DomainError
-from ror_graph.services.outbox_admin import outbox_state_clause, retry_outbox_events
+from ror_graph.services.core.errors import DomainError
+from ror_graph.services.events.queue import outbox_state_clause, retry_outbox_events
 
 ENTITIES = {"entite_juridique": "Entité juridique", "etablissement": "Établissement", "unite": "Unité"}
 ADMIN_ENTITIES = {"account": "Compte", "api_client": "Client API"}  # audited, never indexed

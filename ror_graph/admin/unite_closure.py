@@ -1,6 +1,6 @@
 """Support closes an offer: date, type (TRE_R286), planned reopening for a provisional closure, motif.
 
-Calls ``services.unite_write.fermer_unite`` (version lock, code check, audit with the motif, search
+Calls ``services.unite.write.fermer_unite`` (version lock, code check, audit with the motif, search
 outbox): nothing is written when the service refuses.
 """
 
@@ -19,7 +19,7 @@ from ror_graph.admin.base import FormField
 from ror_graph.admin.errors import french_error
 from ror_graph.models import Nomenclature, Unite
 from ror_graph.models.coded import TYPE_FERMETURE
-from ror_graph.services.errors import DomainError
+from ror_graph.services.core.errors import DomainError
 
 MOTIF_REQUIRED = "Le motif de la fermeture est obligatoire."
 CLOSURE_LABELS = {"date": "Date de fermeture", "type": "Type de fermeture",
@@ -85,7 +85,7 @@ class UniteClosureMixin:
         if error:
             return await self._closure_page(request, unite, error=error, values=values, status_code=400)
 
-        from ror_graph.services.unite_write import fermer_unite
+        from ror_graph.services.unite.write import fermer_unite
 
         try:
             async with self.ror_state.sessions() as session:  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 """Units (offres opérationnelles): support finds them, edits their declared fields, closes them.
 
-Edits go through ``services.unite_write.update_unite`` (rules, nomenclature checks, optimistic
+Edits go through ``services.unite.write.update_unite`` (rules, nomenclature checks, optimistic
 locking, audit with source ``admin``, search outbox), closing through ``fermer_unite`` (see
 ``unite_closure``). The form covers the scalar declared fields; the lists (activités, publics,
 contacts, horaires…) stay with the structures' référents through the API.
@@ -26,9 +26,9 @@ from ror_graph.admin.labels import UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter
 from ror_graph.admin.unite_closure import UniteClosureMixin, code_options
 from ror_graph.models import Unite
-from ror_graph.services.changes import as_text
-from ror_graph.services.errors import DomainError
-from ror_graph.services.unite_write import CODE_COLUMNS
+from ror_graph.services.core.changes import as_text
+from ror_graph.services.core.errors import DomainError
+from ror_graph.services.unite.write import CODE_COLUMNS
 
 READONLY = {"readonly": True}
 EDITABLE = ("nom", "type_offre_code", "champ_activite_code", "mode_prise_en_charge_code", "temporalite_code",
@@ -119,7 +119,7 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
 
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
         """Changed declared fields → ``update_unite`` (source admin); service refusals become form errors."""
-        from ror_graph.services.unite_write import update_unite
+        from ror_graph.services.unite.write import update_unite
 
         user = require_user(request)
         async with self.ror_state.sessions() as session:

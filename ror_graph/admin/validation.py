@@ -1,7 +1,7 @@
 """Support marks EG descriptions validated on behalf of their director (with a motif).
 
 Used when a director confirmed by phone or mail that the description is up to date (décret
-2023-1057 yearly check). Calls ``services.validation_flow.valider_etablissement`` once per selected
+2023-1057 yearly check). Calls ``services.suivi.validation_flow.valider_etablissement`` once per selected
 EG, each in its own transaction, so one refused EG does not block the others.
 """
 
@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import FormField
 from ror_graph.models import Etablissement
-from ror_graph.services.errors import DomainError
+from ror_graph.services.core.errors import DomainError
 
 MAX_SELECTION = 200
 
@@ -47,7 +47,7 @@ class ValidationMixin:
         if not motif:
             return await self._validation_page(request, egs, raw, error="Le motif est obligatoire (qui a confirmé, "
                                                "quand, comment).", status_code=400)
-        from ror_graph.services.validation_flow import valider_etablissement
+        from ror_graph.services.suivi.validation_flow import valider_etablissement
 
         actor = require_user(request).actor()
         refused: list[str] = []

@@ -21,8 +21,8 @@ from strawberry.types import ExecutionResult
 
 from ror_graph.resolvers.context import Context, make_context
 from ror_graph.schema.root import build_schema
-from ror_graph.services.auth import resolve_bearer
-from ror_graph.services.errors import UnauthenticatedError
+from ror_graph.services.accounts.auth import resolve_bearer
+from ror_graph.services.core.errors import UnauthenticatedError
 from ror_graph.state import AppState
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"

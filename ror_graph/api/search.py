@@ -30,12 +30,12 @@ from ror_graph.resolvers.search import (
     run_search,
     search_reference,
 )
-from ror_graph.services.errors import BadInputError
-from ror_graph.services.search_sync import drain_outbox, outbox_signal
+from ror_graph.services.core.errors import BadInputError
 from ror_graph.state import AppState
 from search_index.export import to_csv, to_xlsx
 from search_index.indexer import ensure_index
 from search_index.params import page_json, params_from_query
+from search_index.sync import drain_outbox, outbox_signal
 
 log = logging.getLogger(__name__)
 

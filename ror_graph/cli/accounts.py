@@ -28,8 +28,8 @@ def create_account(
     nom: str | None = typer.Option(None, "--nom", help="Display name."),
     password: str | None = typer.Option(None, "--password", help="Password (else ROR_GRAPH_PASSWORD or a prompt)."),
 ) -> None:
-    from ror_graph.services.accounts import create_account as create
-    from ror_graph.services.errors import DomainError
+    from ror_graph.services.accounts.accounts import create_account as create
+    from ror_graph.services.core.errors import DomainError
 
     secret = password or os.environ.get("ROR_GRAPH_PASSWORD") or typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True)

@@ -36,7 +36,7 @@ def migrate() -> None:
 
 @app.command("load-reference", help="Load NOS nomenclatures and COG communes (idempotent).")
 def load_reference() -> None:
-    from ror_graph.services.reference import load_reference as load
+    from ror_graph.services.reference.loader import load_reference as load
 
     async def go():
         async with engine_for() as engine, session_factory(engine)() as session:

@@ -22,8 +22,8 @@ def demo(
     seed: int = typer.Option(49, help="Seed of the offer generator: same seed, same offers."),
     migrate: bool = typer.Option(True, help="Bring the database schema to head first."),
 ) -> None:
-    from ror_graph.services.demo import DEMO_FINESS_FILE, load_demo
-    from ror_graph.services.errors import DomainError
+    from ror_graph.services.core.errors import DomainError
+    from ror_graph.services.demo.generator import DEMO_FINESS_FILE, load_demo
 
     url = settings().database_url
     if migrate:

@@ -12,9 +12,9 @@ from rich.table import Table
 from ror_graph.cli import app
 from ror_graph.cli.common import engine_for, run
 from ror_graph.db import session_factory
-from ror_graph.importers.finess import FINESS_ACTIVITES
-from ror_graph.services.errors import DomainError
-from ror_graph.services.finess import ImportReport, import_finess
+from ror_graph.services.core.errors import DomainError
+from ror_graph.services.finess.importer import ImportReport, import_finess
+from ror_graph.services.finess.parsers import FINESS_ACTIVITES
 
 console = Console()
 err_console = Console(stderr=True)

@@ -45,9 +45,9 @@ def sync_search(
     once: bool = typer.Option(False, help="Process one batch only."),
     batch_size: int = typer.Option(500, help="Events per batch."),
 ) -> None:
-    from ror_graph.services.search_sync import drain_outbox
     from search_index.client import meili_client
     from search_index.indexer import ensure_index
+    from search_index.sync import drain_outbox
 
     async def go():
         totals = {"events": 0, "upserted": 0, "deleted": 0, "failed": 0}

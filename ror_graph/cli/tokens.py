@@ -27,8 +27,8 @@ def create_token(
         None, "--expires-days", min=1, help="Expire after N days (never if unset)."
     ),
 ) -> None:
-    from ror_graph.services.auth import create_api_client
-    from ror_graph.services.errors import DomainError
+    from ror_graph.services.accounts.auth import create_api_client
+    from ror_graph.services.core.errors import DomainError
 
     expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
 

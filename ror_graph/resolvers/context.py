@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.resolvers.labels import NomenclatureCache
 from ror_graph.resolvers.loaders import Loaders
-from ror_graph.services.auth import ANONYMOUS, Caller
+from ror_graph.services.accounts.auth import ANONYMOUS, Caller
 from ror_graph.state import AppState
 
 LABELS_KEY = "nomenclature_labels"

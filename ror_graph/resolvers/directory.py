@@ -10,8 +10,8 @@ from ror_graph.models import EntiteJuridique, Etablissement, Unite
 from ror_graph.resolvers.context import Info
 from ror_graph.resolvers.pagination import Connection, connection, decode_cursor
 from ror_graph.schema.inputs import DirectoryFilterInput, EtablissementOrderEnum, UniteOrderEnum
-from ror_graph.services import directory_pages as pages
-from ror_graph.services.directory_pages import DirectoryFilter
+from ror_graph.services.directory import pages
+from ror_graph.services.directory.pages import DirectoryFilter
 
 DEFAULT_PAGE_SIZE = 20
 

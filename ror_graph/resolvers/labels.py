@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.services import directory
+from ror_graph.services.directory import batch as directory
 
 
 @dataclass(frozen=True, slots=True)

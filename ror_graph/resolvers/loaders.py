@@ -1,7 +1,7 @@
 """Per-request DataLoaders: one batched SQL statement per relation and per level of the query.
 
 Loaders are created lazily (a query touching three relations builds three loaders) and bound to
-the request's session and caller, so the visibility rules of ``services.directory`` apply to every
+the request's session and caller, so the visibility rules of ``services.directory.batch`` apply to every
 batch. One ``AsyncSession`` cannot run two statements at once, while loaders of different relations
 dispatch concurrently: ``Loaders.run`` serialises database access with a lock.
 """
@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from ror_graph.services import directory as db
-from ror_graph.services.auth import Caller
+from ror_graph.services.accounts.auth import Caller
+from ror_graph.services.directory import batch as db
 
 T = TypeVar("T")
 MAX_BATCH = 2000  # well below the bind-parameter limits of SQLite and asyncpg

@@ -17,24 +17,27 @@ from ror_graph.models import EntiteJuridique, Etablissement, Unite, finess_owned
 from ror_graph.resolvers.context import Info
 from ror_graph.schema import mutation_inputs as gql
 from ror_graph.schema.finess import camel, graphql_path
-from ror_graph.services import accounts, etablissement_write, unite_write, validation_flow
-from ror_graph.services.contacts_write import ContactInput, TelecomInput
-from ror_graph.services.errors import BadInputError, NotFoundError, UnauthenticatedError
-from ror_graph.services.etablissement_write import TarifInput
-from ror_graph.services.lieu_write import (
+from ror_graph.services.accounts import accounts
+from ror_graph.services.accounts.scope import require_global, writer_for
+from ror_graph.services.core.errors import BadInputError, NotFoundError, UnauthenticatedError
+from ror_graph.services.etablissement import write as etablissement_write
+from ror_graph.services.etablissement.write import TarifInput
+from ror_graph.services.suivi import validation_flow
+from ror_graph.services.unite import write as unite_write
+from ror_graph.services.unite.contacts import ContactInput, TelecomInput
+from ror_graph.services.unite.horaires import HoraireInput
+from ror_graph.services.unite.lieux import (
     CapaciteInput,
     EquipementInput,
     EquipementLimiteInput,
     HabitationInput,
     LieuInput,
 )
-from ror_graph.services.scope import require_global, writer_for
-from ror_graph.services.unite_parts import HoraireInput
 
 try:  # the agreed home of the FINESS correction service
-    from ror_graph.services.finess import correct_finess_field
+    from ror_graph.services.finess.importer import correct_finess_field
 except ImportError:
-    from ror_graph.services.finess_correction import correct_finess_field
+    from ror_graph.services.finess.correction import correct_finess_field
 
 # Strawberry input class → service dataclass with the same attribute names.
 SERVICE_CLASSES: dict[type, type] = {

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ror_graph.services.directory_pages import Page
-from ror_graph.services.errors import BadInputError
+from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.directory.pages import Page
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from meilisearch_python_sdk import AsyncClient
 
 from ror_graph.resolvers.context import Info
-from ror_graph.services.errors import DomainError
+from ror_graph.services.core.errors import DomainError
 from ror_graph.state import AppState
 from search_index.client import UNAVAILABLE_ERRORS
 from search_index.client import meili_client as new_meili_client

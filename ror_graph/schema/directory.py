@@ -14,7 +14,7 @@ from ror_graph.schema.etablissement import EtablissementType
 from ror_graph.schema.inputs import DirectoryFilterInput, EtablissementOrderEnum, UniteOrderEnum
 from ror_graph.schema.pagination import EtablissementConnection, UniteConnection
 from ror_graph.schema.unite import UniteType
-from ror_graph.services.directory_pages import MAX_PAGE_SIZE
+from ror_graph.services.directory.pages import MAX_PAGE_SIZE
 
 Finess = Annotated[str, strawberry.argument(description="FINESS number (9 characters).")]
 Filter = Annotated[DirectoryFilterInput | None, strawberry.argument(description="Criteria; all must hold.")]

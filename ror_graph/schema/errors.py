@@ -1,4 +1,4 @@
-"""Expected errors as GraphQL types, and how ``services.errors.DomainError`` reaches clients.
+"""Expected errors as GraphQL types, and how ``services.core.errors.DomainError`` reaches clients.
 
 * Query fields: a ``DomainError`` becomes a GraphQL error whose ``extensions`` carry ``code`` and
   ``field`` (``DomainErrorCodes``); unexpected errors are masked outside debug (``MaskUnexpectedErrors``)
@@ -16,7 +16,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
-from ror_graph.services import errors
+from ror_graph.services.core import errors
 
 
 @strawberry.interface(name="Error", description="An expected failure; nothing was changed.")

@@ -19,7 +19,7 @@ from ror_graph.resolvers.context import Info
 from ror_graph.resolvers.labels import Concept
 from ror_graph.schema.concept import ConceptType
 from ror_graph.schema.unite import UniteType
-from ror_graph.services.errors import BadInputError
+from ror_graph.services.core.errors import BadInputError
 from search_index.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, SearchPage, SearchParams
 
 

@@ -15,10 +15,11 @@ from sqlmodel import col, select
 
 from ror_graph.models import AuditLog, Unite
 from ror_graph.resolvers.context import Info
-from ror_graph.services import history, validation_flow
-from ror_graph.services.completeness import Completeness, completeness_etablissement, completeness_unite
-from ror_graph.services.errors import ForbiddenError, UnauthenticatedError
-from ror_graph.services.scope import load_etablissement, may_read_history
+from ror_graph.services.accounts.scope import load_etablissement, may_read_history
+from ror_graph.services.core.errors import ForbiddenError, UnauthenticatedError
+from ror_graph.services.directory import history
+from ror_graph.services.suivi import validation_flow
+from ror_graph.services.suivi.completeness import Completeness, completeness_etablissement, completeness_unite
 
 
 @strawberry.enum(name="StatutDescription", description="Lifecycle of an EG description (décret 2023-1057).")

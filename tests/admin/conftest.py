@@ -20,8 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.app import create_app
 from ror_graph.models import Account, AccountScope, EntiteJuridique, Etablissement, utcnow
-from ror_graph.services.accounts import hash_password
-from ror_graph.services.validation import luhn_ok
+from ror_graph.services.accounts.accounts import hash_password
+from ror_graph.services.core.validation import luhn_ok
 from ror_graph.settings import Settings
 
 PASSWORD = "correct horse battery"

@@ -8,7 +8,7 @@ import httpx
 from sqlmodel import select
 
 from ror_graph.models import Account, ApiClient, AuditLog
-from ror_graph.services.auth import create_api_client
+from ror_graph.services.accounts.auth import create_api_client
 from tests.admin.conftest import PASSWORD, login, page_token
 
 LOGIN = ('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename '

@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from ror_graph.admin.reindex import NOT_CONFIGURED
 from ror_graph.models import Account, AccountScope, ApiClient, ImportRun, OutboxEvent, utcnow
-from ror_graph.services.auth import hash_token
-from ror_graph.services.errors import BadInputError
-from ror_graph.services.outbox_admin import outbox_summary, retry_outbox_events
+from ror_graph.services.accounts.auth import hash_token
+from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.events.queue import outbox_summary, retry_outbox_events
 from tests.admin.conftest import PASSWORD, Seeded, login, page_token
 
 

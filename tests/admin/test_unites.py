@@ -9,8 +9,8 @@ import httpx
 from sqlmodel import select
 
 from ror_graph.models import AuditLog, OutboxEvent, Unite
-from ror_graph.services.changes import Actor
-from ror_graph.services.unite_write import update_unite
+from ror_graph.services.core.changes import Actor
+from ror_graph.services.unite.write import update_unite
 from tests.admin.conftest import page_token
 
 SUPPORT = Actor(name="other.support@ars.test", role="support", source="api")

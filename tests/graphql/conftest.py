@@ -48,7 +48,7 @@ from ror_graph.models import (
 )
 from ror_graph.resolvers.context import make_context
 from ror_graph.schema.root import schema
-from ror_graph.services.auth import ANONYMOUS, Caller
+from ror_graph.services.accounts.auth import ANONYMOUS, Caller
 from ror_graph.settings import Settings
 from ror_graph.state import AppState
 

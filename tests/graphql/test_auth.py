@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ror_graph.models import Account, AccountScope, Profile, SessionToken
-from ror_graph.services.auth import ANONYMOUS, create_api_client, hash_token, new_token, resolve_bearer
-from ror_graph.services.errors import BadInputError, UnauthenticatedError
+from ror_graph.services.accounts.auth import ANONYMOUS, create_api_client, hash_token, new_token, resolve_bearer
+from ror_graph.services.core.errors import BadInputError, UnauthenticatedError
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ror_graph.services.auth import caller_for_profile
+from ror_graph.services.accounts.auth import caller_for_profile
 
 QUERY_EGS = """
 query($filter: DirectoryFilter) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ror_graph.models import utcnow
-from ror_graph.services.auth import create_api_client
+from ror_graph.services.accounts.auth import create_api_client
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 QUERY_PHONES = '{ unite(identifiant: "52/1") { contacts { telecoms { valeur } } } }'

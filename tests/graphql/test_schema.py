@@ -10,7 +10,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTyp
 from ror_graph.cli.schema import schema_sdl
 from ror_graph.schema.errors import DomainErrorCodes, MaskUnexpectedErrors
 from ror_graph.schema.root import schema
-from ror_graph.services.errors import ConflictError
+from ror_graph.services.core.errors import ConflictError
 
 DESCRIBED = (GraphQLObjectType, GraphQLInterfaceType, GraphQLInputObjectType, GraphQLEnumType)
 READ_ROOT_FIELDS = {"entiteJuridique", "etablissement", "unite", "etablissements", "unites", "nomenclature", "commune"}

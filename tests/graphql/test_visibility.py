@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ror_graph.models import Contact, Telecom
-from ror_graph.services import directory as service
-from ror_graph.services.auth import ANONYMOUS, caller_for_profile
+from ror_graph.services.accounts.auth import ANONYMOUS, caller_for_profile
+from ror_graph.services.directory import batch as service
 
 PUBLIC, PROFESSIONAL, REGULATION = ANONYMOUS, caller_for_profile("professional"), caller_for_profile("regulation")
 

@@ -3,7 +3,7 @@
 The Structures sample and the Activités example are independent extracts: only some of their EGs
 overlap. The fixture imports the Structures sample, then inserts the Activités file's other EGs from
 its own numbers — all but one, kept unknown to check the rejection. Expected rows are derived here
-from the JSON with the documented mapping (see ``ror_graph/importers/finess/activites.py``).
+from the JSON with the documented mapping (see ``ror_graph/services/finess/parsers/activites.py``).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from typer.testing import CliRunner
 
 from ror_graph.cli import app
 from ror_graph.db import session_factory
-from ror_graph.importers.finess import check_format
 from ror_graph.models import AuditLog, CapaciteFiness, EntiteJuridique, Etablissement, ImportRun, OutboxEvent
-from ror_graph.services.errors import BadInputError
-from ror_graph.services.finess import import_finess
-from ror_graph.services.lieu_write import CapaciteInput, LieuInput
-from ror_graph.services.unite_write import create_unite
+from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.finess.importer import import_finess
+from ror_graph.services.finess.parsers import check_format
+from ror_graph.services.unite.lieux import CapaciteInput, LieuInput
+from ror_graph.services.unite.write import create_unite
 from ror_graph.settings import get_settings
 from tests.write.conftest import _account
 

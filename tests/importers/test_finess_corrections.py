@@ -7,10 +7,10 @@ from sqlmodel import select
 
 from ror_graph.db import session_factory
 from ror_graph.models import AuditLog, Etablissement, FinessFieldState, OutboxEvent, Unite
-from ror_graph.services.changes import Actor
-from ror_graph.services.errors import BadInputError, ForbiddenError, InvalidCodeError, NotFoundError
-from ror_graph.services.finess import correct_finess_field, import_finess
-from ror_graph.services.finess_batch import REPLACED_MOTIF
+from ror_graph.services.core.changes import Actor
+from ror_graph.services.core.errors import BadInputError, ForbiddenError, InvalidCodeError, NotFoundError
+from ror_graph.services.finess.batch import REPLACED_MOTIF
+from ror_graph.services.finess.importer import correct_finess_field, import_finess
 
 SUPPORT = Actor(name="support@ars.fr", role="support", source="admin")
 REUNION = "970400024"

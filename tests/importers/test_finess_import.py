@@ -18,8 +18,8 @@ from ror_graph.models import (
     OutboxEvent,
 )
 from ror_graph.models.coded import CATEGORIE_EG
-from ror_graph.services.errors import BadInputError
-from ror_graph.services.finess import import_finess
+from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.finess.importer import import_finess
 
 
 async def count(session, model) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ror_graph.importers.finess import (
+from ror_graph.services.finess.parsers import (
     ETALAB,
     FHIR,
     FINESS_PLUS,
@@ -18,8 +18,8 @@ from ror_graph.importers.finess import (
     check_format,
     parse,
 )
-from ror_graph.importers.finess.etalab import departement_and_commune
-from ror_graph.importers.finess.geo import UnknownCrsError, crs_of_source, to_wgs84
+from ror_graph.services.finess.parsers.etalab import departement_and_commune
+from ror_graph.services.finess.parsers.geo import UnknownCrsError, crs_of_source, to_wgs84
 
 
 def records(path: Path, fmt: str = "auto") -> list:

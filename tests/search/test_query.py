@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ror_graph.services.errors import BadInputError
+from ror_graph.services.core.errors import BadInputError
 from search_index.query import SearchParams, haversine_km, search_offres
 from tests.search.dataset import PUBLIC, eg_spec, position
 

@@ -12,10 +12,10 @@ from sqlmodel import select
 from ror_graph.api.search import search_worker
 from ror_graph.db import make_engine, session_factory
 from ror_graph.models import Etablissement, OutboxEvent, Unite, UniteCode, ZoneIntervention, utcnow
-from ror_graph.services.changes import Actor, ChangeSet
-from ror_graph.services.search_sync import backoff, drain_outbox, outbox_signal
+from ror_graph.services.core.changes import Actor, ChangeSet
 from search_index.indexer import reindex
 from search_index.query import SearchParams, search_offres
+from search_index.sync import backoff, drain_outbox, outbox_signal
 from tests.search.dataset import PUBLIC
 
 SUPPORT = Actor(name="support@ars.example", role="support", source="api")

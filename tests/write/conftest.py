@@ -1,7 +1,7 @@
 """Fixtures of the write-path tests: two EJ/EG pairs, one offer each, accounts of every role.
 
 Rows are inserted directly (not through the services under test). Callers are built exactly as
-``services.auth.resolve_bearer`` builds them, without hashing a password per test; one test
+``services.accounts.auth.resolve_bearer`` builds them, without hashing a password per test; one test
 (``test_accounts.py``) goes through the real login → bearer → write path.
 """
 
@@ -29,8 +29,8 @@ from ror_graph.models import (
     UniteCode,
 )
 from ror_graph.models.coded import ACTIVITE
-from ror_graph.services.auth import ANONYMOUS, ROLE_PROFILE, Caller, caller_for_profile
-from ror_graph.services.validation import luhn_ok
+from ror_graph.services.accounts.auth import ANONYMOUS, ROLE_PROFILE, Caller, caller_for_profile
+from ror_graph.services.core.validation import luhn_ok
 from tests.conftest import REFERENCE_TABLES
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)

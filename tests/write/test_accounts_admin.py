@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import select
 
 from ror_graph.models import Account, ApiClient, AuditLog, SessionToken
-from ror_graph.services.accounts import login, set_account_active
-from ror_graph.services.auth import create_api_client, hash_token, resolve_bearer, revoke_api_client
-from ror_graph.services.changes import Actor
-from ror_graph.services.errors import BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError
+from ror_graph.services.accounts.accounts import login, set_account_active
+from ror_graph.services.accounts.auth import create_api_client, hash_token, resolve_bearer, revoke_api_client
+from ror_graph.services.core.changes import Actor
+from ror_graph.services.core.errors import BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError
 from tests.write.conftest import T0, count
 
 
@@ -54,7 +54,7 @@ async def test_deactivation_revokes_open_sessions_and_is_audited(session, world)
 
 
 async def test_deactivated_account_cannot_log_in_until_reactivated(session, world):
-    from ror_graph.services.accounts import create_account
+    from ror_graph.services.accounts.accounts import create_account
 
     created = await create_account(session, email="claire@example.fr", password="correct horse battery",
                                    role="support")

@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import select
 
 from ror_graph.models import Etablissement, Unite
-from ror_graph.services.errors import DomainError
-from ror_graph.services.etablissement_write import update_etablissement
-from ror_graph.services.lieu_write import CapaciteInput, LieuInput
-from ror_graph.services.unite_write import create_unite, fermer_unite, update_unite
-from ror_graph.services.validation_flow import valider_etablissement
+from ror_graph.services.core.errors import DomainError
+from ror_graph.services.etablissement.write import update_etablissement
+from ror_graph.services.suivi.validation_flow import valider_etablissement
+from ror_graph.services.unite.lieux import CapaciteInput, LieuInput
+from ror_graph.services.unite.write import create_unite, fermer_unite, update_unite
 from tests.write.conftest import EG_A, EG_B, fingerprint
 
 UNIT = {"nom": "Accueil de jour", "champ_activite_code": "04", "mode_prise_en_charge_code": "47",

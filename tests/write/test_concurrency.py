@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from ror_graph.db import session_factory
 from ror_graph.models import AuditLog, Etablissement, Unite
-from ror_graph.services.errors import ConflictError
-from ror_graph.services.etablissement_write import update_etablissement
-from ror_graph.services.unite_write import update_unite
+from ror_graph.services.core.errors import ConflictError
+from ror_graph.services.etablissement.write import update_etablissement
+from ror_graph.services.unite.write import update_unite
 from tests.write.conftest import EG_A, count
 
 

@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import select
 
 from ror_graph.models import AuditLog, Contact, Etablissement, EtablissementCode, Tarif, Telecom
-from ror_graph.services.contacts_write import ContactInput, TelecomInput
-from ror_graph.services.errors import BadInputError, ConflictError, DomainError, InvalidCodeError
-from ror_graph.services.etablissement_write import TarifInput, update_etablissement
+from ror_graph.services.core.errors import BadInputError, ConflictError, DomainError, InvalidCodeError
+from ror_graph.services.etablissement.write import TarifInput, update_etablissement
+from ror_graph.services.unite.contacts import ContactInput, TelecomInput
 from tests.write.conftest import EG_A, T0, count, fingerprint, version_of
 
 ALERT = ContactInput(nature_code="13", confidentialite=3, telecoms=[TelecomInput("8", "06 01 02 03 04", 3)])

@@ -11,7 +11,7 @@ from sqlmodel import select
 from ror_graph.models import Etablissement, Unite
 from ror_graph.resolvers.context import make_context
 from ror_graph.schema.root import schema
-from ror_graph.services.accounts import create_account
+from ror_graph.services.accounts.accounts import create_account
 from ror_graph.settings import Settings
 from ror_graph.state import AppState
 from tests.write.conftest import EG_A, EG_B, EJ_A, fingerprint

@@ -9,12 +9,12 @@ import pytest
 from sqlmodel import select
 
 from ror_graph.models import Account, AccountScope, SessionToken
-from ror_graph.services.accounts import create_account, login, logout, verify_password
-from ror_graph.services.auth import hash_token, resolve_bearer
-from ror_graph.services.errors import BadInputError, ForbiddenError, UnauthenticatedError
-from ror_graph.services.etablissement_write import update_etablissement
-from ror_graph.services.history import historique
-from ror_graph.services.unite_write import update_unite
+from ror_graph.services.accounts.accounts import create_account, login, logout, verify_password
+from ror_graph.services.accounts.auth import hash_token, resolve_bearer
+from ror_graph.services.core.errors import BadInputError, ForbiddenError, UnauthenticatedError
+from ror_graph.services.directory.history import historique
+from ror_graph.services.etablissement.write import update_etablissement
+from ror_graph.services.unite.write import update_unite
 from tests.write.conftest import EG_A, EJ_A, T0, count
 
 

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from ror_graph.db import make_engine, session_factory
 from ror_graph.models import Etablissement
-from ror_graph.services.contacts_write import ContactInput, TelecomInput
-from ror_graph.services.errors import DomainError
-from ror_graph.services.etablissement_write import DECLARED_SCALARS, TarifInput, update_etablissement
-from ror_graph.services.lieu_write import CapaciteInput, LieuInput
-from ror_graph.services.unite_parts import HoraireInput
-from ror_graph.services.unite_write import create_unite
+from ror_graph.services.core.errors import DomainError
+from ror_graph.services.etablissement.write import DECLARED_SCALARS, TarifInput, update_etablissement
+from ror_graph.services.unite.contacts import ContactInput, TelecomInput
+from ror_graph.services.unite.horaires import HoraireInput
+from ror_graph.services.unite.lieux import CapaciteInput, LieuInput
+from ror_graph.services.unite.write import create_unite
 from tests.write.conftest import EG_A, fingerprint, version_of
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))

@@ -19,17 +19,17 @@ from ror_graph.models import (
     UniteLieu,
     ZoneIntervention,
 )
-from ror_graph.services.contacts_write import ContactInput, TelecomInput
-from ror_graph.services.errors import BadInputError, DomainError, FinessLockedError, InvalidCodeError
-from ror_graph.services.lieu_write import (
+from ror_graph.services.core.errors import BadInputError, DomainError, FinessLockedError, InvalidCodeError
+from ror_graph.services.unite.contacts import ContactInput, TelecomInput
+from ror_graph.services.unite.horaires import HoraireInput
+from ror_graph.services.unite.lieux import (
     CapaciteInput,
     EquipementInput,
     EquipementLimiteInput,
     HabitationInput,
     LieuInput,
 )
-from ror_graph.services.unite_parts import HoraireInput
-from ror_graph.services.unite_write import create_unite, fermer_unite, update_unite
+from ror_graph.services.unite.write import create_unite, fermer_unite, update_unite
 from tests.write.conftest import EG_A, T0, count, fingerprint, version_of
 
 SSIAD = {

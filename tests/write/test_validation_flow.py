@@ -8,14 +8,14 @@ import pytest
 from sqlmodel import select
 
 from ror_graph.models import AuditLog, Etablissement, Unite
-from ror_graph.services.completeness import completeness_etablissement, completeness_unite
-from ror_graph.services.contacts_write import ContactInput, TelecomInput
-from ror_graph.services.errors import BadInputError, ForbiddenError
-from ror_graph.services.etablissement_write import update_etablissement
-from ror_graph.services.lieu_write import CapaciteInput, LieuInput
-from ror_graph.services.unite_parts import HoraireInput
-from ror_graph.services.unite_write import update_unite
-from ror_graph.services.validation_flow import a_mettre_a_jour, indicateurs, valider_etablissement
+from ror_graph.services.core.errors import BadInputError, ForbiddenError
+from ror_graph.services.etablissement.write import update_etablissement
+from ror_graph.services.suivi.completeness import completeness_etablissement, completeness_unite
+from ror_graph.services.suivi.validation_flow import a_mettre_a_jour, indicateurs, valider_etablissement
+from ror_graph.services.unite.contacts import ContactInput, TelecomInput
+from ror_graph.services.unite.horaires import HoraireInput
+from ror_graph.services.unite.lieux import CapaciteInput, LieuInput
+from ror_graph.services.unite.write import update_unite
 from tests.write.conftest import EG_A, EG_B, T0, version_of
 
 CONTACTS = [

@@ -1,1 +1,0 @@
-"""Readers of external files (nomenclature CSVs, COG geography, FINESS extracts)."""

@@ -1,0 +1,208 @@
+"""Batch reads of the directory for the read API: one SQL statement per call, whatever the number of ids.
+
+Every function takes a list of keys (the DataLoaders' batches) and returns the matching rows in no
+particular order; the loaders regroup them by key. Visibility is applied here, in SQL, so rows a
+caller may not see never leave the database: sensitive units (``unite_sensible``) unless
+``caller.sees_sensitive``, contacts and telecoms whose confidentiality level is above ``caller.level``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ror_graph.models import (
+    Capacite,
+    CapaciteFiness,
+    Commune,
+    Contact,
+    EntiteJuridique,
+    Equipement,
+    EquipementLimite,
+    Etablissement,
+    EtablissementCode,
+    Habitation,
+    Horaire,
+    Lieu,
+    Nomenclature,
+    Tarif,
+    Telecom,
+    Unite,
+    UniteCode,
+    UniteLieu,
+    ZoneIntervention,
+)
+from ror_graph.services.accounts.auth import Caller
+
+
+def unite_visible(caller: Caller) -> ColumnElement[bool]:
+    """SQL condition on ``unite``: the offer is visible to ``caller`` (sensitive units need regulation)."""
+    # ``IS NOT TRUE`` rather than ``= false``: SQLite would otherwise pick the (unselective) index on
+    # ``unite_sensible`` over the one on ``etablissement_id`` when the database has no statistics.
+    return true() if caller.sees_sensitive else col(Unite.unite_sensible).is_not(True)
+
+
+async def _rows(session: AsyncSession, model: type[SQLModel], key: Any, keys: Sequence, *where, order=None) -> list:
+    """Rows of ``model`` whose ``key`` column is in ``keys`` (plus ``where``), ordered by ``order`` then id."""
+    if not keys:
+        return []
+    statement = select(model).where(col(key).in_(list(dict.fromkeys(keys))), *where)
+    pk = model.__table__.primary_key.columns  # type: ignore[attr-defined]
+    statement = statement.order_by(*(order or ()), *pk)
+    return list(await session.exec(statement))
+
+
+# --- organisations ---------------------------------------------------------------------------------
+
+
+async def entites_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[EntiteJuridique]:
+    return await _rows(session, EntiteJuridique, EntiteJuridique.id, ids)
+
+
+async def entites_by_finess(session: AsyncSession, finess: Sequence[str]) -> list[EntiteJuridique]:
+    return await _rows(session, EntiteJuridique, EntiteJuridique.finess, finess)
+
+
+async def etablissements_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Etablissement]:
+    return await _rows(session, Etablissement, Etablissement.id, ids)
+
+
+async def etablissements_by_finess(session: AsyncSession, finess: Sequence[str]) -> list[Etablissement]:
+    return await _rows(session, Etablissement, Etablissement.finess, finess)
+
+
+async def etablissements_by_entite_ids(session: AsyncSession, ids: Sequence[int]) -> list[Etablissement]:
+    return await _rows(session, Etablissement, Etablissement.entite_juridique_id, ids, order=[Etablissement.finess])
+
+
+async def tarifs_by_etablissement_ids(session: AsyncSession, ids: Sequence[int]) -> list[Tarif]:
+    return await _rows(session, Tarif, Tarif.etablissement_id, ids, order=[Tarif.type_code])
+
+
+async def codes_by_etablissement_ids(session: AsyncSession, ids: Sequence[int]) -> list[EtablissementCode]:
+    return await _rows(
+        session, EtablissementCode, EtablissementCode.etablissement_id, ids, order=[EtablissementCode.code]
+    )
+
+
+async def capacites_finess_by_etablissement_ids(session: AsyncSession, ids: Sequence[int]) -> list[CapaciteFiness]:
+    return await _rows(session, CapaciteFiness, CapaciteFiness.etablissement_id, ids)
+
+
+# --- offers ----------------------------------------------------------------------------------------
+
+
+async def unites_by_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Unite]:
+    return await _rows(session, Unite, Unite.id, ids, unite_visible(caller))
+
+
+async def unites_by_identifiants(session: AsyncSession, identifiants: Sequence[str], *, caller: Caller) -> list[Unite]:
+    return await _rows(session, Unite, Unite.identifiant, identifiants, unite_visible(caller))
+
+
+async def unites_by_etablissement_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Unite]:
+    return await _rows(session, Unite, Unite.etablissement_id, ids, unite_visible(caller), order=[Unite.nom])
+
+
+async def codes_by_unite_ids(session: AsyncSession, ids: Sequence[int]) -> list[UniteCode]:
+    """Every multi-valued coded attribute of the offers (activités, publics...), in one statement."""
+    return await _rows(session, UniteCode, UniteCode.unite_id, ids, order=[UniteCode.code])
+
+
+async def horaires_by_unite_ids(session: AsyncSession, ids: Sequence[int]) -> list[Horaire]:
+    return await _rows(session, Horaire, Horaire.unite_id, ids, order=[Horaire.jour, Horaire.heure_debut])
+
+
+async def zones_by_unite_ids(session: AsyncSession, ids: Sequence[int]) -> list[ZoneIntervention]:
+    return await _rows(session, ZoneIntervention, ZoneIntervention.unite_id, ids, order=[ZoneIntervention.code])
+
+
+# --- places ----------------------------------------------------------------------------------------
+
+
+async def lieux_by_unite_ids(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int, Lieu]]:
+    """(unite_id, lieu) pairs: a lieu shared by several offers comes once per offer."""
+    if not ids:
+        return []
+    statement = (
+        select(UniteLieu.unite_id, Lieu)
+        .join(Lieu, col(Lieu.id) == UniteLieu.lieu_id)
+        .where(col(UniteLieu.unite_id).in_(list(dict.fromkeys(ids))))
+        .order_by(UniteLieu.unite_id, Lieu.id)
+    )
+    return [(unite_id, lieu) for unite_id, lieu in await session.exec(statement)]
+
+
+async def lieux_by_etablissement_ids(session: AsyncSession, ids: Sequence[int]) -> list[Lieu]:
+    return await _rows(session, Lieu, Lieu.etablissement_id, ids)
+
+
+async def capacites_by_lieu_ids(session: AsyncSession, ids: Sequence[int]) -> list[Capacite]:
+    return await _rows(session, Capacite, Capacite.lieu_id, ids, order=[Capacite.nature_code, Capacite.statut_code])
+
+
+async def equipements_by_lieu_ids(session: AsyncSession, ids: Sequence[int]) -> list[Equipement]:
+    return await _rows(session, Equipement, Equipement.lieu_id, ids, order=[Equipement.type_code])
+
+
+async def limites_by_equipement_ids(session: AsyncSession, ids: Sequence[int]) -> list[EquipementLimite]:
+    return await _rows(session, EquipementLimite, EquipementLimite.equipement_id, ids)
+
+
+async def habitations_by_lieu_ids(session: AsyncSession, ids: Sequence[int]) -> list[Habitation]:
+    return await _rows(session, Habitation, Habitation.lieu_id, ids, order=[Habitation.type_code])
+
+
+# --- contacts (confidential) -------------------------------------------------------------------------
+
+
+async def contacts_by_etablissement_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Contact]:
+    """Contacts of the EGs themselves (not of their offers) up to the caller's level."""
+    return await _rows(
+        session,
+        Contact,
+        Contact.etablissement_id,
+        ids,
+        col(Contact.unite_id).is_(None),
+        col(Contact.confidentialite) <= caller.level,
+    )
+
+
+async def contacts_by_unite_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Contact]:
+    return await _rows(session, Contact, Contact.unite_id, ids, col(Contact.confidentialite) <= caller.level)
+
+
+async def telecoms_by_contact_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Telecom]:
+    """Telecoms up to the caller's level whose contact is visible too (the stricter level applies)."""
+    if not ids:
+        return []
+    statement = (
+        select(Telecom)
+        .join(Contact, col(Contact.id) == Telecom.contact_id)
+        .where(
+            col(Telecom.contact_id).in_(list(dict.fromkeys(ids))),
+            col(Telecom.confidentialite) <= caller.level,
+            col(Contact.confidentialite) <= caller.level,
+        )
+        .order_by(Telecom.contact_id, Telecom.id)
+    )
+    return list(await session.exec(statement))
+
+
+# --- reference data --------------------------------------------------------------------------------
+
+
+async def communes_by_codes(session: AsyncSession, codes: Sequence[str]) -> list[Commune]:
+    return await _rows(session, Commune, Commune.code, codes)
+
+
+async def nomenclature_rows(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Every (system, code, label) of the nomenclature table, ordered (a few thousand rows)."""
+    statement = select(Nomenclature.system, Nomenclature.code, Nomenclature.label).order_by(
+        Nomenclature.system, Nomenclature.code
+    )
+    return [tuple(row) for row in await session.exec(statement)]

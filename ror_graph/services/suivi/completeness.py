@@ -1,0 +1,154 @@
+"""Completeness of EG and offer descriptions against the mandatory fields of the national guides.
+
+EG items: ``nom``, ``telephone_standard`` (a phone of a contact of nature 06 Standard, or the
+FINESS phone), ``telephone_direction`` and ``email_direction`` (contact of nature 10 Direction),
+``alerte`` (alert phone and/or alert e-mail, as in ``contacts_write.has_alert_channel``).
+
+Offer items: ``type_offre``, ``nom``, ``champ_activite``, ``publics``, ``activites``,
+``mode_prise_en_charge``, ``tranche_age``, ``contact`` (a contact with at least one telecom),
+``horaires`` (unless the offer runs round the clock: hospitalisation complète 28, HAD 31,
+hébergement 46) and ``capacite_installee`` (an installed capacity, statut 01, > 0 on one of its lieux).
+
+The score is the share of items present (0..1); ``missing`` lists the absent ones. Facts are loaded
+in a handful of statements per 500 EGs, so indicators over a region stay cheap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ror_graph.models import Capacite, Contact, Etablissement, Horaire, Telecom, Unite, UniteCode, UniteLieu
+from ror_graph.services.unite.contacts import (
+    ALERT_EMAIL_CANAL,
+    ALERT_NATURES,
+    ALERT_PHONE_CANAL,
+    EMAIL_CANALS,
+    PHONE_CANALS,
+)
+
+EG_ITEMS = ("nom", "telephone_standard", "telephone_direction", "email_direction", "alerte")
+UNITE_ITEMS = ("type_offre", "nom", "champ_activite", "publics", "activites", "mode_prise_en_charge",
+               "tranche_age", "contact", "horaires", "capacite_installee")
+ROUND_THE_CLOCK_MODES = frozenset({"28", "31", "46"})
+STANDARD, DIRECTION = "06", "10"
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Share of mandatory items present (0..1) and the names of the missing ones."""
+
+    score: float
+    missing: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def _score(items: tuple[str, ...], present: set[str]) -> Completeness:
+    missing = tuple(i for i in items if i not in present)
+    return Completeness(score=round((len(items) - len(missing)) / len(items), 4), missing=missing)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+@dataclass
+class _Facts:
+    eg_telecoms: dict[int, list[tuple[str | None, str]]] = field(default_factory=lambda: defaultdict(list))
+    units: dict[int, list[Unite]] = field(default_factory=lambda: defaultdict(list))
+    unit_codes: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    unit_contact: set[int] = field(default_factory=set)
+    unit_horaires: set[int] = field(default_factory=set)
+    unit_capacity: set[int] = field(default_factory=set)
+
+
+async def _load_facts(session: AsyncSession, eg_ids: list[int], unit_ids: list[int] | None = None) -> _Facts:
+    """Contacts of the EGs, their open offers (or ``unit_ids``) and what those offers carry."""
+    facts = _Facts()
+    for chunk in _chunks(eg_ids):
+        rows = await session.exec(select(Contact.etablissement_id, Contact.nature_code, Telecom.canal_code)
+                                  .join(Telecom, Telecom.contact_id == Contact.id)
+                                  .where(col(Contact.etablissement_id).in_(chunk)))
+        for eg_id, nature, canal in rows:
+            facts.eg_telecoms[eg_id].append((nature, canal))
+        if unit_ids is None:
+            for unite in await session.exec(select(Unite).where(col(Unite.etablissement_id).in_(chunk),
+                                                                Unite.ferme == False)):  # noqa: E712
+                facts.units[unite.etablissement_id].append(unite)
+    ids = unit_ids if unit_ids is not None else [u.id for units in facts.units.values() for u in units]
+    for chunk in _chunks(ids):
+        for unite_id, attribute in await session.exec(select(UniteCode.unite_id, UniteCode.attribute).where(
+                col(UniteCode.unite_id).in_(chunk))):
+            facts.unit_codes[unite_id].add(attribute)
+        facts.unit_contact |= set(await session.exec(select(Contact.unite_id).join(
+            Telecom, Telecom.contact_id == Contact.id).where(col(Contact.unite_id).in_(chunk))))
+        facts.unit_horaires |= set(await session.exec(select(Horaire.unite_id).where(
+            col(Horaire.unite_id).in_(chunk))))
+        facts.unit_capacity |= set(await session.exec(
+            select(UniteLieu.unite_id).join(Capacite, Capacite.lieu_id == UniteLieu.lieu_id).where(
+                col(UniteLieu.unite_id).in_(chunk), Capacite.statut_code == "01", Capacite.nombre > 0)))
+    return facts
+
+
+def _eg_completeness(eg: Etablissement, telecoms: list[tuple[str | None, str]]) -> Completeness:
+    present: set[str] = set()
+    if eg.raison_sociale or eg.nom_operationnel:
+        present.add("nom")
+    if eg.telephone or any(n == STANDARD and c in PHONE_CANALS for n, c in telecoms):
+        present.add("telephone_standard")
+    if any(n == DIRECTION and c in PHONE_CANALS for n, c in telecoms):
+        present.add("telephone_direction")
+    if any(n == DIRECTION and c in EMAIL_CANALS for n, c in telecoms):
+        present.add("email_direction")
+    if any(c in {ALERT_PHONE_CANAL, ALERT_EMAIL_CANAL} or (n in ALERT_NATURES and c in PHONE_CANALS | EMAIL_CANALS)
+           for n, c in telecoms):
+        present.add("alerte")
+    return _score(EG_ITEMS, present)
+
+
+def _unite_completeness(unite: Unite, facts: _Facts) -> Completeness:
+    codes = facts.unit_codes.get(unite.id, set())
+    present = {name for name, ok in (
+        ("type_offre", unite.type_offre_code), ("nom", unite.nom), ("champ_activite", unite.champ_activite_code),
+        ("publics", "public" in codes), ("activites", "activite" in codes),
+        ("mode_prise_en_charge", unite.mode_prise_en_charge_code),
+        ("tranche_age", unite.age_min is not None and unite.age_max is not None),
+        ("contact", unite.id in facts.unit_contact),
+        ("horaires", unite.id in facts.unit_horaires or unite.mode_prise_en_charge_code in ROUND_THE_CLOCK_MODES),
+        ("capacite_installee", unite.id in facts.unit_capacity),
+    ) if ok}
+    return _score(UNITE_ITEMS, present)
+
+
+async def completeness_etablissement(session: AsyncSession, etablissement: Etablissement) -> Completeness:
+    """Completeness of the EG's own mandatory items (its offers are scored separately)."""
+    facts = await _load_facts(session, [etablissement.id], unit_ids=[])
+    return _eg_completeness(etablissement, facts.eg_telecoms.get(etablissement.id, []))
+
+
+async def completeness_unite(session: AsyncSession, unite: Unite) -> Completeness:
+    """Completeness of one offer."""
+    facts = await _load_facts(session, [], unit_ids=[unite.id])
+    return _unite_completeness(unite, facts)
+
+
+async def etablissements_complets(session: AsyncSession, eg_ids: Iterable[int]) -> set[int]:
+    """Ids of the EGs whose own items and every open offer's items are all present."""
+    ids = list(eg_ids)
+    facts = await _load_facts(session, ids)
+    complete: set[int] = set()
+    for chunk in _chunks(ids):
+        for eg in await session.exec(select(Etablissement).where(col(Etablissement.id).in_(chunk))):
+            if _eg_completeness(eg, facts.eg_telecoms.get(eg.id, [])).complete and all(
+                    _unite_completeness(u, facts).complete for u in facts.units.get(eg.id, [])):
+                complete.add(eg.id)
+    return complete
