@@ -34,8 +34,10 @@ test: install
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
 	exit $$status
 
+## make lint: ruff, size limits (scripts/check_sizes.py), import contracts (import-linter), types (mypy)
 lint: install
 	$(BIN)/ruff check ror_graph search_index tests bench scripts
+	$(BIN)/python scripts/check_sizes.py
 
 schema: install
 	$(BIN)/ror-graph export-schema > schema.graphql

@@ -13,9 +13,7 @@ a national file does not create millions of bookkeeping rows.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -25,18 +23,13 @@ from sqlmodel import SQLModel, col
 from sqlmodel import select as select_models
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import EntiteJuridique, Etablissement, FinessFieldState, finess_owned_fields
+from ror_graph.models import EntiteJuridique, Etablissement, FinessFieldState
 from ror_graph.services.core.changes import SYSTEM_IMPORT, ChangeSet, as_text
-from ror_graph.services.core.validation import finess_ok
+from ror_graph.services.finess.batch_checks import RecordChecks
 from ror_graph.services.finess.bulk_changes import BulkChangeSet
-from ror_graph.services.finess.parsers import EgRecord, EjRecord, Rejected
+from ror_graph.services.finess.parsers import EgRecord, EjRecord
 from ror_graph.services.finess.reference import FinessReference, departements_of_postal_code
 from ror_graph.services.finess.report import EG_ENTITY, EJ_ENTITY, ImportReport
-
-# FINESS category codes (TRE_R66 / FINESS+ TRE_R397) are 3 digits; the ROR value set JDV_J55 adds 4 TRE_R02
-# sector codes (SA05…) for cabinets. The full TRE_R66 is not shipped, so a well-formed code outside JDV_J55 is
-# imported (FINESS owns identity) and counted as "hors périmètre ROR"; only malformed codes are rejected.
-_CATEGORY_RE = re.compile(r"^(?:\d{3}|SA\d{2})$")
 
 REPLACED_MOTIF = "FINESS a changé la valeur: la correction support est remplacée"
 CREATED_FIELD = "created"
@@ -55,11 +48,6 @@ def _defaults(model: type[SQLModel]) -> dict[str, Any]:
     return defaults
 
 
-def _max_lengths(model: type[SQLModel]) -> dict[str, int]:
-    table = model.__table__  # type: ignore[attr-defined]
-    return {c.name: c.type.length for c in table.columns if getattr(c.type, "length", None)}
-
-
 class FinessBatchWriter:
     """Writes batches of one import; keeps the report and the reference data of that import."""
 
@@ -67,53 +55,11 @@ class FinessBatchWriter:
                  now: datetime, motif: str) -> None:
         self.session, self.reference, self.report = session, reference, report
         self.now, self.motif = now, motif
-        self.owned = {EJ_ENTITY: set(finess_owned_fields(EntiteJuridique)),
-                      EG_ENTITY: set(finess_owned_fields(Etablissement))}
-        self.max_lengths = {EJ_ENTITY: _max_lengths(EntiteJuridique), EG_ENTITY: _max_lengths(Etablissement)}
+        self.checks = RecordChecks(reference, report)
+        self.owned = self.checks.owned
         self.defaults = {EJ_ENTITY: _defaults(EntiteJuridique), EG_ENTITY: _defaults(Etablissement)}
         self.tables = {EJ_ENTITY: EntiteJuridique.__table__, EG_ENTITY: Etablissement.__table__}  # type: ignore[attr-defined]
         self._changed_ejs: list[int] = []  # EJ updated in the current batch: their EGs go to the outbox
-
-    # -- validation -------------------------------------------------------------------------
-    def _check(self, record: EjRecord | EgRecord, entity: str) -> str | None:
-        """Reason to reject ``record``, or None."""
-        unknown = set(record.values) - self.owned[entity]
-        if unknown:  # a parser bug, not bad input: never let it write a declared field
-            raise AssertionError(f"parser sent non-FINESS fields {sorted(unknown)}")
-        if not finess_ok(record.finess):
-            return f"numéro FINESS invalide {record.finess!r} (format ou clé)"
-        if isinstance(record, EgRecord):
-            if not record.ej_finess or not finess_ok(record.ej_finess):
-                return f"numéro FINESS EJ invalide {record.ej_finess!r} (format ou clé)"
-            category = record.values.get("categorie_code")
-            if category is not None and not _CATEGORY_RE.match(category):
-                return f"catégorie {category!r} mal formée (code FINESS à 3 chiffres attendu)"
-        if "raison_sociale" in record.values and not record.values["raison_sociale"]:
-            return "raison sociale absente"
-        for name, value in record.values.items():
-            limit = self.max_lengths[entity].get(name)
-            if limit and isinstance(value, str) and len(value) > limit:
-                return f"{name}: {len(value)} caractères, {limit} au plus"
-        return None
-
-    def _count_perimeter(self, records: Iterable[Any]) -> None:
-        """Count EGs outside the ROR perimeter: imported (identity is FINESS's), but worth knowing."""
-        for record in records:
-            category = record.values.get("categorie_code")
-            if category is not None and category not in self.reference.categories:
-                self.report.etablissement.hors_perimetre += 1
-
-    def _valid(self, records: Iterable[EjRecord | EgRecord], entity: str) -> list[Any]:
-        kept: dict[str, Any] = {}
-        for record in records:
-            reason = self._check(record, entity)
-            if reason is None and record.finess in kept:
-                reason = f"numéro FINESS en double dans le fichier (déjà ligne {kept[record.finess].line})"
-            if reason:
-                self.report.reject(Rejected(record.line, reason, entity, record.finess, record.where))
-            else:
-                kept[record.finess] = record
-        return list(kept.values())
 
     # -- reads ---------------------------------------------------------------------------------
     async def _rows(self, entity: str, numbers: set[str]) -> dict[str, dict[str, Any]]:
@@ -198,9 +144,9 @@ class FinessBatchWriter:
         cs = BulkChangeSet(self.session, SYSTEM_IMPORT, self.motif, now=self.now)
         replaced = BulkChangeSet(self.session, SYSTEM_IMPORT, REPLACED_MOTIF, now=self.now, change_id=cs.change_id)
         self._changed_ejs.clear()
-        ejs = self._valid((r for r in records if isinstance(r, EjRecord)), EJ_ENTITY)
-        egs = self._valid((r for r in records if isinstance(r, EgRecord)), EG_ENTITY)
-        self._count_perimeter(egs)
+        ejs = self.checks.valid([r for r in records if isinstance(r, EjRecord)], EJ_ENTITY)
+        egs = self.checks.valid([r for r in records if isinstance(r, EgRecord)], EG_ENTITY)
+        self.checks.count_perimeter(egs)
         ej_ids = await self._write_ejs(ejs, {r.ej_finess for r in egs}, cs, replaced)
         await self._write_egs(egs, ej_ids, cs, replaced)
         await self._enqueue_establishments_of(self._changed_ejs, cs)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from time import perf_counter
+from typing import BinaryIO
 
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -49,6 +50,8 @@ __all__ = [
     "import_finess",
 ]
 
+Writer = FinessBatchWriter | ActivitesBatchWriter
+
 
 async def _analyze(session: AsyncSession) -> None:
     """Refresh PostgreSQL planner statistics of the EJ/EG tables.
@@ -71,6 +74,57 @@ async def _finish_run(session: AsyncSession, run_id: int | None, report: ImportR
     await conn.execute(update(table).where(table.c.id == run_id).values(
         finished_at=utcnow(), status=report.status, report=json.dumps(report.to_dict(), ensure_ascii=False)))
     await session.commit()
+
+
+async def _open_run(session: AsyncSession, report: ImportReport, path: Path, now: datetime) -> Writer:
+    """Check the reference data, record the ``ImportRun`` (unless dry run) and pick the format's writer."""
+    reference = await FinessReference.load(session)
+    # "FINESS Activités" only touches EGs already imported: no reference data needed.
+    if report.format != FINESS_ACTIVITES and (not reference.categories or not reference.communes):
+        raise BadInputError("Données de référence absentes (nomenclatures, communes): "
+                            "lancer d'abord `ror-graph load-reference`.", field="reference")
+    await _analyze(session)
+    if not report.dry_run:
+        run = ImportRun(started_at=now, source=str(path)[-500:], format=report.format)
+        session.add(run)
+        await session.commit()
+        report.run_id = run.id
+    motif = f"Import FINESS {report.format} {path.name}"[:2000]
+    if report.format == FINESS_ACTIVITES:
+        return ActivitesBatchWriter(session, report, now=now, motif=motif)
+    return FinessBatchWriter(session, reference, report, now=now, motif=motif)
+
+
+async def _write(writer: Writer, batch: list[EjRecord | EgRecord | CapacitesRecord]) -> None:
+    """Hand the batch to its writer (a file holds one format, so nothing is filtered out)."""
+    if isinstance(writer, ActivitesBatchWriter):
+        await writer.write([r for r in batch if isinstance(r, CapacitesRecord)])
+    else:
+        await writer.write([r for r in batch if not isinstance(r, CapacitesRecord)])
+
+
+async def _stream(session: AsyncSession, writer: Writer, stream: BinaryIO, report: ImportReport, *,
+                  progress: Callable[[int], None] | None, batch_size: int) -> None:
+    """Parse ``stream`` and write it batch by batch, one transaction each (rolled back by a dry run)."""
+    batch: list[EjRecord | EgRecord | CapacitesRecord] = []
+
+    async def flush() -> None:
+        await _write(writer, batch)
+        if not report.dry_run:
+            await session.commit()
+        session.expunge_all()
+        batch.clear()
+        if progress is not None:
+            progress(stream.tell())
+
+    for record in parse(stream, report.format):
+        if isinstance(record, Rejected):
+            report.reject(record)
+            continue
+        batch.append(record)
+        if len(batch) >= batch_size:
+            await flush()
+    await flush()
 
 
 async def import_finess(
@@ -100,41 +154,9 @@ async def import_finess(
             raise BadInputError(str(exc), field="format") from exc
         report = ImportReport(source=str(path), format=detected, dry_run=dry_run)
         async with sessions() as session:
-            reference = await FinessReference.load(session)
-            # "FINESS Activités" only touches EGs already imported: no reference data needed.
-            if detected != FINESS_ACTIVITES and (not reference.categories or not reference.communes):
-                raise BadInputError("Données de référence absentes (nomenclatures, communes): "
-                                    "lancer d'abord `ror-graph load-reference`.", field="reference")
-            await _analyze(session)
-            if not dry_run:
-                run = ImportRun(started_at=now, source=str(path)[-500:], format=detected)
-                session.add(run)
-                await session.commit()
-                report.run_id = run.id
-            motif = f"Import FINESS {detected} {path.name}"[:2000]
-            writer: FinessBatchWriter | ActivitesBatchWriter = (
-                ActivitesBatchWriter(session, report, now=now, motif=motif) if detected == FINESS_ACTIVITES
-                else FinessBatchWriter(session, reference, report, now=now, motif=motif))
-            batch: list[EjRecord | EgRecord | CapacitesRecord] = []
-
-            async def flush() -> None:
-                await writer.write(batch)  # type: ignore[arg-type]  (each writer gets its format's records)
-                if not dry_run:
-                    await session.commit()
-                session.expunge_all()
-                batch.clear()
-                if progress is not None:
-                    progress(stream.tell())
-
+            writer = await _open_run(session, report, path, now)
             try:
-                for record in parse(stream, detected):
-                    if isinstance(record, Rejected):
-                        report.reject(record)
-                        continue
-                    batch.append(record)
-                    if len(batch) >= batch_size:
-                        await flush()
-                await flush()
+                await _stream(session, writer, stream, report, progress=progress, batch_size=batch_size)
             except BaseException as exc:
                 await session.rollback()
                 report.status, report.seconds = "failed", perf_counter() - started
