@@ -38,6 +38,7 @@ test: install
 lint: install
 	$(BIN)/ruff check ror_graph search_index tests bench scripts
 	$(BIN)/python scripts/check_sizes.py
+	$(BIN)/lint-imports
 
 schema: install
 	$(BIN)/ror-graph export-schema > schema.graphql
