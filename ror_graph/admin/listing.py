@@ -85,6 +85,7 @@ class ChoiceFilter:
 
     has_operator = False
     template = LOOKUP_TEMPLATE
+    default_value: Any = None  # no preselected choice (SQLAdmin's filter protocol declares the attribute)
 
     def __init__(self, parameter_name: str, title: str, choices: dict[str, tuple[str, Callable[[], Any]]]) -> None:
         self.parameter_name = parameter_name
@@ -107,6 +108,7 @@ class ReferenceFilter:
 
     has_operator = False
     template = LOOKUP_TEMPLATE
+    default_value: Any = None  # no preselected choice (SQLAdmin's filter protocol declares the attribute)
 
     def __init__(self, column: Any, title: str, lookup_query: Callable[[], Select], parameter_name: str | None = None,
                  show_code: bool = True) -> None:

@@ -23,9 +23,12 @@ class ConceptType:
 
 
 def concept_field(system: str, column: str, description: str):
-    """A ``Concept`` field read from ``root.<column>`` (null when the column is null)."""
+    """A ``Concept`` field read from ``root.<column>`` (null when the column is null).
 
-    def resolve(root, info: Info) -> ConceptType | None:
+    Strawberry types the field from the attribute annotation (``ConceptType``); resolvers return plain ``Concept``.
+    """
+
+    def resolve(root, info: Info) -> Concept | None:
         return info.context.labels.concept(system, getattr(root, column))
 
     return strawberry.field(resolver=resolve, description=description)
@@ -34,7 +37,7 @@ def concept_field(system: str, column: str, description: str):
 def level_concept_field(system: str, column: str, description: str):
     """A ``Concept`` field for an integer-coded column (confidentiality levels 1..3)."""
 
-    def resolve(root, info: Info) -> ConceptType:
+    def resolve(root, info: Info) -> Concept | None:  # never None: the column is NOT NULL
         return info.context.labels.concept(system, str(getattr(root, column)))
 
     return strawberry.field(resolver=resolve, description=description)

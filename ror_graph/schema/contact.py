@@ -52,4 +52,4 @@ class ContactType:
         description="Telecoms of the contact visible to the caller (its level and the contact's both apply)."
     )
     async def telecoms(self, info: Info) -> list[TelecomType]:
-        return await info.context.loaders.telecoms_by_contact.load(self.id)
+        return await info.context.loaders.telecoms_by_contact.load(int(self.id))

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from ror_graph.models import EntiteJuridique, Etablissement, Unite
 from ror_graph.resolvers import directory as resolve
 from ror_graph.resolvers.context import Info
 from ror_graph.resolvers.pagination import Connection
@@ -26,22 +27,25 @@ After = Annotated[
 
 @strawberry.type(description="Directory lookups and lists.")
 class DirectoryQuery:
-    @strawberry.field(description="The entité juridique with this FINESS PM number, or null.")
-    async def entite_juridique(self, info: Info, finess: Finess) -> EntiteJuridiqueType | None:
+    @strawberry.field(description="The entité juridique with this FINESS PM number, or null.",
+                      graphql_type=EntiteJuridiqueType | None)
+    async def entite_juridique(self, info: Info, finess: Finess) -> EntiteJuridique | None:
         return await resolve.entite_juridique(info, finess)
 
-    @strawberry.field(description="The établissement with this FINESS ET number, or null.")
-    async def etablissement(self, info: Info, finess: Finess) -> EtablissementType | None:
+    @strawberry.field(description="The établissement with this FINESS ET number, or null.",
+                      graphql_type=EtablissementType | None)
+    async def etablissement(self, info: Info, finess: Finess) -> Etablissement | None:
         return await resolve.etablissement(info, finess)
 
     @strawberry.field(
-        description="The offer with this national identifier, or null (also when the caller may not see it)."
+        description="The offer with this national identifier, or null (also when the caller may not see it).",
+        graphql_type=UniteType | None,
     )
     async def unite(
         self,
         info: Info,
         identifiant: Annotated[str, strawberry.argument(description="National offer identifier `<region>/<id>`.")],
-    ) -> UniteType | None:
+    ) -> Unite | None:
         return await resolve.unite(info, identifiant)
 
     @strawberry.field(description="Établissements matching a filter, one page at a time (keyset pagination).")

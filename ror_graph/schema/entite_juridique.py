@@ -50,4 +50,4 @@ class EntiteJuridiqueType:
 
     @strawberry.field(description="Établissements of the entité juridique (open and closed), by FINESS number.")
     async def etablissements(self, info: Info) -> list[EtablissementType]:
-        return await info.context.loaders.etablissements_by_entite.load(self.id)
+        return await info.context.loaders.etablissements_by_entite.load(int(self.id))

@@ -65,16 +65,17 @@ ERROR_TYPES = (NotFoundErrorType, ValidationErrorType, ForbiddenErrorType, Fines
 
 def error_from_exception(exc: errors.DomainError) -> ErrorType:
     """The GraphQL error value for a domain exception (used by ``ERROR_HANDLERS`` and by resolvers)."""
-    common = {"code": exc.code, "message": exc.message, "field": exc.field}
     if isinstance(exc, errors.ConflictError):
-        return ConflictErrorType(**common, current_version=exc.current_version)
+        return ConflictErrorType(code=exc.code, message=exc.message, field=exc.field,
+                                 current_version=exc.current_version)
+    error_cls: type[ErrorType] = ValidationErrorType
     if isinstance(exc, errors.NotFoundError):
-        return NotFoundErrorType(**common)
-    if isinstance(exc, errors.FinessLockedError):
-        return FinessLockedErrorType(**common)
-    if isinstance(exc, errors.ForbiddenError | errors.UnauthenticatedError):
-        return ForbiddenErrorType(**common)
-    return ValidationErrorType(**common)
+        error_cls = NotFoundErrorType
+    elif isinstance(exc, errors.FinessLockedError):
+        error_cls = FinessLockedErrorType
+    elif isinstance(exc, errors.ForbiddenError | errors.UnauthenticatedError):
+        error_cls = ForbiddenErrorType
+    return error_cls(code=exc.code, message=exc.message, field=exc.field)
 
 
 def _handler(exception_types: tuple[type[Exception], ...], error_cls: type) -> strawberry.ExceptionHandler:
@@ -100,7 +101,7 @@ ERROR_HANDLERS = (
 
 
 def error_extensions(exc: errors.DomainError) -> dict:
-    extensions = {"code": exc.code, "field": exc.field}
+    extensions: dict[str, str | int | None] = {"code": exc.code, "field": exc.field}
     if isinstance(exc, errors.ConflictError):
         extensions["currentVersion"] = exc.current_version
     return extensions

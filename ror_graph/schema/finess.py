@@ -25,5 +25,6 @@ def graphql_path(table: str, column: str) -> str:
 
 def champs_finess(model: type[SQLModel]) -> list[str]:
     """GraphQL paths of the FINESS-owned columns of ``model``, in declaration order."""
-    table = model.__tablename__  # type: ignore[attr-defined]
+    table = model.__tablename__
+    assert isinstance(table, str), "SQLModel names every table with a plain string"
     return [graphql_path(table, name) for name in finess_owned_fields(model)]

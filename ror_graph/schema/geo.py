@@ -19,7 +19,7 @@ class CommuneType:
 
     @strawberry.field(description="Postal codes serving the commune.")
     def codes_postaux(self) -> list[str]:
-        return self.codes_postaux.split()  # type: ignore[attr-defined]
+        return self.codes_postaux.split()
 
 
 @strawberry.type(name="Adresse", description="A postal address, split as in FINESS.")

@@ -51,7 +51,7 @@ def finess_ok(value: str | None) -> bool:
 
 def siren_ok(value: str | None) -> bool:
     """SIREN: 9 digits with a Luhn key."""
-    return bool(value) and len(value) == 9 and luhn_ok(value)
+    return value is not None and len(value) == 9 and luhn_ok(value)
 
 
 def siret_ok(value: str | None) -> bool:
@@ -68,7 +68,7 @@ def siret_ok(value: str | None) -> bool:
 
 def commune_code_ok(value: str | None) -> bool:
     """INSEE COG commune code: 5 characters, 2A/2B in Corsica (not a postal code check)."""
-    return bool(value) and bool(_COG_RE.match(value))
+    return value is not None and bool(_COG_RE.match(value))
 
 
 def departement_of_commune(code: str) -> str:

@@ -19,9 +19,10 @@ from ror_graph.services.finess.reference import FinessReference
 
 def _distance(a: Commune, b: Commune) -> float:
     """Equirectangular distance in km: plenty for ranking neighbours inside a département."""
-    assert None not in (a.latitude, a.longitude, b.latitude, b.longitude)
-    x = math.radians(b.longitude - a.longitude) * math.cos(math.radians((a.latitude + b.latitude) / 2))
-    return 6371 * math.hypot(x, math.radians(b.latitude - a.latitude))
+    lat_a, lon_a, lat_b, lon_b = a.latitude, a.longitude, b.latitude, b.longitude
+    assert lat_a is not None and lon_a is not None and lat_b is not None and lon_b is not None
+    x = math.radians(lon_b - lon_a) * math.cos(math.radians((lat_a + lat_b) / 2))
+    return 6371 * math.hypot(x, math.radians(lat_b - lat_a))
 
 
 def _common_prefix_length(a: str, b: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 from datetime import datetime, time
+from functools import partial
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -106,6 +107,7 @@ class DemoWriter:
                         created_at=self.now, updated_at=self.now)
         self.session.add_all([*units, *lieux, alert])
         await self.session.flush()  # ids for the child rows
+        assert alert.id is not None
         telecoms = [Telecom(contact_id=alert.id, canal_code="8", valeur=fictitious_phone(self.rng, region),
                             utilisation="Alerte H24", confidentialite=3)]
         contacts: list[tuple[Contact, list[Telecom]]] = []
@@ -125,6 +127,7 @@ class DemoWriter:
         self.session.add_all([*children, *(c for c, _ in contacts)])
         await self.session.flush()  # contact ids for their telecoms
         for contact, items in contacts:
+            assert contact.id is not None
             for telecom in items:
                 telecom.contact_id = contact.id
                 telecoms.append(telecom)
@@ -145,6 +148,7 @@ class DemoWriter:
     def _unite(self, eg: Etablissement, t: OfferTemplate, identifiant: str, eg_name: str) -> Unite:
         suffix = " (démo)"
         nom = f"{t.nom} — {eg_name}"[: 300 - len(suffix)] + suffix
+        assert eg.id is not None, "the EG is read from the database"
         return Unite(
             identifiant=identifiant, etablissement_id=eg.id, nom=nom, type_offre_code=t.type_offre,
             champ_activite_code=t.champ, mode_prise_en_charge_code=t.mode, temporalite_code=t.temporalite,
@@ -155,6 +159,7 @@ class DemoWriter:
 
     def _lieu(self, eg: Etablissement, commune: Commune, t: OfferTemplate) -> Lieu:
         address = {name: getattr(eg, name) for name in Address.model_fields if name != "commune_code"}
+        assert eg.id is not None, "the EG is read from the database"
         return Lieu(
             **address, etablissement_id=eg.id, commune_code=commune.code, nom=f"{t.nom} (démo)",
             fonction_code=t.lieu_fonction, statut_code="3",
@@ -178,11 +183,11 @@ class DemoWriter:
         if t.capacite:
             nature, low, high = t.capacite
             installed = self.rng.randint(low, high)
-            common = {"lieu_id": lieu_id, "nature_code": nature, "temporalite_code": "01", "source_code": "01",
-                      "affectation_code": "01", "updated_at": self.now}
-            rows.append(Capacite(**common, statut_code="01", nombre=installed))
+            capacite = partial(Capacite, lieu_id=lieu_id, nature_code=nature, temporalite_code="01",
+                               source_code="01", affectation_code="01", updated_at=self.now)
+            rows.append(capacite(statut_code="01", nombre=installed))
             if t.mode == "46":
-                rows.append(Capacite(**common, statut_code="02", nombre=self.rng.randint(0, min(3, installed))))
+                rows.append(capacite(statut_code="02", nombre=self.rng.randint(0, min(3, installed))))
             if t.habitation:
                 rows.append(Habitation(lieu_id=lieu_id, type_code=t.habitation, nombre=installed))
         rows += [Equipement(lieu_id=lieu_id, type_code=code, nombre_en_service=self.rng.randint(1, 3))
@@ -192,20 +197,20 @@ class DemoWriter:
     def _contacts(self, unite: Unite, t: OfferTemplate, region: str) -> list[tuple[Contact, list[Telecom]]]:
         """Level 1 reception, level 2 professionals' direct line, sometimes a level 3 alert line."""
         slug = (unite.identifiant or "").replace("/", "-")
-        stamps = {"unite_id": unite.id, "created_at": self.now, "updated_at": self.now}
+        contact = partial(Contact, unite_id=unite.id, created_at=self.now, updated_at=self.now)
         phone = fictitious_phone
-        accueil = (Contact(**stamps, nom="Accueil", nature_code="01", confidentialite=1), [
+        accueil = (contact(nom="Accueil", nature_code="01", confidentialite=1), [
             Telecom(contact_id=0, canal_code="2", valeur=phone(self.rng, region), utilisation="Accueil",
                     confidentialite=1),
             Telecom(contact_id=0, canal_code="3", valeur=f"accueil.{slug}@{MAIL_DOMAIN}", confidentialite=1),
         ])
         pro_nature = "05" if t.champ == "04" else "04"  # soignant in MS, médical in health care
-        pro = (Contact(**stamps, nom="Ligne directe des professionnels", nature_code=pro_nature, confidentialite=2), [
+        pro = (contact(nom="Ligne directe des professionnels", nature_code=pro_nature, confidentialite=2), [
             Telecom(contact_id=0, canal_code="2", valeur=phone(self.rng, region), confidentialite=2),
         ])
         contacts = [accueil, pro]
         if self.rng.random() < 1 / 3 or t.alert:
-            contacts.append((Contact(**stamps, nom="Astreinte", nature_code="13", confidentialite=3), [
+            contacts.append((contact(nom="Astreinte", nature_code="13", confidentialite=3), [
                 Telecom(contact_id=0, canal_code="8", valeur=phone(self.rng, region), confidentialite=3),
                 Telecom(contact_id=0, canal_code="9", valeur=f"alerte.{slug}@{MAIL_DOMAIN}", confidentialite=3),
             ]))

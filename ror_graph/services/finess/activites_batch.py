@@ -87,7 +87,7 @@ class ActivitesBatchWriter:
             return
         eg_table = Etablissement.__table__  # type: ignore[attr-defined]
         conn = await self.session.connection()
-        ids = dict((await conn.execute(select(eg_table.c.finess, eg_table.c.id).where(
+        ids: dict[str, int] = dict((await conn.execute(select(eg_table.c.finess, eg_table.c.id).where(
             eg_table.c.finess.in_([r.finess for r in records])))).all())
         current = await self._current(list(ids.values()))
         cs = BulkChangeSet(self.session, SYSTEM_IMPORT, self.motif, now=self.now)

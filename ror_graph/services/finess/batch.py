@@ -147,7 +147,7 @@ class FinessBatchWriter:
         ejs = self.checks.valid([r for r in records if isinstance(r, EjRecord)], EJ_ENTITY)
         egs = self.checks.valid([r for r in records if isinstance(r, EgRecord)], EG_ENTITY)
         self.checks.count_perimeter(egs)
-        ej_ids = await self._write_ejs(ejs, {r.ej_finess for r in egs}, cs, replaced)
+        ej_ids = await self._write_ejs(ejs, {r.ej_finess for r in egs if r.ej_finess is not None}, cs, replaced)
         await self._write_egs(egs, ej_ids, cs, replaced)
         await self._enqueue_establishments_of(self._changed_ejs, cs)
         await cs.flush()

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Commune, Departement, Nomenclature
@@ -66,10 +67,11 @@ class FinessReference:
     async def load(cls, session: AsyncSession) -> FinessReference:
         conn = await session.connection()
         categories = frozenset((await conn.execute(
-            select(Nomenclature.code).where(Nomenclature.system == CATEGORIE_EG))).scalars())
-        departements = dict((await conn.execute(select(Departement.code, Departement.region_code))).all())
-        rows = (await conn.execute(select(Commune.code, Commune.nom, Commune.departement_code,
-                                          Commune.region_code, Commune.codes_postaux))).all()
+            select(col(Nomenclature.code)).where(col(Nomenclature.system) == CATEGORIE_EG))).scalars())
+        departements: dict[str, str] = dict((await conn.execute(
+            select(col(Departement.code), col(Departement.region_code)))).tuples().all())
+        rows = (await conn.execute(select(col(Commune.code), col(Commune.nom), col(Commune.departement_code),
+                                          col(Commune.region_code), col(Commune.codes_postaux)))).all()
         communes = {code: (dep, region or departements.get(dep)) for code, _, dep, region, _ in rows}
         return cls(categories, communes, departements, [(c, n, d, p) for c, n, d, _, p in rows])
 

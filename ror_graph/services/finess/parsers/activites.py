@@ -121,8 +121,9 @@ def _activity_rows(activity: dict[str, Any]) -> list[CapaciteRow]:
         raise ValueError(f"activité {generic.get('activiteAeId')}: nature {code_nature!r} inconnue")
     type_key, axes = NATURE_AXES[code_nature]
     specific = nature.get("caracteristiquesSpecifiques") or {}
-    triplet = tuple(clean((specific.get(type_key) or {}).get(key)) for key in axes)
-    for code in triplet:
+    values = specific.get(type_key) or {}
+    discipline, activite, clientele = (clean(values.get(key)) for key in axes)
+    for code in (discipline, activite, clientele):
         if code is not None and len(code) > CODE_MAX_LENGTH:
             raise ValueError(f"code {code!r} trop long ({CODE_MAX_LENGTH} caractères au plus)")
     when = parse_date(generic.get("dateDebutActiviteAutorisee"))
@@ -135,7 +136,7 @@ def _activity_rows(activity: dict[str, Any]) -> list[CapaciteRow]:
         if nombre is None:
             raise ValueError(f"capacité {capacity.get('idCapacite')}: nombre absent")
         age_min, age_max = _ages(specific, statut) if code_nature in ("ASMR", "AMSR", "ASOCR") else (None, None)
-        rows.append(CapaciteRow(*triplet, statut, nombre, age_min, age_max, when))
+        rows.append(CapaciteRow(discipline, activite, clientele, statut, nombre, age_min, age_max, when))
     return rows
 
 

@@ -89,8 +89,8 @@ def detect_format(stream: BinaryIO) -> str:
             if _first_json_key(stream) in FINESS_PLUS_KEYS:
                 return FINESS_ACTIVITES if _is_activites(body) else FINESS_PLUS
         else:
-            first_line = decode_line(body.split(b"\n", 1)[0], sniff_encoding(head))
-            row = next(csv.reader([first_line], delimiter=";"), [])
+            header = decode_line(body.split(b"\n", 1)[0], sniff_encoding(head))
+            row = next(csv.reader([header], delimiter=";"), [])
             if row and row[0].strip() in ETALAB_SECTIONS and len(row) >= 2:
                 return ETALAB
     finally:
