@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Table, inspect
 from sqlmodel import Field, SQLModel
 
 FINESS_OWNED = "finess_owned"
@@ -30,9 +31,20 @@ def finess_field(default: Any = None, **kwargs: Any) -> Any:
     return Field(default, sa_column_kwargs=column_kwargs, **kwargs)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a table model, for bulk statements and column metadata.
+
+    SQLModel does not declare ``__table__`` to type checkers: reading it through the mapper keeps
+    callers typed instead of each one silencing mypy.
+    """
+    table = inspect(model).local_table
+    assert isinstance(table, Table), f"{model.__name__} is not a table model"
+    return table
+
+
 def finess_owned_fields(model: type[SQLModel]) -> tuple[str, ...]:
     """Names of the FINESS-locked columns of ``model``, in declaration order."""
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     return tuple(c.name for c in table.columns if c.info.get(FINESS_OWNED))
 
 

@@ -48,7 +48,8 @@ class DirectoryQuery:
     ) -> Unite | None:
         return await resolve.unite(info, identifiant)
 
-    @strawberry.field(description="Établissements matching a filter, one page at a time (keyset pagination).")
+    @strawberry.field(description="Établissements matching a filter, one page at a time (keyset pagination).",
+                      graphql_type=EtablissementConnection)
     async def etablissements(
         self,
         info: Info,
@@ -58,12 +59,12 @@ class DirectoryQuery:
         order_by: Annotated[
             EtablissementOrderEnum, strawberry.argument(description="Ordering of the list.")
         ] = EtablissementOrderEnum.FINESS,
-    ) -> EtablissementConnection:
-        connection: Connection = await resolve.etablissements(info, filter, first, after, order_by)
-        return connection  # type: ignore[return-value]
+    ) -> Connection:
+        return await resolve.etablissements(info, filter, first, after, order_by)
 
     @strawberry.field(
-        description="Offers visible to the caller matching a filter, one page at a time (keyset pagination)."
+        description="Offers visible to the caller matching a filter, one page at a time (keyset pagination).",
+        graphql_type=UniteConnection,
     )
     async def unites(
         self,
@@ -74,6 +75,5 @@ class DirectoryQuery:
         order_by: Annotated[
             UniteOrderEnum, strawberry.argument(description="Ordering of the list.")
         ] = UniteOrderEnum.ID,
-    ) -> UniteConnection:
-        connection: Connection = await resolve.unites(info, filter, first, after, order_by)
-        return connection  # type: ignore[return-value]
+    ) -> Connection:
+        return await resolve.unites(info, filter, first, after, order_by)

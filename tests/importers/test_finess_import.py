@@ -172,3 +172,20 @@ async def test_a_file_broken_midway_fails_and_records_the_failed_run(sessions, s
     egs = await count(session, Etablissement)
     assert egs > 0 and await count(session, OutboxEvent) == egs
     assert await count(session, AuditLog) == egs + await count(session, EntiteJuridique)
+
+
+async def test_a_value_longer_than_its_column_is_rejected_not_truncated(sessions, session, tmp_path, fixtures_dir):
+    # Given the geo fixture whose first EG has a raison sociale of 301 characters (the column holds 300)
+    lines = (fixtures_dir / "etalab-cs1100507-geo.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[1].split(";")
+    fields[3] = "X" * 301
+    lines[1] = ";".join(fields)
+    path = tmp_path / "etalab-long-name.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    # When it is imported
+    report = await import_finess(sessions, path)
+    # Then that line is rejected with the limit, the other EGs are imported, and no EG holds a cut name
+    [rejected] = report.rejected_lines
+    assert rejected.line == 2 and "raison_sociale: 301 caractères, 300 au plus" in rejected.reason
+    assert report.etablissement.created == 5
+    assert (await session.exec(select(Etablissement).where(Etablissement.finess == "010000024"))).first() is None

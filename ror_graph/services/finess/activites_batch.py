@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import CapaciteFiness, Etablissement
+from ror_graph.models.base import table_of
 from ror_graph.services.core.changes import SYSTEM_IMPORT
 from ror_graph.services.core.validation import finess_ok
 from ror_graph.services.finess.bulk_changes import BulkChangeSet
@@ -71,7 +72,7 @@ class ActivitesBatchWriter:
         return kept
 
     async def _current(self, eg_ids: list[int]) -> dict[int, Counter[CapaciteRow]]:
-        table = CapaciteFiness.__table__  # type: ignore[attr-defined]
+        table = table_of(CapaciteFiness)
         conn = await self.session.connection()
         result = await conn.execute(select(table.c.etablissement_id, *(table.c[f] for f in ROW_FIELDS)).where(
             table.c.etablissement_id.in_(eg_ids)))
@@ -85,7 +86,7 @@ class ActivitesBatchWriter:
         records = self._valid(records)
         if not records:
             return
-        eg_table = Etablissement.__table__  # type: ignore[attr-defined]
+        eg_table = table_of(Etablissement)
         conn = await self.session.connection()
         ids: dict[str, int] = dict((await conn.execute(select(eg_table.c.finess, eg_table.c.id).where(
             eg_table.c.finess.in_([r.finess for r in records])))).all())
@@ -114,7 +115,7 @@ class ActivitesBatchWriter:
             cs.record(EG_ENTITY, record.finess, AUDIT_FIELD, summary(list(before.elements())), summary(record.rows))
             cs.enqueue(EG_ENTITY, eg_id)
         if replaced:
-            table = CapaciteFiness.__table__  # type: ignore[attr-defined]
+            table = table_of(CapaciteFiness)
             await conn.execute(delete(table).where(table.c.etablissement_id.in_(replaced)))
             if inserts:
                 await conn.execute(insert(table), inserts)

@@ -24,6 +24,7 @@ from sqlmodel import select as select_models
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import EntiteJuridique, Etablissement, FinessFieldState
+from ror_graph.models.base import table_of
 from ror_graph.services.core.changes import SYSTEM_IMPORT, ChangeSet, as_text
 from ror_graph.services.finess.batch_checks import RecordChecks
 from ror_graph.services.finess.bulk_changes import BulkChangeSet
@@ -58,7 +59,7 @@ class FinessBatchWriter:
         self.checks = RecordChecks(reference, report)
         self.owned = self.checks.owned
         self.defaults = {EJ_ENTITY: _defaults(EntiteJuridique), EG_ENTITY: _defaults(Etablissement)}
-        self.tables = {EJ_ENTITY: EntiteJuridique.__table__, EG_ENTITY: Etablissement.__table__}  # type: ignore[attr-defined]
+        self.tables = {EJ_ENTITY: table_of(EntiteJuridique), EG_ENTITY: table_of(Etablissement)}
         self._changed_ejs: list[int] = []  # EJ updated in the current batch: their EGs go to the outbox
 
     # -- reads ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import TypeVar
 from sqlmodel import SQLModel
 
 from ror_graph.models import EntiteJuridique, Etablissement, finess_owned_fields
+from ror_graph.models.base import table_of
 from ror_graph.services.core.validation import finess_ok
 from ror_graph.services.finess.parsers import EgRecord, EjRecord, Rejected
 from ror_graph.services.finess.reference import FinessReference
@@ -28,8 +29,8 @@ RecordT = TypeVar("RecordT", EjRecord, EgRecord)
 
 def _max_lengths(model: type[SQLModel]) -> dict[str, int]:
     """Length limit of each bounded text column: a longer value is rejected, not truncated."""
-    table = model.__table__  # type: ignore[attr-defined]
-    return {c.name: c.type.length for c in table.columns if getattr(c.type, "length", None)}
+    lengths = {c.name: getattr(c.type, "length", None) for c in table_of(model).columns}
+    return {name: length for name, length in lengths.items() if length}
 
 
 class RecordChecks:

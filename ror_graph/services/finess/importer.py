@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import ImportRun, utcnow
+from ror_graph.models.base import table_of
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.finess.activites_batch import ActivitesBatchWriter
 from ror_graph.services.finess.batch import FinessBatchWriter
@@ -69,7 +70,7 @@ async def _analyze(session: AsyncSession) -> None:
 async def _finish_run(session: AsyncSession, run_id: int | None, report: ImportReport) -> None:
     if run_id is None:
         return
-    table = ImportRun.__table__  # type: ignore[attr-defined]
+    table = table_of(ImportRun)
     conn = await session.connection()
     await conn.execute(update(table).where(table.c.id == run_id).values(
         finished_at=utcnow(), status=report.status, report=json.dumps(report.to_dict(), ensure_ascii=False)))

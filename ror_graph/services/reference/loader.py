@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Commune, Departement, Nomenclature, Region
+from ror_graph.models.base import table_of
 from ror_graph.services.reference import files
 
 
@@ -35,7 +36,7 @@ async def _upsert(
     session: AsyncSession, model: type[SQLModel], rows: Iterable[dict], key: tuple[str, ...]
 ) -> LoadCounts:
     """Insert rows whose key is new, update those whose other columns differ, in bulk."""
-    columns = [c.name for c in model.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+    columns = [c.name for c in table_of(model).columns if c.name != "id"]
     existing: dict[tuple, dict] = {}
     for obj in await session.exec(select(model)):
         data = {c: getattr(obj, c) for c in [*columns, "id"] if hasattr(obj, c)}
@@ -50,7 +51,7 @@ async def _upsert(
             to_update.append({**row, **({"id": current["id"]} if "id" in current else {})})
         else:
             counts.unchanged += 1
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     conn = await session.connection()  # Core bulk statements, same transaction as the session
     for start in range(0, len(to_insert), 2000):
         await conn.execute(insert(table), to_insert[start : start + 2000])
