@@ -8,7 +8,6 @@ the printed schema keeps its order. A value above the caller's confidentiality l
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,8 +17,7 @@ from ror_graph.models import registry
 from ror_graph.models.registry import PUBLIC, Attribute, Entity, Storage
 from ror_graph.resolvers.context import Info
 from ror_graph.schema.concept import ConceptType, concepts_of
-
-SKIPPED = ("__dict__", "__weakref__")
+from ror_graph.schema.derive import place
 
 
 def _visible(info: Info, attribute: Attribute) -> bool:
@@ -54,36 +52,6 @@ def registry_field(a: Attribute) -> tuple[Any, Any]:
     annotation, resolve = _column_field(a) if a.storage is Storage.column else _rows_field(a)
     resolve.__annotations__["return"] = annotation
     return annotation, strawberry.field(resolver=resolve, description=a.description)
-
-
-def place(cls: type, fields: Iterable[tuple[str, str | None, tuple[Any, Any]]], first_after: str | None = None) -> type:
-    """A copy of ``cls`` with ``fields`` (name, after, (annotation, field)) inserted after their anchors."""
-    anchored: dict[str, list[tuple[str, tuple[Any, Any]]]] = {}
-    previous = first_after
-    for name, after, made in fields:
-        anchor = after or previous
-        if anchor is None:
-            raise ValueError(f"{cls.__name__}.{name}: no field to follow")
-        anchored.setdefault(anchor, []).append((name, made))
-        previous = name
-    annotations = inspect.get_annotations(cls)
-    namespace: dict[str, Any] = {}
-    new_annotations: dict[str, Any] = {}
-
-    def put(name: str, value: Any, annotation: Any = None, annotated: bool = False) -> None:
-        namespace[name] = value
-        if annotated:
-            new_annotations[name] = annotation
-        for child, (child_annotation, child_field) in anchored.pop(name, []):
-            put(child, child_field, child_annotation, annotated)  # after a method: stays unannotated, in order
-
-    for name, value in cls.__dict__.items():
-        if name not in SKIPPED and name != "__annotations__":
-            put(name, value, annotations.get(name), name in annotations)
-    if anchored:
-        raise ValueError(f"{cls.__name__}: unknown anchors {sorted(anchored)}")
-    namespace["__annotations__"] = new_annotations
-    return type(cls.__name__, cls.__bases__, namespace)
 
 
 def with_registry_fields(entity: Entity, attrs: Iterable[Attribute] = registry.ATTRIBUTES) -> Callable[[type], type]:
