@@ -41,6 +41,10 @@ def check(attrs: Iterable[Attribute] = ATTRIBUTES) -> tuple[Attribute, ...]:
             raise ValueError(f"{a.key}: level-{a.confidentiality} data must not reach search, filters or exports")
         if a.facet and not (a.filter_field and a.document and a.coded):
             raise ValueError(f"{a.key}: a facet needs a coded value, a filter field and a document field")
+        if a.export and not a.document:
+            raise ValueError(f"{a.key}: an export column reads the search document field")
+        if a.document and a.storage is Storage.etablissement_code:
+            raise ValueError(f"{a.key}: search documents do not carry établissement code rows yet")
         if a.graphql and not a.description.endswith("."):
             raise ValueError(f"{a.key}: GraphQL fields need a description ending with a dot")
     return attrs

@@ -84,6 +84,14 @@ class Attribute:
         return self.entity.value
 
     @property
+    def filter_param(self) -> str | None:
+        """camelCase of ``filter_field`` (``champs_activite`` → ``champsActivite``): the GraphQL / HTTP list name."""
+        if not self.filter_field:
+            return None
+        head, *rest = self.filter_field.split("_")
+        return head + "".join(part.title() for part in rest)
+
+    @property
     def filter_description(self) -> str:
         """The filter's description, from the field's: ``Publics (TRE_R239).`` → ``Publics (TRE_R239 codes).``"""
         text = self.description.rstrip(".")
