@@ -45,6 +45,10 @@ def check(attrs: Iterable[Attribute] = ATTRIBUTES) -> tuple[Attribute, ...]:
             raise ValueError(f"{a.key}: an export column reads the search document field")
         if a.document and a.storage is Storage.etablissement_code:
             raise ValueError(f"{a.key}: search documents do not carry établissement code rows yet")
+        countable = (a.entity is Entity.unite and a.storage in (Storage.column, Storage.unite_code)) or (
+            a.entity is Entity.eg and a.storage is Storage.column)
+        if a.completeness and not countable:
+            raise ValueError(f"{a.key}: completeness counts offer attributes and EG columns only")
         if a.graphql and not a.description.endswith("."):
             raise ValueError(f"{a.key}: GraphQL fields need a description ending with a dot")
     return attrs
