@@ -8,13 +8,13 @@ contact or telecom appears only when both are level 1 (DESIGN §1, confidentiali
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ror_graph.models import coded
-from ror_graph.models.coded import UniteAttribute
+from ror_graph.models import coded, registry
+from ror_graph.models.registry import Entity, Storage
 from search_index.reference import SearchReference
 
 PUBLIC_LEVEL = 1
@@ -30,16 +30,6 @@ CATEGORIE_KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 CHAMP_KEYWORDS: dict[str, tuple[str, ...]] = {"01": ("MCO",), "02": ("SMR",), "03": ("PSY",)}
 
-# document key -> (unite_code attribute(s), nomenclature system)
-MULTI_VALUED: dict[str, tuple[tuple[str, ...], str]] = {
-    "activites": ((UniteAttribute.activite,), coded.ACTIVITE),
-    "modalitesAccueil": ((UniteAttribute.modalite_accueil,), coded.MODALITE_ACCUEIL),
-    "publics": ((UniteAttribute.public,), coded.PUBLIC),
-    "actes": ((UniteAttribute.acte_specifique, UniteAttribute.acte_hors_cabinet), coded.ACTE),
-    "specialisations": ((UniteAttribute.specialisation,), coded.SPECIALISATION),
-}
-
-
 @dataclass
 class OffreSource:
     """Every row one document is built from (as plain mappings: column name → value)."""
@@ -52,6 +42,29 @@ class OffreSource:
     lieux: list[Mapping[str, Any]] = field(default_factory=list)  # in lieu id order
     equipements: list[str] = field(default_factory=list)  # TRE_R212 codes of the offer's lieux
     contacts: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = field(default_factory=list)
+
+
+# Values of child-table attributes, gathered by the source loader (equipments of the offer's lieux).
+CHILD_VALUES: dict[str, Callable[[OffreSource], list[str]]] = {"equipements": lambda source: source.equipements}
+
+
+def registry_fields(source: OffreSource, ref: SearchReference) -> dict[str, Any]:
+    """``{code, label}`` (or a list of them) for every search document field of the registry.
+
+    Only public attributes have a document field (``registry.check`` refuses the others).
+    """
+    doc: dict[str, Any] = {}
+    for key, group in registry.documents().items():
+        first, system = group[0], group[0].system
+        if first.storage is Storage.column:
+            row = source.etablissement if first.entity is Entity.eg else source.unite
+            doc[key] = ref.concept(system, row.get(first.column or first.key))  # type: ignore[arg-type]
+        elif first.storage is Storage.unite_code:
+            names = {a.column for a in group}
+            doc[key] = ref.concepts(system, [code for attr, code in source.codes if attr in names])  # type: ignore[arg-type]
+        else:
+            doc[key] = ref.concepts(system, CHILD_VALUES[key](source))  # type: ignore[arg-type]
+    return doc
 
 
 def is_public_offer(unite: Mapping[str, Any], etablissement: Mapping[str, Any] | None) -> bool:
@@ -132,7 +145,6 @@ def build_document(source: OffreSource, ref: SearchReference) -> dict[str, Any] 
         "raisonSocialeLongue": eg.get("raison_sociale_longue"),
         "nomOperationnel": eg.get("nom_operationnel"),
         "entiteJuridique": {"finess": ej["finess"], "raisonSociale": ej["raison_sociale"]} if ej else None,
-        "categorie": ref.concept(coded.CATEGORIE_EG, categorie),
         "keywords": sorted({*CATEGORIE_KEYWORDS.get(categorie or "", ()), *CHAMP_KEYWORDS.get(champ, ())}),
         "adresse": _address(eg),
         "codePostal": eg.get("code_postal"),
@@ -141,19 +153,13 @@ def build_document(source: OffreSource, ref: SearchReference) -> dict[str, Any] 
         "departement": {"code": dep_code, "nom": ref.departements.get(dep_code, dep_code)} if dep_code else None,
         "region": {"code": reg_code, "nom": ref.regions.get(reg_code, reg_code)} if reg_code else None,
         "telephone": eg.get("telephone"),
-        "champActivite": ref.concept(coded.CHAMP, champ),
-        "typeOffre": ref.concept(coded.TYPE_OFFRE, unite.get("type_offre_code")),
-        "modePriseEnCharge": ref.concept(coded.MODE_PEC, unite["mode_prise_en_charge_code"]),
-        "temporalite": ref.concept(coded.TEMPORALITE, unite.get("temporalite_code")),
-        "equipements": ref.concepts(coded.EQUIPEMENT, source.equipements),
         "ageMin": unite["age_min"],
         "ageMax": unite["age_max"],
         "zoneCommunes": sorted({code for kind, code in source.zones if kind == COMMUNE_ZONE_TYPE}),
         "contacts": public_contacts(source, ref),
         "updatedAt": _timestamp(unite.get("updated_at"), eg.get("updated_at")),
     }
-    for key, (attributes, system) in MULTI_VALUED.items():
-        doc[key] = ref.concepts(system, [code for attr, code in source.codes if attr in attributes])
+    doc.update(registry_fields(source, ref))
     if geo:
         doc["_geo"] = geo
         doc["geoSource"] = geo_source

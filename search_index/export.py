@@ -13,6 +13,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from ror_graph.models import registry
+
 
 def _label(key: str) -> Callable[[dict], Any]:
     return lambda hit: (hit.get(key) or {}).get("label")
@@ -36,12 +38,9 @@ EXPORT_COLUMNS: list[tuple[str, Callable[[dict], Any]]] = [
     ("finess", lambda h: h.get("finess")),
     ("raison_sociale", lambda h: h.get("raisonSociale")),
     ("nom_operationnel", lambda h: h.get("nomOperationnel")),
-    ("categorie", _label("categorie")),
-    ("champ_activite", _label("champActivite")),
-    ("type_offre", _label("typeOffre")),
-    ("mode_prise_en_charge", _label("modePriseEnCharge")),
-    ("activites", _labels("activites")),
-    ("publics", _labels("publics")),
+    # one column per registry ``export`` header (labels; multi-valued ones joined with " | ")
+    *((header, (_labels if group[0].multiple else _label)(group[0].document))  # type: ignore[arg-type]
+      for header, group in registry.exports().items()),
     ("age_min", lambda h: h.get("ageMin")),
     ("age_max", lambda h: h.get("ageMax")),
     ("adresse", lambda h: h.get("adresse")),

@@ -24,53 +24,31 @@ from meilisearch_python_sdk.models.settings import (
     TypoTolerance,
 )
 
+from ror_graph.models import registry
+
 PRIMARY_KEY = "id"
 MAX_TOTAL_HITS = 10_000
 MAX_VALUES_PER_FACET = 200
 
+# Searchable attributes by rank (earlier ranks outweigh later ones); code labels of the registry's
+# search documents take their ``search_rank`` among these.
+FIXED_SEARCH_RANKS: dict[str, int] = {
+    "nom": 10, "nomOperationnel": 20, "raisonSociale": 30, "keywords": 40, "commune.nom": 70, "codePostal": 80,
+    "raisonSocialeLongue": 200, "entiteJuridique.raisonSociale": 210, "departement.nom": 220, "region.nom": 230,
+    "finess": 240, "siret": 250, "identifiant": 260,
+}
+LABEL_SEARCH_RANKS: dict[str, int] = {
+    f"{key}.label": group[0].search_rank for key, group in registry.documents().items()
+    if group[0].search_rank is not None
+}
 SEARCHABLE_ATTRIBUTES = [
-    "nom",
-    "nomOperationnel",
-    "raisonSociale",
-    "keywords",
-    "typeOffre.label",
-    "categorie.label",
-    "commune.nom",
-    "codePostal",
-    "activites.label",
-    "specialisations.label",
-    "publics.label",
-    "actes.label",
-    "modePriseEnCharge.label",
-    "champActivite.label",
-    "modalitesAccueil.label",
-    "temporalite.label",
-    "equipements.label",
-    "raisonSocialeLongue",
-    "entiteJuridique.raisonSociale",
-    "departement.nom",
-    "region.nom",
-    "finess",
-    "siret",
-    "identifiant",
+    name for name, _ in sorted({**FIXED_SEARCH_RANKS, **LABEL_SEARCH_RANKS}.items(), key=lambda item: item[1])
 ]
 
-# Filter name (the GraphQL connections' vocabulary) -> document attribute.
+# Filter name (the GraphQL connections' vocabulary) -> document attribute: places, then the registry's facets.
+PLACE_FACETS: dict[str, str] = {"departement": "departement.code", "region": "region.code", "commune": "commune.code"}
 FACET_ATTRIBUTES: dict[str, str] = {
-    "departement": "departement.code",
-    "region": "region.code",
-    "commune": "commune.code",
-    "categorie": "categorie.code",
-    "champActivite": "champActivite.code",
-    "typeOffre": "typeOffre.code",
-    "activite": "activites.code",
-    "modePriseEnCharge": "modePriseEnCharge.code",
-    "temporalite": "temporalite.code",
-    "modaliteAccueil": "modalitesAccueil.code",
-    "public": "publics.code",
-    "acte": "actes.code",
-    "specialisation": "specialisations.code",
-    "equipement": "equipements.code",
+    **PLACE_FACETS, **{name: f"{group[0].document}.code" for name, group in registry.facets().items()}
 }
 
 FILTERABLE_ATTRIBUTES = [

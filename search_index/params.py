@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Protocol
 
+from ror_graph.models import registry
 from ror_graph.services.core.errors import BadInputError
 from search_index.index_settings import FACET_ATTRIBUTES
 from search_index.query import DEFAULT_PER_PAGE, SearchPage, SearchParams
@@ -16,10 +17,8 @@ from search_index.query import DEFAULT_PER_PAGE, SearchPage, SearchParams
 SCALARS = {"q", "age", "servesCommune", "lat", "lon", "nearCommune", "radiusKm", "sort", "facets", "page", "perPage"}
 # The GraphQL filter input names its lists in the plural (``departements``, ``champsActivite``…): accepted too.
 PLURALS = {
-    "departements": "departement", "regions": "region", "communes": "commune", "categories": "categorie",
-    "champsActivite": "champActivite", "typesOffre": "typeOffre", "activites": "activite",
-    "modesPriseEnCharge": "modePriseEnCharge", "temporalites": "temporalite", "modalitesAccueil": "modaliteAccueil",
-    "publics": "public", "actes": "acte", "specialisations": "specialisation", "equipements": "equipement",
+    "departements": "departement", "regions": "region", "communes": "commune",
+    **{group[0].filter_param: name for name, group in registry.facets().items()},
 }
 KNOWN = SCALARS | set(FACET_ATTRIBUTES) | set(PLURALS)
 

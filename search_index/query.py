@@ -16,7 +16,7 @@ from typing import Any
 
 from meilisearch_python_sdk import AsyncClient
 
-from ror_graph.models import coded
+from ror_graph.models import registry
 from ror_graph.services.core.errors import BadInputError
 from search_index.index_settings import FACET_ATTRIBUTES, MAX_TOTAL_HITS
 from search_index.reference import SearchReference
@@ -36,12 +36,7 @@ _PATTERNS = {
     "commune": _COMMUNE,
 }
 _CODE = re.compile(r"^[0-9A-Za-z]{1,10}$")
-FACET_SYSTEMS: dict[str, str] = {
-    "categorie": coded.CATEGORIE_EG, "champActivite": coded.CHAMP, "typeOffre": coded.TYPE_OFFRE,
-    "activite": coded.ACTIVITE, "modePriseEnCharge": coded.MODE_PEC, "temporalite": coded.TEMPORALITE,
-    "modaliteAccueil": coded.MODALITE_ACCUEIL, "public": coded.PUBLIC, "acte": coded.ACTE,
-    "specialisation": coded.SPECIALISATION, "equipement": coded.EQUIPEMENT,
-}
+FACET_SYSTEMS: dict[str, str] = {name: group[0].system for name, group in registry.facets().items()}  # type: ignore[misc]
 SORTS = ("relevance", "distance")
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Commune, Departement, Nomenclature, Region
+from ror_graph.models import Commune, Departement, Region
+from ror_graph.services.directory.batch import nomenclature_rows
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,9 @@ class SearchReference:
 async def load_search_reference(session: AsyncSession) -> SearchReference:
     """Read every label and the COG geography in four statements."""
     ref = SearchReference()
-    conn = await session.connection()
-    for system, code, label in await conn.execute(
-        select(Nomenclature.system, Nomenclature.code, Nomenclature.label)
-    ):
+    for system, code, label in await nomenclature_rows(session):  # the rows the API's label cache reads
         ref.labels.setdefault(system, {})[code] = label
+    conn = await session.connection()
     for code, nom in await conn.execute(select(Region.code, Region.nom)):
         ref.regions[code] = nom
     for code, nom, region in await conn.execute(select(Departement.code, Departement.nom, Departement.region_code)):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from ror_graph.models import registry
+from ror_graph.models.registry import Entity
+
 ADDRESS_LABELS = {
     "numero_voie": "N° de voie",
     "type_voie": "Type de voie",
@@ -15,43 +18,12 @@ ADDRESS_LABELS = {
 
 STAMP_LABELS = {"version": "Version", "created_at": "Créé le", "updated_at": "Modifié le"}
 
-ENTITE_LABELS = {
-    **ADDRESS_LABELS,
-    **STAMP_LABELS,
-    "finess": "FINESS",
-    "raison_sociale": "Raison sociale",
-    "raison_sociale_longue": "Raison sociale longue",
-    "statut_juridique_code": "Statut juridique",
-    "siren": "SIREN",
-    "telephone": "Téléphone",
-    "date_creation": "Date de création",
-    "date_fermeture": "Date de fermeture",
-    "type_fermeture_code": "Type de fermeture",
-    "placeholder": "Provisoire (en attente de FINESS)",
-    "finess_updated_at": "Dernier import FINESS",
-}
+# Column labels of EJ / EG / offers come from the attribute registry (one French label per attribute).
+ENTITE_LABELS = {**ADDRESS_LABELS, **STAMP_LABELS, **registry.admin_labels(Entity.ej)}
 
 ETABLISSEMENT_LABELS = {
     **ENTITE_LABELS,
-    "entite_juridique_id": "Entité juridique (id)",
-    "complement_denomination": "Complément de dénomination",
-    "categorie_code": "Catégorie",
-    "siret": "SIRET",
-    "telecopie": "Télécopie",
-    "courriel": "Courriel",
-    "latitude": "Latitude",
-    "longitude": "Longitude",
-    "departement_code": "Département",
-    "region_code": "Région",
-    "date_ouverture": "Date d'ouverture",
-    "ferme": "Fermé",
-    "espic_code": "ESPIC",
-    "nom_operationnel": "Nom opérationnel",
-    "hebergement_famille": "Hébergement des familles",
-    "nb_place_aide_sociale_permanent": "Places aide sociale (permanent)",
-    "nb_place_aide_sociale_temporaire": "Places aide sociale (temporaire)",
-    "accessibilite_code": "Accessibilité",
-    "commentaire": "Commentaire",
+    **registry.admin_labels(Entity.eg),
     "statut_description": "Statut de la description",
     "derniere_modification_at": "Dernière modification",
     "derniere_modification_par": "Modifié par",
@@ -59,27 +31,7 @@ ETABLISSEMENT_LABELS = {
     "derniere_validation_par": "Validé par",
 }
 
-UNITE_LABELS = {
-    **STAMP_LABELS,
-    "identifiant": "Identifiant national",
-    "etablissement_id": "Établissement",
-    "nom": "Nom de l'offre",
-    "type_offre_code": "Type d'offre",
-    "champ_activite_code": "Champ d'activité",
-    "mode_prise_en_charge_code": "Mode de prise en charge",
-    "temporalite_code": "Temporalité",
-    "age_min": "Âge min.",
-    "age_max": "Âge max.",
-    "unite_sensible": "Unité sensible",
-    "soins_sans_consentement": "Soins sans consentement",
-    "secteur_psychiatrique": "Secteur psychiatrique",
-    "commentaire": "Commentaire",
-    "date_fermeture": "Date de fermeture",
-    "type_fermeture_code": "Type de fermeture",
-    "date_reouverture_prevue": "Réouverture prévue",
-    "ferme": "Fermée",
-    "demo": "Démonstration",
-}
+UNITE_LABELS = {**STAMP_LABELS, **registry.admin_labels(Entity.unite)}
 
 NOMENCLATURE_LABELS = {
     "system": "Nomenclature",

@@ -28,6 +28,7 @@ class Unite(Stamped, table=True):
     champ_activite_code: str = Field(max_length=10, index=True)
     mode_prise_en_charge_code: str = Field(max_length=10, index=True)
     temporalite_code: str | None = Field(default=None, max_length=10)
+    ouverture_annuelle_code: str | None = Field(default=None, max_length=10, description="TRE_R238.")
     age_min: int = Field(description="Youngest age accepted, in years, inclusive.")
     age_max: int = Field(description="Oldest age accepted, in years, inclusive.")
     unite_sensible: bool = Field(default=False, index=True)

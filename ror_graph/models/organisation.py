@@ -67,6 +67,9 @@ class Etablissement(Address, Stamped, table=True):
     nb_place_aide_sociale_permanent: int | None = None
     nb_place_aide_sociale_temporaire: int | None = None
     accessibilite_code: str | None = Field(default=None, max_length=10)
+    # Visible to the regulation profile only (registry confidentiality 3).
+    niveau_recours_orsan_code: str | None = Field(default=None, max_length=10, description="TRE_R284.")
+    zone_poser: bool | None = Field(default=None, description="Helicopter landing zone on site.")
     commentaire: str | None = Field(default=None, max_length=4000)
 
     # Description lifecycle (décret 2023-1057): modified → to validate → validated, yearly.

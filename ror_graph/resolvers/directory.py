@@ -9,7 +9,7 @@ from __future__ import annotations
 from ror_graph.models import EntiteJuridique, Etablissement, Unite
 from ror_graph.resolvers.context import Info
 from ror_graph.resolvers.pagination import Connection, connection, decode_cursor
-from ror_graph.schema.inputs import DirectoryFilterInput, EtablissementOrderEnum, UniteOrderEnum
+from ror_graph.schema.inputs import DIRECTORY_FILTERS, DirectoryFilterInput, EtablissementOrderEnum, UniteOrderEnum
 from ror_graph.services.directory import pages
 from ror_graph.services.directory.pages import DirectoryFilter
 
@@ -28,12 +28,7 @@ def to_filter(value: DirectoryFilterInput | None) -> DirectoryFilter:
         departements=codes(value.departements),
         regions=codes(value.regions),
         communes=codes(value.communes),
-        categories=codes(value.categories),
-        champs_activite=codes(value.champs_activite),
-        types_offre=codes(value.types_offre),
-        activites=codes(value.activites),
-        modes_prise_en_charge=codes(value.modes_prise_en_charge),
-        publics=codes(value.publics),
+        codes=tuple((name, found) for name in DIRECTORY_FILTERS if (found := codes(getattr(value, name)))),
         age=value.age,
         ferme=value.ferme,
         updated_since=value.updated_since,

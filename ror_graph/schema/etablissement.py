@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ror_graph.models import Etablissement, coded
+from ror_graph.models.registry import Entity
 from ror_graph.resolvers.context import Info
-from ror_graph.schema.concept import ConceptType, concept_field, concepts_of
+from ror_graph.schema.concept import ConceptType, concept_field
 from ror_graph.schema.contact import ContactType
 from ror_graph.schema.finess import champs_finess
 from ror_graph.schema.geo import AdresseType, adresse_field
 from ror_graph.schema.lieu import LieuType
+from ror_graph.schema.registry_fields import with_registry_fields
 from ror_graph.schema.unite import UniteType
 
 if TYPE_CHECKING:
@@ -62,6 +64,7 @@ class CapaciteFinessType:
 @strawberry.type(
     name="Etablissement", description="An établissement (entité géographique, FINESS ET), where offers are described."
 )
+@with_registry_fields(Entity.eg)  # coded attributes (catégorie, aides financières, ORSAN…) from the registry
 class EtablissementType:
     id: strawberry.ID = strawberry.field(description="Internal identifier of the établissement.")
     finess: str = strawberry.field(description="FINESS ET number (9 characters).")
@@ -69,9 +72,6 @@ class EtablissementType:
     raison_sociale_longue: str | None = strawberry.field(description="FINESS long name.")
     complement_denomination: str | None = strawberry.field(description="FINESS name complement.")
     nom_operationnel: str | None = strawberry.field(description="Everyday name declared by the structure.")
-    categorie: ConceptType | None = concept_field(
-        coded.CATEGORIE_EG, "categorie_code", "Catégorie d'établissement (JDV_J55)."
-    )
     siret: str | None = strawberry.field(description="SIRET number.")
     telephone: str | None = strawberry.field(description="Switchboard phone number (FINESS).")
     telecopie: str | None = strawberry.field(description="Fax number (FINESS).")
@@ -83,9 +83,6 @@ class EtablissementType:
     region_code: str | None = strawberry.field(description="INSEE code of the région.")
     date_ouverture: date | None = strawberry.field(description="Opening date.")
     date_fermeture: date | None = strawberry.field(description="Closing date, if closed.")
-    type_fermeture: ConceptType | None = concept_field(
-        coded.TYPE_FERMETURE, "type_fermeture_code", "Kind of closure (TRE_R286)."
-    )
     ferme: bool = strawberry.field(description="The établissement is closed.")
     espic_code: str | None = strawberry.field(
         description="ESPIC status code (private non-profit of collective interest)."
@@ -119,11 +116,6 @@ class EtablissementType:
         self, info: Info
     ) -> Annotated[EntiteJuridiqueType, strawberry.lazy("ror_graph.schema.entite_juridique")]:
         return await info.context.loaders.entite_by_id.load(self.entite_juridique_id)
-
-    @strawberry.field(description="Aides financières accepted (TRE_R241).")
-    async def aides_financieres(self, info: Info) -> list[ConceptType]:
-        rows = await info.context.loaders.codes_by_etablissement.load(self.id)
-        return concepts_of(info, rows, system=coded.AIDE_FINANCIERE)
 
     @strawberry.field(description="Offers of the établissement visible to the caller, by name.")
     async def unites(self, info: Info) -> list[UniteType]:

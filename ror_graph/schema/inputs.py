@@ -7,6 +7,18 @@ from enum import Enum
 
 import strawberry
 
+from ror_graph.models import registry
+from ror_graph.models.registry import Attribute, Entity
+from ror_graph.schema.derive import place
+
+# Filters the directory runs in SQL: the registry's filters on the EG's and the offer's own values.
+DIRECTORY_FILTERS = {**registry.sql_filters(Entity.eg), **registry.sql_filters(Entity.unite)}
+
+
+def code_filter_field(attribute: Attribute) -> tuple[object, object]:
+    """(annotation, field) of the "any of these codes" list filter of a registry attribute."""
+    return list[str] | None, strawberry.field(default=None, description=attribute.filter_description)
+
 
 @strawberry.enum(name="EtablissementOrder", description="Orderings of the établissement list (ascending; ties by id).")
 class EtablissementOrderEnum(Enum):
@@ -30,6 +42,8 @@ class UniteOrderEnum(Enum):
         "matching all of them; location and catégorie criteria on the offer list apply to the offer's établissement."
     ),
 )
+@lambda cls: place(cls, [(name, None, code_filter_field(group[0])) for name, group in DIRECTORY_FILTERS.items()],
+                   first_after="communes")  # catégories, types d'offre, activités, publics… from the registry
 class DirectoryFilterInput:
     departements: list[str] | None = strawberry.field(
         default=None, description="INSEE département codes of the établissement."
@@ -37,22 +51,6 @@ class DirectoryFilterInput:
     regions: list[str] | None = strawberry.field(default=None, description="INSEE région codes of the établissement.")
     communes: list[str] | None = strawberry.field(
         default=None, description="INSEE COG commune codes of the établissement's address."
-    )
-    categories: list[str] | None = strawberry.field(
-        default=None, description="Catégories d'établissement (JDV_J55 codes)."
-    )
-    champs_activite: list[str] | None = strawberry.field(
-        default=None, description="Champs d'activité of the offer (TRE_R227 codes)."
-    )
-    types_offre: list[str] | None = strawberry.field(default=None, description="Types of offer (JDV_J238 codes).")
-    activites: list[str] | None = strawberry.field(
-        default=None, description="Activités opérationnelles of the offer (TRE_R211 codes)."
-    )
-    modes_prise_en_charge: list[str] | None = strawberry.field(
-        default=None, description="Modes de prise en charge of the offer (TRE_R213 codes)."
-    )
-    publics: list[str] | None = strawberry.field(
-        default=None, description="Publics pris en charge by the offer (TRE_R239 codes)."
     )
     age: int | None = strawberry.field(
         default=None, description="An age in years that the offer's age range contains (0..120)."

@@ -8,37 +8,42 @@ an unavailable search gives ``SEARCH_UNAVAILABLE``.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 
-from ror_graph.models import coded
+from ror_graph.models import registry
+from ror_graph.models.registry import Attribute
 from ror_graph.resolvers import search as resolve
 from ror_graph.resolvers.context import Info
 from ror_graph.resolvers.labels import Concept
 from ror_graph.schema.concept import ConceptType
+from ror_graph.schema.derive import place
+from ror_graph.schema.inputs import code_filter_field
 from ror_graph.schema.unite import UniteType
 from ror_graph.services.core.errors import BadInputError
 from search_index.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, SearchPage, SearchParams
 
 
-@strawberry.enum(name="SearchFacet", description="Attributes whose values can be counted over the results.")
-class SearchFacetEnum(Enum):
-    DEPARTEMENT = strawberry.enum_value("departement", description="Département of the établissement.")
-    REGION = strawberry.enum_value("region", description="Région of the établissement.")
-    COMMUNE = strawberry.enum_value("commune", description="Commune of the établissement.")
-    CATEGORIE = strawberry.enum_value("categorie", description="Catégorie d'établissement (JDV_J55).")
-    CHAMP_ACTIVITE = strawberry.enum_value("champActivite", description="Champ d'activité (TRE_R227).")
-    TYPE_OFFRE = strawberry.enum_value("typeOffre", description="Type of offer (JDV_J238).")
-    ACTIVITE = strawberry.enum_value("activite", description="Activités opérationnelles (TRE_R211).")
-    MODE_PRISE_EN_CHARGE = strawberry.enum_value("modePriseEnCharge", description="Mode de prise en charge (TRE_R213).")
-    TEMPORALITE = strawberry.enum_value("temporalite", description="Temporalité d'accueil (TRE_R240).")
-    MODALITE_ACCUEIL = strawberry.enum_value("modaliteAccueil", description="Modalités d'accueil (TRE_R338).")
-    PUBLIC = strawberry.enum_value("public", description="Publics pris en charge (TRE_R239).")
-    ACTE = strawberry.enum_value("acte", description="Actes spécifiques (TRE_R210).")
-    SPECIALISATION = strawberry.enum_value("specialisation", description="Spécialisations (TRE_R245).")
-    EQUIPEMENT = strawberry.enum_value("equipement", description="Équipements spécifiques (TRE_R212).")
+def _upper_snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+
+
+PLACE_FACETS = {
+    "departement": "Département of the établissement.", "region": "Région of the établissement.",
+    "commune": "Commune of the établissement.",
+}
+SearchFacetEnum = strawberry.enum(
+    Enum("SearchFacetEnum", {  # type: ignore[misc]
+        _upper_snake(name): strawberry.enum_value(name, description=description)
+        for name, description in {
+            **PLACE_FACETS, **{name: group[0].description for name, group in registry.facets().items()}
+        }.items()
+    }),
+    name="SearchFacet", description="Attributes whose values can be counted over the results.",
+)
 
 
 @strawberry.enum(name="SearchSort", description="Order of the search results.")
@@ -55,21 +60,12 @@ def _list(description: str):
     name="OffreSearchFilter",
     description="Criteria of an offer search (the directory filters' vocabulary); all must hold, a list means any of.",
 )
+@lambda cls: place(cls, [(group[0].filter_field, None, code_filter_field(group[0]))  # type: ignore[misc]
+                         for group in registry.facets().values()], first_after="communes")  # from the registry
 class OffreSearchFilterInput:
     departements: list[str] | None = _list("INSEE département codes of the établissement.")
     regions: list[str] | None = _list("INSEE région codes of the établissement.")
     communes: list[str] | None = _list("INSEE COG commune codes of the établissement's address.")
-    categories: list[str] | None = _list("Catégories d'établissement (JDV_J55 codes).")
-    champs_activite: list[str] | None = _list("Champs d'activité (TRE_R227 codes).")
-    types_offre: list[str] | None = _list("Types of offer (JDV_J238 codes).")
-    activites: list[str] | None = _list("Activités opérationnelles (TRE_R211 codes).")
-    modes_prise_en_charge: list[str] | None = _list("Modes de prise en charge (TRE_R213 codes).")
-    temporalites: list[str] | None = _list("Temporalités d'accueil (TRE_R240 codes).")
-    modalites_accueil: list[str] | None = _list("Modalités d'accueil (TRE_R338 codes).")
-    publics: list[str] | None = _list("Publics pris en charge (TRE_R239 codes).")
-    actes: list[str] | None = _list("Actes spécifiques (TRE_R210 codes).")
-    specialisations: list[str] | None = _list("Spécialisations de prise en charge (TRE_R245 codes).")
-    equipements: list[str] | None = _list("Équipements spécifiques of the offer's places (TRE_R212 codes).")
     age: int | None = strawberry.field(default=None, description="An age in years that the offer's range contains.")
     serves_commune: str | None = strawberry.field(
         default=None, description="Only offers whose zone d'intervention includes this COG commune code."
@@ -78,11 +74,8 @@ class OffreSearchFilterInput:
 
 # GraphQL input field -> search filter name (the HTTP API's names).
 FILTER_NAMES = {
-    "departements": "departement", "regions": "region", "communes": "commune", "categories": "categorie",
-    "champs_activite": "champActivite", "types_offre": "typeOffre", "activites": "activite",
-    "modes_prise_en_charge": "modePriseEnCharge", "temporalites": "temporalite",
-    "modalites_accueil": "modaliteAccueil", "publics": "public", "actes": "acte",
-    "specialisations": "specialisation", "equipements": "equipement",
+    "departements": "departement", "regions": "region", "communes": "commune",
+    **{group[0].filter_field: name for name, group in registry.facets().items()},
 }
 
 
@@ -119,24 +112,28 @@ class SearchPositionType:
     longitude: float = strawberry.field(description="Longitude.")
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _hit_field(attribute: Attribute) -> tuple[Any, Any]:
+    annotation = list[ConceptType] if attribute.multiple else ConceptType | None
+    return annotation, strawberry.field(description=attribute.description)
+
+
+# Search document key → its hit field (``typeOffre`` → ``type_offre``) and the attributes behind it.
+HIT_FIELDS = {key: (_snake(key), group[0]) for key, group in registry.documents().items()}
+
+
 @strawberry.type(name="SearchHit", description="One public offer of the results, with its établissement's data.")
+@lambda cls: place(cls, [(name, None, _hit_field(a)) for name, a in HIT_FIELDS.values()],
+                   first_after="nom_operationnel")  # coded values (catégorie, activités, publics…) from the registry
 class SearchHitType:
     identifiant: str | None = strawberry.field(description="National offer identifier `<region>/<id>`.")
     nom: str = strawberry.field(description="Name of the offer.")
     finess: str = strawberry.field(description="FINESS ET number of its établissement.")
     raison_sociale: str = strawberry.field(description="FINESS name of its établissement.")
     nom_operationnel: str | None = strawberry.field(description="Name the établissement uses day to day.")
-    categorie: ConceptType | None = strawberry.field(description="Catégorie of the établissement (JDV_J55).")
-    champ_activite: ConceptType | None = strawberry.field(description="Champ d'activité (TRE_R227).")
-    type_offre: ConceptType | None = strawberry.field(description="Type of offer (JDV_J238).")
-    mode_prise_en_charge: ConceptType | None = strawberry.field(description="Mode de prise en charge (TRE_R213).")
-    temporalite: ConceptType | None = strawberry.field(description="Temporalité d'accueil (TRE_R240).")
-    activites: list[ConceptType] = strawberry.field(description="Activités opérationnelles (TRE_R211).")
-    publics: list[ConceptType] = strawberry.field(description="Publics pris en charge (TRE_R239).")
-    modalites_accueil: list[ConceptType] = strawberry.field(description="Modalités d'accueil (TRE_R338).")
-    actes: list[ConceptType] = strawberry.field(description="Actes spécifiques (TRE_R210).")
-    specialisations: list[ConceptType] = strawberry.field(description="Spécialisations (TRE_R245).")
-    equipements: list[ConceptType] = strawberry.field(description="Équipements of its places (TRE_R212).")
     age_min: int = strawberry.field(description="Youngest age accepted, in years (inclusive).")
     age_max: int = strawberry.field(description="Oldest age accepted, in years (inclusive).")
     adresse: str | None = strawberry.field(description="Postal address of the établissement, on one line.")
@@ -198,17 +195,8 @@ def hit_type(hit: dict[str, Any]) -> SearchHitType:
     return SearchHitType(
         identifiant=hit.get("identifiant"), nom=hit["nom"], finess=hit["finess"], raison_sociale=hit["raisonSociale"],
         nom_operationnel=hit.get("nomOperationnel"),
-        categorie=_concept(coded.CATEGORIE_EG, hit.get("categorie")),
-        champ_activite=_concept(coded.CHAMP, hit.get("champActivite")),
-        type_offre=_concept(coded.TYPE_OFFRE, hit.get("typeOffre")),
-        mode_prise_en_charge=_concept(coded.MODE_PEC, hit.get("modePriseEnCharge")),
-        temporalite=_concept(coded.TEMPORALITE, hit.get("temporalite")),
-        activites=_concepts(coded.ACTIVITE, hit.get("activites")),
-        publics=_concepts(coded.PUBLIC, hit.get("publics")),
-        modalites_accueil=_concepts(coded.MODALITE_ACCUEIL, hit.get("modalitesAccueil")),
-        actes=_concepts(coded.ACTE, hit.get("actes")),
-        specialisations=_concepts(coded.SPECIALISATION, hit.get("specialisations")),
-        equipements=_concepts(coded.EQUIPEMENT, hit.get("equipements")),
+        **{name: (_concepts if a.multiple else _concept)(a.system, hit.get(key))  # type: ignore[operator]
+           for key, (name, a) in HIT_FIELDS.items()},
         age_min=hit["ageMin"], age_max=hit["ageMax"], adresse=hit.get("adresse"), code_postal=hit.get("codePostal"),
         commune=_place(hit.get("commune")), departement=_place(hit.get("departement")),
         region=_place(hit.get("region")), telephone=hit.get("telephone"), zone_communes=hit.get("zoneCommunes") or [],

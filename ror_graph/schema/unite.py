@@ -10,26 +10,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from ror_graph.models import UniteAttribute, coded
+from ror_graph.models import coded
+from ror_graph.models.registry import Entity
 from ror_graph.resolvers.context import Info
-from ror_graph.schema.concept import ConceptType, concept_field, concepts_of
+from ror_graph.schema.concept import ConceptType, concept_field
 from ror_graph.schema.contact import ContactType
 from ror_graph.schema.geo import CommuneType
 from ror_graph.schema.lieu import LieuType
+from ror_graph.schema.registry_fields import with_registry_fields
 
 if TYPE_CHECKING:
     from ror_graph.schema.etablissement import EtablissementType
 
 COMMUNE_DIVISION = "3"  # TRE_R201: the zone is a commune (COG code)
-
-
-def _codes(attribute: UniteAttribute, description: str):
-    """A list of ``Concept`` for one multi-valued attribute, from the offer's batched code rows."""
-
-    async def resolve(root, info: Info) -> list[ConceptType]:
-        return concepts_of(info, await info.context.loaders.codes_by_unite.load(root.id), attribute=attribute.value)
-
-    return strawberry.field(resolver=resolve, description=description)
 
 
 @strawberry.type(name="Horaire", description="An opening slot of an offer.")
@@ -58,32 +51,11 @@ class ZoneInterventionType:
 
 
 @strawberry.type(name="Unite", description="An operational offer (unité opérationnelle) of an établissement.")
+@with_registry_fields(Entity.unite)  # coded attributes (type d'offre, activités, publics…) from the registry
 class UniteType:
     id: strawberry.ID = strawberry.field(description="Internal identifier of the offer.")
     identifiant: str | None = strawberry.field(description="National offer identifier `<INSEE region code>/<id>`.")
     nom: str = strawberry.field(description="Name of the offer.")
-    type_offre: ConceptType | None = concept_field(coded.TYPE_OFFRE, "type_offre_code", "Type of offer (JDV_J238).")
-    champ_activite: ConceptType = concept_field(coded.CHAMP, "champ_activite_code", "Champ d'activité (TRE_R227).")
-    mode_prise_en_charge: ConceptType = concept_field(
-        coded.MODE_PEC, "mode_prise_en_charge_code", "Mode de prise en charge (TRE_R213)."
-    )
-    temporalite: ConceptType | None = concept_field(
-        coded.TEMPORALITE, "temporalite_code", "Temporalité d'accueil (TRE_R240)."
-    )
-    activites: list[ConceptType] = _codes(UniteAttribute.activite, "Activités opérationnelles (TRE_R211).")
-    actes_specifiques: list[ConceptType] = _codes(UniteAttribute.acte_specifique, "Actes spécifiques (TRE_R210).")
-    actes_hors_cabinet: list[ConceptType] = _codes(
-        UniteAttribute.acte_hors_cabinet, "Actes spécifiques performed outside the practice (TRE_R210)."
-    )
-    specialisations: list[ConceptType] = _codes(
-        UniteAttribute.specialisation, "Spécialisations de prise en charge (TRE_R245)."
-    )
-    competences: list[ConceptType] = _codes(UniteAttribute.competence, "Compétences spécifiques (TRE_R243).")
-    professions: list[ConceptType] = _codes(UniteAttribute.profession, "Professions ressources (TRE_R356).")
-    expertises: list[ConceptType] = _codes(UniteAttribute.expertise, "Niveaux d'expertise (TRE_R344).")
-    publics: list[ConceptType] = _codes(UniteAttribute.public, "Publics pris en charge (TRE_R239).")
-    modalites_accueil: list[ConceptType] = _codes(UniteAttribute.modalite_accueil, "Modalités d'accueil (TRE_R338).")
-    modes_gestion: list[ConceptType] = _codes(UniteAttribute.mode_gestion, "Modes de gestion (TRE_R236).")
     age_min: int = strawberry.field(description="Youngest age accepted, in years, inclusive.")
     age_max: int = strawberry.field(description="Oldest age accepted, in years, inclusive.")
     unite_sensible: bool = strawberry.field(description="Sensitive offer: visible to the regulation profile only.")
@@ -92,9 +64,6 @@ class UniteType:
     commentaire: str | None = strawberry.field(description="Free comment of the structure.")
     ferme: bool = strawberry.field(description="The offer is closed.")
     date_fermeture: date | None = strawberry.field(description="Closing date, if closed or closing.")
-    type_fermeture: ConceptType | None = concept_field(
-        coded.TYPE_FERMETURE, "type_fermeture_code", "Kind of closure (TRE_R286)."
-    )
     date_reouverture_prevue: date | None = strawberry.field(
         description="Planned reopening date of a temporary closure."
     )

@@ -17,13 +17,17 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Etablissement, Unite, UniteAttribute, UniteCode
+from ror_graph.models import Etablissement, EtablissementCode, Unite, UniteCode, registry
+from ror_graph.models.registry import Attribute, Entity, Storage
 from ror_graph.services.accounts.auth import Caller
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.core.validation import AGE_MAX, AGE_MIN
 from ror_graph.services.directory.batch import unite_visible
 
 MAX_PAGE_SIZE = 100
+# Registry filters (filter name → attributes) run in SQL on the offer / on its établissement.
+UNITE_FILTERS = registry.sql_filters(Entity.unite)
+EG_FILTERS = registry.sql_filters(Entity.eg)
 T = TypeVar("T")
 
 
@@ -46,12 +50,7 @@ class DirectoryFilter:
     departements: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     communes: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    champs_activite: tuple[str, ...] = ()
-    types_offre: tuple[str, ...] = ()
-    activites: tuple[str, ...] = ()
-    modes_prise_en_charge: tuple[str, ...] = ()
-    publics: tuple[str, ...] = ()
+    codes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (registry filter name, codes), e.g. ("publics", ("01",))
     age: int | None = None
     ferme: bool | None = None
     updated_since: datetime | None = None
@@ -62,14 +61,7 @@ class DirectoryFilter:
 
     @property
     def has_offer_criteria(self) -> bool:
-        return bool(
-            self.champs_activite
-            or self.types_offre
-            or self.activites
-            or self.modes_prise_en_charge
-            or self.publics
-            or self.age is not None
-        )
+        return self.age is not None or any(values and name in UNITE_FILTERS for name, values in self.codes)
 
 
 @dataclass
@@ -86,25 +78,24 @@ def check_page_size(first: int) -> None:
         raise BadInputError(f"first must lie between 0 and {MAX_PAGE_SIZE}.", field="first")
 
 
-def _has_code(attribute: UniteAttribute, codes: tuple[str, ...]) -> ColumnElement[bool]:
-    return exists().where(
-        UniteCode.unite_id == Unite.id, UniteCode.attribute == attribute.value, col(UniteCode.code).in_(codes)
-    )
+def _code_condition(model: type, attributes: list[Attribute], codes: tuple[str, ...]) -> ColumnElement[bool]:
+    """``model`` has one of ``codes`` in one of ``attributes`` (own column or code rows)."""
+    first = attributes[0]
+    if first.storage is Storage.column:
+        return or_(*(col(getattr(model, a.column or a.key)).in_(codes) for a in attributes))
+    rows, owner = (UniteCode, UniteCode.unite_id) if model is Unite else (EtablissementCode,
+                                                                          EtablissementCode.etablissement_id)
+    return exists().where(owner == model.id, col(rows.attribute).in_([a.column for a in attributes]),
+                          col(rows.code).in_(codes))
+
+
+def _registry_conditions(f: DirectoryFilter, model: type, filters: dict[str, list[Attribute]]):
+    return [_code_condition(model, filters[name], values) for name, values in f.codes if values and name in filters]
 
 
 def _offer_conditions(f: DirectoryFilter) -> list[ColumnElement[bool]]:
     """Conditions on ``unite`` for the offer criteria of ``f``."""
-    conditions: list[ColumnElement[bool]] = []
-    if f.champs_activite:
-        conditions.append(col(Unite.champ_activite_code).in_(f.champs_activite))
-    if f.types_offre:
-        conditions.append(col(Unite.type_offre_code).in_(f.types_offre))
-    if f.modes_prise_en_charge:
-        conditions.append(col(Unite.mode_prise_en_charge_code).in_(f.modes_prise_en_charge))
-    if f.activites:
-        conditions.append(_has_code(UniteAttribute.activite, f.activites))
-    if f.publics:
-        conditions.append(_has_code(UniteAttribute.public, f.publics))
+    conditions = _registry_conditions(f, Unite, UNITE_FILTERS)
     if f.age is not None:
         conditions.append(and_(col(Unite.age_min) <= f.age, col(Unite.age_max) >= f.age))
     return conditions
@@ -119,9 +110,7 @@ def _etablissement_conditions(f: DirectoryFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Etablissement.region_code).in_(f.regions))
     if f.communes:
         conditions.append(col(Etablissement.commune_code).in_(f.communes))
-    if f.categories:
-        conditions.append(col(Etablissement.categorie_code).in_(f.categories))
-    return conditions
+    return conditions + _registry_conditions(f, Etablissement, EG_FILTERS)
 
 
 def _after(key: Any, key_value: Any, id_column: Any, last_id: int) -> ColumnElement[bool]:

@@ -4,13 +4,15 @@ EG items: ``nom``, ``telephone_standard`` (a phone of a contact of nature 06 Sta
 FINESS phone), ``telephone_direction`` and ``email_direction`` (contact of nature 10 Direction),
 ``alerte`` (alert phone and/or alert e-mail, as in ``contacts_write.has_alert_channel``).
 
-Offer items: ``type_offre``, ``nom``, ``champ_activite``, ``publics``, ``activites``,
-``mode_prise_en_charge``, ``tranche_age``, ``contact`` (a contact with at least one telecom),
+Offer items: the registry attributes with a completeness weight (``type_offre``, ``champ_activite``,
+``mode_prise_en_charge``, ``activites``, ``publics``: present when the column is set or at least one
+code row exists), then ``nom``, ``tranche_age``, ``contact`` (a contact with at least one telecom),
 ``horaires`` (unless the offer runs round the clock: hospitalisation complète 28, HAD 31,
 hébergement 46) and ``capacite_installee`` (an installed capacity, statut 01, > 0 on one of its lieux).
 
-The score is the share of items present (0..1); ``missing`` lists the absent ones. Facts are loaded
-in a handful of statements per 500 EGs, so indicators over a region stay cheap.
+The score is the weighted share of items present (0..1; an item weighs 1 unless its registry entry
+says otherwise); ``missing`` lists the absent ones. Facts are loaded in a handful of statements per
+500 EGs, so indicators over a region stay cheap.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Capacite, Contact, Etablissement, Horaire, Telecom, Unite, UniteCode, UniteLieu
+from ror_graph.models import Capacite, Contact, Etablissement, Horaire, Telecom, Unite, UniteCode, UniteLieu, registry
+from ror_graph.models.registry import Attribute, Entity, Storage
 from ror_graph.services.unite.contacts import (
     ALERT_EMAIL_CANAL,
     ALERT_NATURES,
@@ -31,9 +34,19 @@ from ror_graph.services.unite.contacts import (
     PHONE_CANALS,
 )
 
-EG_ITEMS = ("nom", "telephone_standard", "telephone_direction", "email_direction", "alerte")
-UNITE_ITEMS = ("type_offre", "nom", "champ_activite", "publics", "activites", "mode_prise_en_charge",
-               "tranche_age", "contact", "horaires", "capacite_installee")
+EG_FIXED_ITEMS = ("nom", "telephone_standard", "telephone_direction", "email_direction", "alerte")
+UNITE_FIXED_ITEMS = ("nom", "tranche_age", "contact", "horaires", "capacite_installee")
+
+
+def items(entity: Entity, fixed: tuple[str, ...], attributes: Iterable[Attribute] = registry.ATTRIBUTES
+          ) -> dict[str, float]:
+    """Item → weight: the registry's weighted attributes of ``entity`` first, then the fixed items (weight 1)."""
+    return {**{a.key: a.completeness for a in registry.completeness_items(entity, attributes)},
+            **dict.fromkeys(fixed, 1.0)}
+
+
+EG_ITEMS = tuple(items(Entity.eg, EG_FIXED_ITEMS))
+UNITE_ITEMS = tuple(items(Entity.unite, UNITE_FIXED_ITEMS))
 ROUND_THE_CLOCK_MODES = frozenset({"28", "31", "46"})
 STANDARD, DIRECTION = "06", "10"
 CHUNK = 500
@@ -51,9 +64,16 @@ class Completeness:
         return not self.missing
 
 
-def _score(items: tuple[str, ...], present: set[str]) -> Completeness:
-    missing = tuple(i for i in items if i not in present)
-    return Completeness(score=round((len(items) - len(missing)) / len(items), 4), missing=missing)
+def _score(weights: dict[str, float], present: set[str]) -> Completeness:
+    missing = tuple(i for i in weights if i not in present)
+    total = sum(weights.values())
+    return Completeness(score=round((total - sum(weights[i] for i in missing)) / total, 4), missing=missing)
+
+
+def _registry_present(row, codes: set[str], entity: Entity, attributes: Iterable[Attribute]) -> set[str]:
+    """Weighted registry items present on ``row`` (own column set, or at least one code row)."""
+    return {a.key for a in registry.completeness_items(entity, attributes)
+            if (getattr(row, a.column or a.key) if a.storage is Storage.column else a.column in codes)}
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -99,8 +119,9 @@ async def _load_facts(session: AsyncSession, eg_ids: list[int], unit_ids: list[i
     return facts
 
 
-def _eg_completeness(eg: Etablissement, telecoms: list[tuple[str | None, str]]) -> Completeness:
-    present: set[str] = set()
+def _eg_completeness(eg: Etablissement, telecoms: list[tuple[str | None, str]],
+                     attributes: Iterable[Attribute] = registry.ATTRIBUTES) -> Completeness:
+    present = _registry_present(eg, set(), Entity.eg, attributes)
     if eg.raison_sociale or eg.nom_operationnel:
         present.add("nom")
     if eg.telephone or any(n == STANDARD and c in PHONE_CANALS for n, c in telecoms):
@@ -112,21 +133,20 @@ def _eg_completeness(eg: Etablissement, telecoms: list[tuple[str | None, str]]) 
     if any(c in {ALERT_PHONE_CANAL, ALERT_EMAIL_CANAL} or (n in ALERT_NATURES and c in PHONE_CANALS | EMAIL_CANALS)
            for n, c in telecoms):
         present.add("alerte")
-    return _score(EG_ITEMS, present)
+    return _score(items(Entity.eg, EG_FIXED_ITEMS, attributes), present)
 
 
-def _unite_completeness(unite: Unite, facts: _Facts) -> Completeness:
-    codes = facts.unit_codes.get(unite.id, set())
-    present = {name for name, ok in (
-        ("type_offre", unite.type_offre_code), ("nom", unite.nom), ("champ_activite", unite.champ_activite_code),
-        ("publics", "public" in codes), ("activites", "activite" in codes),
-        ("mode_prise_en_charge", unite.mode_prise_en_charge_code),
+def _unite_completeness(unite: Unite, facts: _Facts,
+                        attributes: Iterable[Attribute] = registry.ATTRIBUTES) -> Completeness:
+    present = _registry_present(unite, facts.unit_codes.get(unite.id, set()), Entity.unite, attributes)
+    present |= {name for name, ok in (
+        ("nom", unite.nom),
         ("tranche_age", unite.age_min is not None and unite.age_max is not None),
         ("contact", unite.id in facts.unit_contact),
         ("horaires", unite.id in facts.unit_horaires or unite.mode_prise_en_charge_code in ROUND_THE_CLOCK_MODES),
         ("capacite_installee", unite.id in facts.unit_capacity),
     ) if ok}
-    return _score(UNITE_ITEMS, present)
+    return _score(items(Entity.unite, UNITE_FIXED_ITEMS, attributes), present)
 
 
 async def completeness_etablissement(session: AsyncSession, etablissement: Etablissement) -> Completeness:
@@ -135,10 +155,11 @@ async def completeness_etablissement(session: AsyncSession, etablissement: Etabl
     return _eg_completeness(etablissement, facts.eg_telecoms.get(etablissement.id, []))
 
 
-async def completeness_unite(session: AsyncSession, unite: Unite) -> Completeness:
-    """Completeness of one offer."""
+async def completeness_unite(session: AsyncSession, unite: Unite,
+                             attributes: Iterable[Attribute] = registry.ATTRIBUTES) -> Completeness:
+    """Completeness of one offer (``attributes``: the registry whose weighted items count)."""
     facts = await _load_facts(session, [], unit_ids=[unite.id])
-    return _unite_completeness(unite, facts)
+    return _unite_completeness(unite, facts, attributes)
 
 
 async def etablissements_complets(session: AsyncSession, eg_ids: Iterable[int]) -> set[int]:
