@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Optional
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel, UniqueConstraint
 
 from ror_graph.models.base import utcnow
 
@@ -43,6 +45,10 @@ class Account(SQLModel, table=True):
     password_hash: str = Field(max_length=300)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Read-only view of the e-mail's login counter (shown to admins); no column, no foreign key.
+    throttle: Optional["LoginThrottle"] = Relationship(sa_relationship=relationship(  # noqa: UP045,UP037 (SQLModel)
+        "LoginThrottle", viewonly=True, uselist=False, lazy="raise",
+        primaryjoin="and_(Account.email == foreign(LoginThrottle.key), LoginThrottle.scope == 'account')"))
 
 
 class AccountScope(SQLModel, table=True):

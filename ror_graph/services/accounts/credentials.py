@@ -49,7 +49,7 @@ async def _set_password(session: AsyncSession, account: Account, password: str, 
 
 async def change_password(session: AsyncSession, *, account_id: int | None, ancien: str, nouveau: str,
                           address: str | None = None, policy: ThrottlePolicy | None = None,
-                          now: datetime | None = None) -> int:
+                          source: str = "api", now: datetime | None = None) -> int:
     """The account changes its own password; returns how many sessions were ended (all of them). Commits.
 
     The current password is checked like a login (same throttle), so a stolen session cannot be
@@ -67,7 +67,7 @@ async def change_password(session: AsyncSession, *, account_id: int | None, anci
         raise BadInputError("The current password is wrong.", field="ancien")
     await record_success(session, keys)
     try:
-        actor = Actor(name=account.email, role=account.role, source="api", account_id=account.id)
+        actor = Actor(name=account.email, role=account.role, source=source, account_id=account.id)
         revoked = await _set_password(session, account, nouveau, actor=actor, now=now, field="nouveau")
         await session.commit()
     except BaseException:

@@ -155,16 +155,28 @@ async def clear_account(session: AsyncSession, email: str) -> None:
     await conn.execute(delete(LoginThrottle).where(_row(ACCOUNT, (email or "").strip().lower())))
 
 
-async def unlock(session: AsyncSession, *, actor: Any, throttle_id: int, motif: str | None = None,
-                 now: datetime | None = None) -> None:
-    """Admin "unlock": clear the failures and lock of one e-mail or address; audited; commits."""
+async def unlock(session: AsyncSession, *, actor: Any, throttle_id: int | None = None, account_id: int | None = None,
+                 motif: str | None = None, now: datetime | None = None) -> bool:
+    """Admin "unlock": clear the failures and lock of one counter, or of an account's e-mail; audited; commits.
+
+    Returns False when there was nothing to clear (an account without failures).
+    """
+    from ror_graph.models import Account
     from ror_graph.services.accounts.auth import admin_actor
 
     try:
         writer = await admin_actor(session, actor)
-        row = await session.get(LoginThrottle, throttle_id)
-        if row is None:
-            raise NotFoundError(f"No login counter with id {throttle_id}.", field="throttle_id")
+        if account_id is not None:
+            account = await session.get(Account, account_id)
+            if account is None:
+                raise NotFoundError(f"No account with id {account_id}.", field="account_id")
+            row = (await session.exec(select(LoginThrottle).where(_row(ACCOUNT, account.email)))).first()
+            if row is None:
+                return False
+        else:
+            row = await session.get(LoginThrottle, throttle_id)
+            if row is None:
+                raise NotFoundError(f"No login counter with id {throttle_id}.", field="throttle_id")
         cs = ChangeSet(session, writer, motif=(motif or "").strip() or None, now=now or utcnow())
         cs.record("login_throttle", str(row.id), "unlocked", f"{row.scope} {row.key}: {row.failures} failures", None)
         await session.delete(row)
@@ -173,3 +185,4 @@ async def unlock(session: AsyncSession, *, actor: Any, throttle_id: int, motif: 
     except BaseException:
         await session.rollback()
         raise
+    return True
