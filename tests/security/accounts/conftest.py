@@ -21,7 +21,7 @@ from tests.admin.conftest import PASSWORD, login  # noqa: F401 - re-exported for
 
 # The back-office fixtures, shared with this package.
 settings, admin_app, client, structures = _admin.settings, _admin.admin_app, _admin.client, _admin.structures
-password_hash, accounts = _admin.password_hash, _admin.accounts
+password_hash, accounts, admin = _admin.password_hash, _admin.accounts, _admin.admin
 
 NEW_PASSWORD = "a much longer new passphrase"
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename " \
