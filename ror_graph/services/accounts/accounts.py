@@ -101,6 +101,7 @@ async def authenticate(session: AsyncSession, email: str, password: str, *, addr
     await begin_attempt(session, keys, policy, now)
     account = (await session.exec(select(Account).where(Account.email == _normalise_email(email)))).first()
     usable = account is not None and account.active
+    await session.commit()  # give the connection back to the pool while argon2 runs (bursts must not drain it)
     matches = await verify_password_async(account.password_hash if usable else None, password)
     if not (usable and matches):
         await record_failure(session, keys, policy, now)
