@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ror_graph.admin import fr
-from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin, LoginThrottleAdmin
+from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin, LoginThrottleAdmin, SessionAdmin
 from ror_graph.admin.auth import AdminAuth
 from ror_graph.admin.csrf import csrf_token
 from ror_graph.admin.dashboard import DashboardView, redirect_home
@@ -46,6 +46,7 @@ VIEWS = (
     AccountAdmin,
     ApiClientAdmin,
     LoginThrottleAdmin,
+    SessionAdmin,
     MyAccountView,
 )
 

@@ -181,3 +181,26 @@ class LoginThrottleActionsMixin(_SelectionForm):
             request, endpoint="unlock_form", heading="Débloquer des connexions", intro=UNLOCK_INTRO,
             submit="Débloquer", done="{n} compteur(s) effacé(s).", describe=lambda t: f"{t.scope} {t.key}",
             apply=apply, motif_required=False)
+
+
+class SessionActionsMixin(_SelectionForm):
+    """End login sessions (API bearer tokens and back-office sessions) one by one."""
+
+    @action("revoquer", label="Fermer la session", add_in_list=True, add_in_detail=True)
+    async def revoke_action(self, request: Request) -> Response:
+        pks = self.selected_pks(request)  # type: ignore[attr-defined]
+        url = request.url_for(f"admin:view-{self.identity}-revoke_form")  # type: ignore[attr-defined]
+        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+
+    @expose("/revoquer", methods=["GET", "POST"])
+    async def revoke_form(self, request: Request) -> Response:
+        from ror_graph.services.accounts.sessions import revoke_session_by_id
+
+        async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> None:
+            await revoke_session_by_id(session, actor=actor, session_id=row_id, motif=motif)
+
+        return await self._selection_form(
+            request, endpoint="revoke_form", heading="Fermer des sessions",
+            intro="Le jeton ou le cookie de ces sessions est refusé immédiatement.", submit="Fermer",
+            done="{n} session(s) fermée(s).", describe=lambda t: f"session n° {t.id} ({t.kind}, compte {t.account_id})",
+            apply=apply, motif_required=True)

@@ -16,12 +16,17 @@ from starlette.requests import Request
 from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from ror_graph.admin.account_actions import AccountActionsMixin, ApiClientActionsMixin, LoginThrottleActionsMixin
+from ror_graph.admin.account_actions import (
+    AccountActionsMixin,
+    ApiClientActionsMixin,
+    LoginThrottleActionsMixin,
+    SessionActionsMixin,
+)
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView, fr_datetime
 from ror_graph.admin.labels import ACCOUNT_LABELS, API_CLIENT_LABELS
 from ror_graph.admin.listing import ChoiceFilter
-from ror_graph.models import Account, ApiClient, LoginThrottle, Profile, Role, utcnow
+from ror_graph.models import Account, ApiClient, LoginThrottle, Profile, Role, SessionToken, utcnow
 from ror_graph.services.core.errors import BadInputError
 
 ROLE_LABELS = {Role.referent: "Référent", Role.directeur: "Directeur", Role.support: "Support", Role.admin: "Admin"}
@@ -29,6 +34,8 @@ PROFILE_LABELS = {Profile.public: "Public (niveau 1)", Profile.professional: "Pr
                   Profile.regulation: "Régulation (niveau 3 + unités sensibles)"}
 
 
+SESSION_LABELS = {"account_id": "Compte (id)", "kind": "Type (api / admin)", "created_at": "Ouverte le",
+                  "last_used_at": "Dernière utilisation", "expires_at": "Expire le", "revoked_at": "Fermée le"}
 THROTTLE_LABELS = {"scope": "Portée", "key": "E-mail ou adresse", "failures": "Tentatives comptées",
                    "window_started_at": "Depuis", "last_attempt_at": "Dernière tentative",
                    "locked_until": "Verrouillé jusqu'au"}
@@ -153,3 +160,19 @@ class LoginThrottleAdmin(LoginThrottleActionsMixin, RorModelView, model=LoginThr
     column_searchable_list = ["key"]
     column_sortable_list = ["failures", "last_attempt_at", "locked_until"]
     column_default_sort = ("last_attempt_at", True)
+
+
+class SessionAdmin(SessionActionsMixin, RorModelView, model=SessionToken):
+    """Login sessions: API bearer tokens (``login``) and back-office sessions, with their last use."""
+
+    admin_only = True
+    name = "Session"
+    name_plural = "Sessions"
+    icon = "fa-solid fa-id-badge"
+    category = "Administration"
+    column_labels = SESSION_LABELS
+    column_list = ["id", "account_id", "kind", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    column_details_list = column_list
+    column_export_list = column_list
+    column_sortable_list = ["created_at", "last_used_at", "expires_at"]
+    column_default_sort = ("created_at", True)

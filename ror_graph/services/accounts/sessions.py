@@ -92,6 +92,30 @@ async def resolve_admin_session(session: AsyncSession, token: str | None, *, idl
     return account
 
 
+async def revoke_session_by_id(session: AsyncSession, *, actor: Any, session_id: int, motif: str | None = None,
+                               now: datetime | None = None) -> None:
+    """Admin: end one session (a lost laptop, a leaked token); audited (entity ``session_token``); commits."""
+    from ror_graph.services.accounts.auth import admin_actor
+    from ror_graph.services.core.changes import ChangeSet
+    from ror_graph.services.core.errors import BadInputError, NotFoundError
+
+    now = now or utcnow()
+    try:
+        writer = await admin_actor(session, actor)
+        row = await session.get(SessionToken, session_id)
+        if row is None:
+            raise NotFoundError(f"No session with id {session_id}.", field="session_id")
+        if row.revoked_at is not None or _aware(row.expires_at) <= now:
+            raise BadInputError("This session has already ended.", field="session_id")
+        cs = ChangeSet(session, writer, motif=(motif or "").strip() or None, now=now)
+        cs.set(row, "session_token", str(row.id), "revoked_at", now)
+        await cs.flush()
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+
+
 def _aware(value: datetime) -> datetime:
     from datetime import UTC
 

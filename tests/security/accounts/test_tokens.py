@@ -77,3 +77,24 @@ async def test_admins_see_when_an_api_client_was_last_used(http_from, accounts, 
     assert "Dernière utilisation" in page.text
     await session.refresh(client)
     assert fr_datetime(client.last_used_at) in page.text
+
+
+async def test_admin_sees_login_sessions_and_closes_one(http_from, api, accounts, session):
+    from tests.admin.conftest import csrf_from
+    from tests.security.accounts.conftest import api_login, graphql
+
+    # given a référent's API session, used once
+    token = (await api_login(api, accounts["referent"]))["token"]
+    assert (await graphql(api, "{ nomenclatures { code } }", token=token))["status"] == 200
+    row = (await session.exec(select(SessionToken).where(SessionToken.kind == "api"))).one()
+    # when an admin opens the sessions list and closes it with a motif
+    admin = http_from("10.0.0.2")
+    await admin_login(admin, accounts["admin"])
+    listing = await admin.get("/admin/session-token/list")
+    assert listing.status_code == 200 and "Dernière utilisation" in listing.text
+    form = await admin.get(f"/admin/session-token/revoquer?pks={row.id}")
+    done = await admin.post("/admin/session-token/revoquer", data={
+        "pks": str(row.id), "motif": "Poste perdu", "csrf_token": csrf_from(form.text)})
+    # then the token is refused at once
+    assert done.status_code == 303
+    assert (await graphql(api, "{ nomenclatures { code } }", token=token))["status"] == 401
