@@ -4,7 +4,8 @@ Not a test (figures depend on the machine). Runs the real app in-process over AS
 SQLite database, so every request shares one event loop, as in one uvicorn worker:
 
 * scenario ``aliases``: one GraphQL request carrying 30 ``login`` aliases (wrong passwords);
-* scenario ``parallel``: 30 concurrent single-``login`` requests (30 e-mails, wrong passwords).
+* scenario ``parallel``: 30 concurrent single-``login`` requests (30 e-mails, wrong passwords);
+* scenario ``baseline``: no login for 3 s (what the machine's load alone costs ``/health``).
 
 Meanwhile ``/health`` is called back to back; the script prints its worst and median latency.
 Run it on a code base with ``PYTHONPATH=<worktree> python scripts/measure_login_stall.py``.
@@ -61,7 +62,9 @@ def _outcome(response: httpx.Response) -> str:
 
 
 async def _scenario(http: httpx.AsyncClient, name: str) -> None:
-    if name == "aliases":
+    if name == "baseline":
+        requests = [asyncio.sleep(3)]
+    elif name == "aliases":
         document = "mutation { " + " ".join(_login(f"a{i}", "agent@ars.test") for i in range(ATTEMPTS)) + " }"
         requests = [http.post("/graphql", json={"query": document})]
     else:
@@ -75,7 +78,7 @@ async def _scenario(http: httpx.AsyncClient, name: str) -> None:
     elapsed = time.perf_counter() - start
     stop.set()
     latencies = await probe
-    outcomes = sorted({_outcome(r) for r in responses})
+    outcomes = sorted({_outcome(r) for r in responses if isinstance(r, httpx.Response)}) or ["no request"]
     print(f"{name:9s} logins took {elapsed:6.2f} s ({', '.join(outcomes)}); /health over {len(latencies)} calls: "
           f"worst {max(latencies) * 1000:7.1f} ms, median {statistics.median(latencies) * 1000:6.1f} ms")
 
@@ -86,7 +89,7 @@ async def main() -> None:
         await _seed(url)
         app = create_app(Settings(database_url=url, meili_managed=False, secret_key="measure", debug=False))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
-            for name in ("aliases", "parallel"):
+            for name in ("baseline", "aliases", "parallel"):
                 await _scenario(http, name)
         await app.state.ror.engine.dispose()
 

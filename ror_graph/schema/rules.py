@@ -51,7 +51,8 @@ class SingleLoginRule(ValidationRule):
         fragments = {d.name.value: d for d in self.context.document.definitions
                      if isinstance(d, FragmentDefinitionNode)}
         if len(_root_keys(node.selection_set, fragments, set())) > 1:
-            self.report_error(GraphQLError("A request may contain at most one `login` field.", node,
+            # No source location on purpose: logged errors quote the document around it, passwords included.
+            self.report_error(GraphQLError("A request may contain at most one `login` field.",
                                            extensions={"code": "BAD_INPUT"}))
 
 

@@ -233,3 +233,12 @@ async def test_support_cannot_unlock(http_from, accounts):
     await login(support, accounts["support"])
     assert (await support.get("/admin/login-throttle/list")).status_code in {403, 404}
     assert (await support.get("/admin/account/debloquer?pks=1")).status_code in {403, 404}
+
+
+async def test_refused_multi_login_request_leaves_no_password_in_the_logs(api, caplog):
+    document = ("mutation { a: login(email: \"x@ars.test\", password: \"s3cret-guess-one\") { __typename } "
+                "b: login(email: \"x@ars.test\", password: \"s3cret-guess-two\") { __typename } }")
+    with caplog.at_level("DEBUG"):
+        response = await api.post("/graphql", json={"query": document})
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert "s3cret-guess" not in caplog.text
