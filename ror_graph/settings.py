@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     debug: bool = Field(False, description="Unmasked GraphQL errors, GraphiQL, verbose logs.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed on /api/search.")
     session_token_hours: int = Field(12, description="Lifetime of a login bearer token, in hours.")
+    admin_session_hours: int = Field(10, description="Absolute lifetime of a back-office session, in hours.")
+    admin_idle_minutes: int = Field(30, description="A back-office session unused this long ends (idle timeout).")
+    api_token_days: int = Field(90, description="Default lifetime of a new API client token, in days (0 = never).")
+    login_max_failures: int = Field(5, description="Failed logins of one e-mail within the window before a lock.")
+    login_address_max_failures: int = Field(
+        30, description="Failed logins from one client address within the window before a lock.")
+    login_window_minutes: int = Field(15, description="Window in which failed logins are counted.")
+    login_lock_minutes: int = Field(15, description="How long a throttled e-mail or address is refused.")
+    password_reset_minutes: int = Field(60, description="Validity of a one-time password reset link.")
+    public_url: str = Field("http://localhost:8000", description="Public base URL, for links (password reset).")
 
     @field_validator("database_url")
     @classmethod

@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ror_graph.admin import fr
-from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin
+from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin, LoginThrottleAdmin, SessionAdmin
 from ror_graph.admin.auth import AdminAuth
 from ror_graph.admin.csrf import csrf_token
 from ror_graph.admin.dashboard import DashboardView, redirect_home
+from ror_graph.admin.my_account import MyAccountView, reset_route
 from ror_graph.admin.organisation import EntiteJuridiqueAdmin, EtablissementAdmin
 from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin
 from ror_graph.admin.tracking import AuditLogAdmin, ImportRunAdmin, OutboxEventAdmin
@@ -44,6 +45,9 @@ VIEWS = (
     CommuneAdmin,
     AccountAdmin,
     ApiClientAdmin,
+    LoginThrottleAdmin,
+    SessionAdmin,
+    MyAccountView,
 )
 
 
@@ -76,7 +80,8 @@ def mount_admin(app: Starlette, state: AppState) -> Admin:
     """Mount the back office on ``app`` at ``/admin``."""
     settings = state.settings
     https_only = settings.secure_cookies and not settings.debug
-    auth = AdminAuth(session_secret(settings), state.sessions, https_only=https_only, base_path=BASE_URL)
+    auth = AdminAuth(session_secret(settings), state.sessions, https_only=https_only, base_path=BASE_URL,
+                     settings=settings)
     admin = RorAdmin(
         app,
         engine=state.engine,
@@ -93,4 +98,5 @@ def mount_admin(app: Starlette, state: AppState) -> Admin:
     auth.templates = admin.templates  # type: ignore[assignment]
     for view in VIEWS:
         admin.add_view(type(view.__name__, (view,), {"ror_state": state, "__module__": view.__module__}))
+    admin.admin.router.routes.insert(0, reset_route(admin.templates, state))  # reached before login
     return admin

@@ -1,4 +1,5 @@
-"""Admin-only actions on accounts (deactivate / reactivate) and API clients (revoke), with a motif.
+"""Admin-only actions on accounts (deactivate / reactivate / unlock), login counters (unlock) and API
+clients (revoke), with a motif.
 
 They call ``services.accounts.accounts.set_account_active`` and ``services.accounts.auth.revoke_api_client``, which
 check the admin role again, audit the change and commit. Each selected row is its own transaction,
@@ -23,6 +24,8 @@ from ror_graph.models import Account, ApiClient
 from ror_graph.services.core.errors import DomainError
 
 MAX_SELECTION = 100
+UNLOCK_INTRO = ("Les échecs de connexion comptés sont effacés et le verrouillage temporaire levé tout de suite "
+                "(vérifiez d'abord que la personne est bien à l'origine des tentatives).")
 
 
 def _ids(raw: str) -> list[int]:
@@ -77,7 +80,23 @@ class _SelectionForm:
 
 
 class AccountActionsMixin(_SelectionForm):
-    """Deactivate (open sessions revoked at once) and reactivate accounts."""
+    """Deactivate (open sessions revoked at once), reactivate and unlock (login throttle) accounts."""
+
+    @action("debloquer", label="Débloquer la connexion", add_in_list=True, add_in_detail=True)
+    async def unlock_action(self, request: Request) -> Response:
+        return self._to_form(request, "unlock_form")
+
+    @expose("/debloquer", methods=["GET", "POST"])
+    async def unlock_form(self, request: Request) -> Response:
+        from ror_graph.services.accounts.throttle import unlock
+
+        async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> bool:
+            return await unlock(session, actor=actor, account_id=row_id, motif=motif)
+
+        return await self._selection_form(
+            request, endpoint="unlock_form", heading="Débloquer la connexion de comptes", intro=UNLOCK_INTRO,
+            submit="Débloquer", done="{n} compte(s) débloqué(s).", describe=lambda a: f"{a.email} ({a.role})",
+            apply=apply, motif_required=False)
 
     @action("desactiver", label="Désactiver le compte", add_in_list=True, add_in_detail=True)
     async def deactivate_action(self, request: Request) -> Response:
@@ -140,3 +159,48 @@ class ApiClientActionsMixin(_SelectionForm):
             submit="Révoquer", done="{n} client(s) API révoqué(s).",
             describe=lambda c: f"{c.name} ({c.profile})", apply=apply, motif_required=True,
         )
+
+
+class LoginThrottleActionsMixin(_SelectionForm):
+    """Unlock login counters (an e-mail or a client address) before their lock ends."""
+
+    @action("debloquer", label="Débloquer", add_in_list=True, add_in_detail=True)
+    async def unlock_action(self, request: Request) -> Response:
+        pks = self.selected_pks(request)  # type: ignore[attr-defined]
+        url = request.url_for(f"admin:view-{self.identity}-unlock_form")  # type: ignore[attr-defined]
+        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+
+    @expose("/debloquer", methods=["GET", "POST"])
+    async def unlock_form(self, request: Request) -> Response:
+        from ror_graph.services.accounts.throttle import unlock
+
+        async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> bool:
+            return await unlock(session, actor=actor, throttle_id=row_id, motif=motif)
+
+        return await self._selection_form(
+            request, endpoint="unlock_form", heading="Débloquer des connexions", intro=UNLOCK_INTRO,
+            submit="Débloquer", done="{n} compteur(s) effacé(s).", describe=lambda t: f"{t.scope} {t.key}",
+            apply=apply, motif_required=False)
+
+
+class SessionActionsMixin(_SelectionForm):
+    """End login sessions (API bearer tokens and back-office sessions) one by one."""
+
+    @action("revoquer", label="Fermer la session", add_in_list=True, add_in_detail=True)
+    async def revoke_action(self, request: Request) -> Response:
+        pks = self.selected_pks(request)  # type: ignore[attr-defined]
+        url = request.url_for(f"admin:view-{self.identity}-revoke_form")  # type: ignore[attr-defined]
+        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+
+    @expose("/revoquer", methods=["GET", "POST"])
+    async def revoke_form(self, request: Request) -> Response:
+        from ror_graph.services.accounts.sessions import revoke_session_by_id
+
+        async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> None:
+            await revoke_session_by_id(session, actor=actor, session_id=row_id, motif=motif)
+
+        return await self._selection_form(
+            request, endpoint="revoke_form", heading="Fermer des sessions",
+            intro="Le jeton ou le cookie de ces sessions est refusé immédiatement.", submit="Fermer",
+            done="{n} session(s) fermée(s).", describe=lambda t: f"session n° {t.id} ({t.kind}, compte {t.account_id})",
+            apply=apply, motif_required=True)

@@ -16,12 +16,17 @@ from starlette.requests import Request
 from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from ror_graph.admin.account_actions import AccountActionsMixin, ApiClientActionsMixin
+from ror_graph.admin.account_actions import (
+    AccountActionsMixin,
+    ApiClientActionsMixin,
+    LoginThrottleActionsMixin,
+    SessionActionsMixin,
+)
 from ror_graph.admin.auth import require_user
-from ror_graph.admin.base import RorModelView
+from ror_graph.admin.base import RorModelView, fr_datetime
 from ror_graph.admin.labels import ACCOUNT_LABELS, API_CLIENT_LABELS
 from ror_graph.admin.listing import ChoiceFilter
-from ror_graph.models import Account, ApiClient, Profile, Role
+from ror_graph.models import Account, ApiClient, LoginThrottle, Profile, Role, SessionToken, utcnow
 from ror_graph.services.core.errors import BadInputError
 
 ROLE_LABELS = {Role.referent: "Référent", Role.directeur: "Directeur", Role.support: "Support", Role.admin: "Admin"}
@@ -29,11 +34,27 @@ PROFILE_LABELS = {Profile.public: "Public (niveau 1)", Profile.professional: "Pr
                   Profile.regulation: "Régulation (niveau 3 + unités sensibles)"}
 
 
+SESSION_LABELS = {"account_id": "Compte (id)", "kind": "Type (api / admin)", "created_at": "Ouverte le",
+                  "last_used_at": "Dernière utilisation", "expires_at": "Expire le", "revoked_at": "Fermée le"}
+THROTTLE_LABELS = {"scope": "Portée", "key": "E-mail ou adresse", "failures": "Tentatives comptées",
+                   "window_started_at": "Depuis", "last_attempt_at": "Dernière tentative",
+                   "locked_until": "Verrouillé jusqu'au"}
+
+
+def throttle_text(account: Account, _attr: Any = None) -> str:
+    """« 3 échec(s), verrouillé jusqu'au … » for an account's login counter ("—" when clean)."""
+    row = account.throttle
+    if row is None or not row.failures:
+        return "—"
+    locked = row.locked_until is not None and row.locked_until > utcnow()
+    return f"{row.failures} échec(s)" + (f", verrouillé jusqu'au {fr_datetime(row.locked_until)}" if locked else "")
+
+
 class AccountForm(Form):
     email = StringField("Adresse e-mail", validators=[DataRequired()])
     nom = StringField("Nom", validators=[Optional()])
     role = SelectField("Rôle", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
-    password = PasswordField("Mot de passe (10 caractères au moins)", validators=[DataRequired()])
+    password = PasswordField("Mot de passe (12 caractères au moins, pas l'adresse e-mail)", validators=[DataRequired()])
     scopes = TextAreaField("Périmètre FINESS", validators=[Optional()],
                            description="Référents et directeurs : une structure par ligne, « ej 750000001 » ou "
                                        "« eg 750000002 ». Vide pour support et admin.")
@@ -42,7 +63,7 @@ class AccountForm(Form):
 class ApiClientForm(Form):
     name = StringField("Nom du client (portail, outil d'orientation…)", validators=[DataRequired()])
     profile = SelectField("Profil", choices=[(p.value, label) for p, label in PROFILE_LABELS.items()])
-    expires_at = DateField("Expire le (facultatif)", validators=[Optional()])
+    expires_at = DateField("Expire le (vide : durée par défaut, 90 jours sauf réglage)", validators=[Optional()])
 
 
 def parse_scopes(text: str | None) -> list[tuple[str, str]]:
@@ -67,9 +88,11 @@ class AccountAdmin(AccountActionsMixin, RorModelView, model=Account):
     name_plural = "Comptes"
     icon = "fa-solid fa-user"
     category = "Administration"
-    column_labels = ACCOUNT_LABELS
-    column_list = ["id", "email", "nom", "role", "active", "created_at"]
-    column_details_list = ["id", "email", "nom", "role", "active", "created_at"]
+    column_labels = {**ACCOUNT_LABELS, "throttle": "Échecs de connexion"}
+    column_list = ["id", "email", "nom", "role", "active", "created_at", "throttle"]
+    column_details_list = ["id", "email", "nom", "role", "active", "created_at", "throttle"]
+    column_formatters = {"throttle": throttle_text}
+    column_formatters_detail = {"throttle": throttle_text}
     column_export_list = ["id", "email", "nom", "role", "active", "created_at"]
     column_searchable_list = ["email", "nom"]
     column_sortable_list = ["email", "created_at"]
@@ -95,26 +118,61 @@ class ApiClientAdmin(ApiClientActionsMixin, RorModelView, model=ApiClient):
     name_plural = "Clients API"
     icon = "fa-solid fa-key"
     category = "Administration"
-    column_labels = API_CLIENT_LABELS
-    column_list = ["id", "name", "profile", "created_at", "expires_at", "revoked_at"]
-    column_details_list = ["id", "name", "profile", "created_at", "expires_at", "revoked_at"]
-    column_export_list = ["id", "name", "profile", "created_at", "expires_at", "revoked_at"]
+    column_labels = {**API_CLIENT_LABELS, "last_used_at": "Dernière utilisation"}
+    column_list = ["id", "name", "profile", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    column_details_list = ["id", "name", "profile", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    column_export_list = ["id", "name", "profile", "created_at", "expires_at", "last_used_at", "revoked_at"]
     column_searchable_list = ["name"]
     column_sortable_list = ["name", "created_at"]
     can_create = True
     form = ApiClientForm
 
     async def insert_model(self, request: Request, data: dict) -> Any:
-        from datetime import UTC, datetime, time
+        from datetime import UTC, datetime, time, timedelta
 
         from ror_graph.services.accounts.auth import create_api_client
 
         require_user(request)
         expires = data.get("expires_at")
         expires_at = datetime.combine(expires, time(23, 59, 59), tzinfo=UTC) if expires else None
+        days = self.ror_state.settings.api_token_days
         async with self.ror_state.sessions() as session:
             client, token = await create_api_client(session, name=data["name"], profile=data["profile"],
-                                                    expires_at=expires_at)
+                                                    expires_at=expires_at,
+                                                    lifetime=timedelta(days=days) if days else None)
         Secret.reveal_once(request, token, title="Jeton du client API",
                            label="Copiez ce jeton maintenant : il ne sera plus jamais affiché.")
         return client
+
+
+class LoginThrottleAdmin(LoginThrottleActionsMixin, RorModelView, model=LoginThrottle):
+    """Failed-login counters per e-mail and per client address (throttle); admins unlock them."""
+
+    admin_only = True
+    name = "Tentative de connexion"
+    name_plural = "Tentatives de connexion"
+    icon = "fa-solid fa-user-lock"
+    category = "Administration"
+    column_labels = THROTTLE_LABELS
+    column_list = ["id", "scope", "key", "failures", "window_started_at", "last_attempt_at", "locked_until"]
+    column_details_list = column_list
+    column_export_list = column_list
+    column_searchable_list = ["key"]
+    column_sortable_list = ["failures", "last_attempt_at", "locked_until"]
+    column_default_sort = ("last_attempt_at", True)
+
+
+class SessionAdmin(SessionActionsMixin, RorModelView, model=SessionToken):
+    """Login sessions: API bearer tokens (``login``) and back-office sessions, with their last use."""
+
+    admin_only = True
+    name = "Session"
+    name_plural = "Sessions"
+    icon = "fa-solid fa-id-badge"
+    category = "Administration"
+    column_labels = SESSION_LABELS
+    column_list = ["id", "account_id", "kind", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    column_details_list = column_list
+    column_export_list = column_list
+    column_sortable_list = ["created_at", "last_used_at", "expires_at"]
+    column_default_sort = ("created_at", True)

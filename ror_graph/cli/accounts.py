@@ -1,4 +1,4 @@
-"""``ror-graph create-account``: create a référent, directeur, support or admin account.
+"""``ror-graph create-account`` / ``reset-password``: create accounts, issue one-time reset links.
 
 The password comes from ``--password``, else ``ROR_GRAPH_PASSWORD``, else an interactive prompt
 (hidden, asked twice); it is never printed.
@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from ror_graph.cli import app
-from ror_graph.cli.common import engine_for, run
+from ror_graph.cli.common import engine_for, run, settings
 from ror_graph.db import session_factory
 from ror_graph.models import Role
 
@@ -46,3 +46,28 @@ def create_account(
         raise typer.Exit(1) from None
     covered = ", ".join(f"{kind.upper()} {finess}" for kind, finess in scopes) or "everything"
     console.print(f"Account #{account.id} {account.email} ({account.role}) covers {covered}.")
+
+
+@app.command("reset-password", help="Issue a one-time password reset link for an account (printed; valid 1 h).")
+def reset_password(email: str = typer.Argument(..., help="E-mail of the active account.")) -> None:
+    """Sending the link by e-mail comes later: the administrator passes it on through a trusted channel."""
+    from datetime import timedelta
+
+    from ror_graph.services.accounts.credentials import issue_reset
+    from ror_graph.services.core.errors import DomainError
+
+    config = settings()
+
+    async def go():
+        async with engine_for() as engine, session_factory(engine)() as session:
+            return await issue_reset(session, email=email, lifetime=timedelta(minutes=config.password_reset_minutes))
+
+    try:
+        token, expires_at = run(go())
+    except DomainError as exc:
+        console.print(f"{exc.code}: {exc.message}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"One-time reset link for {email.strip().lower()}, valid until {expires_at:%Y-%m-%d %H:%M} UTC "
+                  "(single use; earlier links are void). Pass it on through a trusted channel:",
+                  markup=False, highlight=False)
+    print(f"{config.public_url.rstrip('/')}/admin/reset/{token}")

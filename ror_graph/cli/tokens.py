@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from ror_graph.cli import app
-from ror_graph.cli.common import engine_for, run
+from ror_graph.cli.common import engine_for, run, settings
 from ror_graph.db import session_factory
 from ror_graph.models import Profile, utcnow
 
@@ -24,17 +24,18 @@ def create_token(
         help="public (level 1), professional (+ level-2 contacts), regulation (+ level 3 and sensitive units).",
     ),
     expires_days: int | None = typer.Option(
-        None, "--expires-days", min=1, help="Expire after N days (never if unset)."
+        None, "--expires-days", min=1, help="Expire after N days (default: ROR_GRAPH_API_TOKEN_DAYS, 90)."
     ),
 ) -> None:
     from ror_graph.services.accounts.auth import create_api_client
     from ror_graph.services.core.errors import DomainError
 
-    expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
+    days = expires_days or settings().api_token_days
+    expires_at = utcnow() + timedelta(days=days) if days else None
 
     async def go():
         async with engine_for() as engine, session_factory(engine)() as session:
-            return await create_api_client(session, name=name, profile=profile, expires_at=expires_at)
+            return await create_api_client(session, name=name, profile=profile, expires_at=expires_at, lifetime=None)
 
     try:
         client, token = run(go())

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Optional
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel, UniqueConstraint
 
 from ror_graph.models.base import utcnow
 
@@ -43,6 +45,10 @@ class Account(SQLModel, table=True):
     password_hash: str = Field(max_length=300)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Read-only view of the e-mail's login counter (shown to admins); no column, no foreign key.
+    throttle: Optional["LoginThrottle"] = Relationship(sa_relationship=relationship(  # noqa: UP045,UP037 (SQLModel)
+        "LoginThrottle", viewonly=True, uselist=False, lazy="raise",
+        primaryjoin="and_(Account.email == foreign(LoginThrottle.key), LoginThrottle.scope == 'account')"))
 
 
 class AccountScope(SQLModel, table=True):
@@ -57,15 +63,29 @@ class AccountScope(SQLModel, table=True):
     finess: str = Field(max_length=9, index=True)
 
 
+class SessionKind(StrEnum):
+    """Who carries a session token: a GraphQL bearer (``login`` mutation) or the back-office cookie."""
+
+    api = "api"
+    admin = "admin"
+
+
 class SessionToken(SQLModel, table=True):
-    """A bearer token issued by `login`, revoked by `logout`, expiring after a few hours."""
+    """A login session: a GraphQL bearer token (``kind`` api) or a back-office cookie session (``kind`` admin).
+
+    Only the SHA-256 digest of the random token is stored. Logout revokes one session; a password
+    change, a reset or a deactivation revokes all of the account's sessions. ``last_used_at`` is
+    refreshed at most once a minute (it drives the back office's idle timeout).
+    """
 
     __tablename__ = "session_token"
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True, index=True)
+    kind: str = Field(default=SessionKind.api.value, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
     expires_at: datetime
     revoked_at: datetime | None = None
 
@@ -82,3 +102,36 @@ class ApiClient(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Login attempts counted per account e-mail (``scope`` account) or per client address (``scope`` address).
+
+    Stored in the database so the limit holds across workers and restarts. E-mails that match no
+    account are counted too: a lock must not reveal whether an account exists.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_login_throttle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=10, description="account | address")
+    key: str = Field(max_length=200, index=True)
+    failures: int = 0
+    window_started_at: datetime = Field(default_factory=utcnow)
+    last_attempt_at: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time password reset link issued by an administrator: hashed token, single use, short-lived."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

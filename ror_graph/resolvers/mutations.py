@@ -162,8 +162,12 @@ async def corriger_champ_finess(
 
 
 async def login(info: Info, email: str, password: str) -> tuple[str, datetime]:
+    """Throttled per e-mail and per client address (``Settings.login_*``); see ``resolvers.account``."""
+    from ror_graph.resolvers.account import client_address, throttle_policy
+
     ctx = info.context
-    return await accounts.login(ctx.session, email, password, hours=ctx.state.settings.session_token_hours)
+    return await accounts.login(ctx.session, email, password, hours=ctx.state.settings.session_token_hours,
+                                address=client_address(info), policy=throttle_policy(info))
 
 
 async def logout(info: Info) -> None:

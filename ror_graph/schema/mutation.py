@@ -1,13 +1,14 @@
-"""Root ``Mutation``: login/logout, EG description, offers, validation and FINESS corrections.
+"""Root ``Mutation``: EG description, offers, validation and FINESS corrections.
 
 Every mutation returns a union of its success payload and the expected error types of
 ``schema.errors`` (``code``, ``field``, ``message``; ``ConflictError`` carries ``currentVersion``).
 The services enforce every rule (scope, FINESS lock, codes, versions), so the admin shares them.
+Login, logout and password changes are in ``schema.account``.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 import strawberry
@@ -31,17 +32,6 @@ Version = Annotated[int, strawberry.argument(description="The version you read; 
 Identifiant = Annotated[str, strawberry.argument(description="National offer identifier `<region>/<id>`.")]
 
 
-@strawberry.type(description="A bearer token for `Authorization: Bearer <token>`.")
-class LoginPayload:
-    token: str = strawberry.field(description="The token; shown once, only its hash is stored.")
-    expires_at: datetime = strawberry.field(description="When the token stops working.")
-
-
-@strawberry.type(description="The session token was revoked.")
-class LogoutPayload:
-    ok: bool = strawberry.field(description="Always true.")
-
-
 @strawberry.type(description="The établissement after the change.")
 class EtablissementPayload:
     etablissement: EtablissementType = strawberry.field(description="The établissement, with its new version.")
@@ -62,8 +52,6 @@ class CorrectionFinessPayload:
 
 
 _ERRORS = ValidationErrorType | ForbiddenErrorType | NotFoundErrorType | FinessLockedErrorType
-LoginResult = Annotated[LoginPayload | ForbiddenErrorType | ValidationErrorType, strawberry.union("LoginResult")]
-LogoutResult = Annotated[LogoutPayload | ForbiddenErrorType | ValidationErrorType, strawberry.union("LogoutResult")]
 EtablissementResult = Annotated[
     EtablissementPayload | ConflictErrorType | _ERRORS, strawberry.union("EtablissementResult")
 ]
@@ -73,16 +61,6 @@ CorrectionResult = Annotated[CorrectionFinessPayload | _ERRORS, strawberry.union
 
 @strawberry.type(description="Writes: every one authorised, validated, versioned and audited.")
 class Mutation:
-    @strawberry.mutation(description="Log in with an account's e-mail and password; returns a bearer token.")
-    async def login(self, info: Info, email: str, password: str) -> LoginResult:
-        token, expires_at = await resolve.login(info, email, password)
-        return LoginPayload(token=token, expires_at=expires_at)
-
-    @strawberry.mutation(description="Revoke the session token sent with this request.")
-    async def logout(self, info: Info) -> LogoutResult:
-        await resolve.logout(info)
-        return LogoutPayload(ok=True)
-
     @strawberry.mutation(description="Change the declared fields of an établissement (FINESS fields are locked).")
     async def modifier_etablissement(
         self,

@@ -20,10 +20,12 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from ror_graph.schema.account import AccountMutation
 from ror_graph.schema.directory import DirectoryQuery
 from ror_graph.schema.errors import ERROR_HANDLERS, ERROR_TYPES, DomainErrorCodes, MaskUnexpectedErrors
 from ror_graph.schema.mutation import Mutation as WriteMutation
 from ror_graph.schema.nomenclature import NomenclatureQuery
+from ror_graph.schema.rules import SingleLogin
 from ror_graph.schema.search import SearchQuery
 from ror_graph.schema.suivi import SuiviQuery
 
@@ -34,7 +36,8 @@ MAX_ALIASES = 30
 QUERY_TYPES: tuple[type, ...] = (DirectoryQuery, NomenclatureQuery, SuiviQuery, SearchQuery)
 Query = merge_types("Query", QUERY_TYPES)
 Query.__strawberry_definition__.description = "Read the ROR directory: what the caller's profile may see."
-Mutation = WriteMutation
+Mutation = merge_types("Mutation", (AccountMutation, WriteMutation))
+Mutation.__strawberry_definition__.description = WriteMutation.__strawberry_definition__.description
 
 
 def _fresh(template: SchemaExtension) -> Callable[[], SchemaExtension]:
@@ -56,6 +59,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         _fresh(MaxAliasesLimiter(max_alias_count=MAX_ALIASES)),
         ValidationCache,
         DomainErrorCodes,
+        SingleLogin,
     ]
     if not debug:
         extensions.append(MaskUnexpectedErrors)

@@ -1,9 +1,9 @@
 """Accounts (référent, directeur, support, admin), passwords and login sessions.
 
-Passwords are hashed with argon2id (``argon2-cffi``'s current defaults) and re-hashed on login when
-those defaults change. ``login`` issues a random bearer token and stores only its SHA-256 digest
-(``services.accounts.auth.hash_token``), so ``services.accounts.auth.resolve_bearer`` resolves it like an API token;
-``logout`` revokes it.
+Passwords are hashed with argon2id (``passwords``, in a worker thread) and re-hashed on login when
+those defaults change. Every login attempt goes through the database-backed throttle
+(``throttle``) before any password is checked. ``login`` opens a bearer session
+(``sessions.issue_session``), resolved by ``services.accounts.auth.resolve_bearer``; ``logout`` revokes it.
 """
 
 from __future__ import annotations
@@ -12,36 +12,35 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import update
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Account, AccountScope, Role, SessionToken, utcnow
-from ror_graph.services.accounts.auth import admin_actor, hash_token, new_token
+from ror_graph.models import Account, AccountScope, Role, SessionKind, utcnow
+from ror_graph.services.accounts.auth import admin_actor
+from ror_graph.services.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    check_password_policy,
+    hash_password,
+    hash_password_async,
+    needs_rehash,
+    verify_password,
+    verify_password_async,
+)
+from ror_graph.services.accounts.sessions import issue_session, revoke_all_sessions, revoke_session
+from ror_graph.services.accounts.throttle import (
+    ThrottlePolicy,
+    begin_attempt,
+    record_failure,
+    record_success,
+    throttle_keys,
+)
 from ror_graph.services.core.changes import ChangeSet
 from ror_graph.services.core.errors import BadInputError, NotFoundError, UnauthenticatedError
 from ror_graph.services.core.validation import email_ok, finess_ok
 
-_HASHER = PasswordHasher()
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 1024
-# Verified when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
-
-
-def hash_password(password: str) -> str:
-    """argon2id hash of ``password`` (salted; the parameters are stored in the hash)."""
-    return _HASHER.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    """True when ``password`` matches ``password_hash``; never raises on a malformed hash."""
-    try:
-        return _HASHER.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "authenticate", "create_account", "hash_password",
+           "login", "logout", "set_account_active", "verify_password"]
 
 
 def _normalise_email(email: str) -> str:
@@ -67,8 +66,7 @@ async def create_account(
         raise BadInputError(f"Invalid e-mail address {email!r}.", field="email")
     if role not in {r.value for r in Role}:
         raise BadInputError(f"Unknown role {role!r}; expected one of {', '.join(r.value for r in Role)}.", field="role")
-    if not (MIN_PASSWORD_LENGTH <= len(password or "") <= MAX_PASSWORD_LENGTH):
-        raise BadInputError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    check_password_policy(password, email=email)
     scope_rows = sorted({(kind, finess.strip()) for kind, finess in scopes})
     for kind, finess in scope_rows:
         if kind not in {"ej", "eg"}:
@@ -82,7 +80,7 @@ async def create_account(
     taken = (await session.exec(select(func.count()).select_from(Account).where(Account.email == email))).one()
     if taken:
         raise BadInputError(f"An account already uses {email}.", field="email")
-    account = Account(email=email, nom=(nom or None), role=role, password_hash=hash_password(password))
+    account = Account(email=email, nom=(nom or None), role=role, password_hash=await hash_password_async(password))
     session.add(account)
     await session.flush()
     session.add_all(AccountScope(account_id=account.id, kind=kind, finess=finess) for kind, finess in scope_rows)
@@ -90,45 +88,47 @@ async def create_account(
     return account
 
 
-async def authenticate(session: AsyncSession, email: str, password: str) -> Account | None:
-    """The active account with these credentials, or ``None``; upgrades an outdated hash."""
+async def authenticate(session: AsyncSession, email: str, password: str, *, address: str | None = None,
+                       policy: ThrottlePolicy | None = None, now: datetime | None = None) -> Account | None:
+    """The active account with these credentials, or ``None``; upgrades an outdated hash.
+
+    The attempt is counted against the e-mail and the client ``address`` first: a locked e-mail or
+    address raises ``TooManyAttemptsError`` without checking the password (same answer for unknown
+    e-mails, wrong and right passwords). Commits.
+    """
+    keys = throttle_keys(_normalise_email(email), address)
+    policy = policy or ThrottlePolicy()
+    await begin_attempt(session, keys, policy, now)
     account = (await session.exec(select(Account).where(Account.email == _normalise_email(email)))).first()
-    if account is None or not account.active:
-        verify_password(_DUMMY_HASH, password or "")
+    usable = account is not None and account.active
+    await session.commit()  # give the connection back to the pool while argon2 runs (bursts must not drain it)
+    matches = await verify_password_async(account.password_hash if usable else None, password)
+    if not (usable and matches):
+        await record_failure(session, keys, policy, now)
         return None
-    if not verify_password(account.password_hash, password or ""):
-        return None
-    if _HASHER.check_needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
-        await session.commit()
+    if needs_rehash(account.password_hash):
+        account.password_hash = await hash_password_async(password)
+    await record_success(session, keys)
     return account
 
 
 async def login(
-    session: AsyncSession, email: str, password: str, *, hours: int = 12, now: datetime | None = None
+    session: AsyncSession, email: str, password: str, *, hours: int = 12, address: str | None = None,
+    policy: ThrottlePolicy | None = None, now: datetime | None = None
 ) -> tuple[str, datetime]:
-    """Check the credentials and issue a bearer token valid ``hours`` hours; commits.
+    """Check the credentials (throttled) and open a bearer session valid ``hours`` hours; commits.
 
     Returns ``(token, expires_at)``; the token itself is shown once and never stored.
     """
-    account = await authenticate(session, email, password)
+    account = await authenticate(session, email, password, address=address, policy=policy, now=now)
     if account is None:
         raise UnauthenticatedError("Wrong e-mail or password.")
-    now = now or utcnow()
-    token = new_token()
-    expires_at = now + timedelta(hours=hours)
-    session.add(SessionToken(account_id=account.id, token_hash=hash_token(token), created_at=now,
-                             expires_at=expires_at))
-    await session.commit()
-    return token, expires_at
+    return await issue_session(session, account.id, kind=SessionKind.api, lifetime=timedelta(hours=hours), now=now)
 
 
 async def logout(session: AsyncSession, token: str, *, now: datetime | None = None) -> None:
     """Revoke the session token ``token`` (unknown or already revoked tokens are ignored); commits."""
-    row = (await session.exec(select(SessionToken).where(SessionToken.token_hash == hash_token(token or "")))).first()
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = now or utcnow()
-        await session.commit()
+    await revoke_session(session, token, now=now)
 
 
 async def set_account_active(session: AsyncSession, *, actor: Any, account_id: int, active: bool,
@@ -155,15 +155,9 @@ async def set_account_active(session: AsyncSession, *, actor: Any, account_id: i
         cs = ChangeSet(session, writer, motif=(motif or "").strip() or None, now=now)
         cs.set(account, "account", str(account.id), "active", active)
         if not active:
-            conn = await session.connection()
-            result = await conn.execute(
-                update(SessionToken)
-                .where(SessionToken.account_id == account.id, SessionToken.revoked_at.is_(None),
-                       SessionToken.expires_at > now)
-                .values(revoked_at=now)
-            )
-            if result.rowcount:
-                cs.record("account", str(account.id), "revoked_sessions", None, result.rowcount)
+            revoked = await revoke_all_sessions(session, account.id, now=now)
+            if revoked:
+                cs.record("account", str(account.id), "revoked_sessions", None, revoked)
         await cs.flush()
         await session.commit()
     except BaseException:

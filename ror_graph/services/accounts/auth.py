@@ -10,13 +10,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import PROFILE_LEVEL, Account, AccountScope, ApiClient, Profile, Role, SessionToken, utcnow
+from ror_graph.models import (
+    PROFILE_LEVEL,
+    Account,
+    AccountScope,
+    ApiClient,
+    Profile,
+    Role,
+    SessionKind,
+    SessionToken,
+    utcnow,
+)
 from ror_graph.services.core.changes import Actor, ChangeSet
 from ror_graph.services.core.errors import BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError
 
@@ -36,6 +46,7 @@ class Caller:
     api_client_id: int | None = None
 
 
+DEFAULT_API_TOKEN_LIFETIME = timedelta(days=90)
 ANONYMOUS = Caller(profile=Profile.public, level=1, sees_sensitive=False)
 
 # Accounts read with the profile of their role (DESIGN §2): référents see what professionals see.
@@ -66,9 +77,16 @@ def hash_token(token: str) -> str:
 
 
 async def create_api_client(
-    session: AsyncSession, *, name: str, profile: Profile | str, expires_at: datetime | None = None
+    session: AsyncSession, *, name: str, profile: Profile | str, expires_at: datetime | None = None,
+    lifetime: timedelta | None = DEFAULT_API_TOKEN_LIFETIME, now: datetime | None = None,
 ) -> tuple[ApiClient, str]:
-    """Register a read-only API client; returns it with its token (shown once, never stored). Commits."""
+    """Register a read-only API client; returns it with its token (shown once, never stored). Commits.
+
+    Without ``expires_at`` the token expires after ``lifetime`` (``Settings.api_token_days``): a
+    forgotten token stops working by itself. ``lifetime=None`` means never (explicit choice).
+    """
+    if expires_at is None and lifetime is not None:
+        expires_at = (now or utcnow()) + lifetime
     if not name.strip():
         raise BadInputError("An API client needs a name.", field="name")
     try:
@@ -88,8 +106,11 @@ async def resolve_bearer(session: AsyncSession, token: str | None, *, now: datet
     """The ``Caller`` behind a bearer token; no token means anonymous (public profile).
 
     Raises ``UnauthenticatedError`` for an unknown, expired or revoked token, so a client with a
-    broken token learns it instead of silently getting public data.
+    broken token learns it instead of silently getting public data. Back-office cookie sessions are
+    not bearer tokens. The token's last use is recorded (at most once a minute; commits then).
     """
+    from ror_graph.services.accounts.sessions import touch
+
     if not token:
         return ANONYMOUS
     now = now or utcnow()
@@ -98,12 +119,13 @@ async def resolve_bearer(session: AsyncSession, token: str | None, *, now: datet
     if client is not None:
         if client.revoked_at is not None or (client.expires_at is not None and client.expires_at <= now):
             raise UnauthenticatedError("This API token is expired or revoked.")
+        await touch(session, ApiClient, client.id, client.last_used_at, now)
         return caller_for_profile(client.profile, api_client_id=client.id)
     row = (
         await session.exec(
             select(SessionToken, Account)
             .join(Account, Account.id == SessionToken.account_id)
-            .where(SessionToken.token_hash == digest)
+            .where(SessionToken.token_hash == digest, SessionToken.kind == SessionKind.api.value)
         )
     ).first()
     if row is None:
@@ -111,6 +133,7 @@ async def resolve_bearer(session: AsyncSession, token: str | None, *, now: datet
     login, account = row
     if login.revoked_at is not None or login.expires_at <= now or not account.active:
         raise UnauthenticatedError("This session has expired; log in again.")
+    await touch(session, SessionToken, login.id, login.last_used_at, now)
     scopes = (await session.exec(select(AccountScope).where(AccountScope.account_id == account.id))).all()
     return caller_for_profile(
         ROLE_PROFILE.get(account.role, Profile.public),

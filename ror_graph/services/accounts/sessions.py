@@ -1,0 +1,122 @@
+"""Server-side login sessions: GraphQL bearer tokens and back-office cookie sessions, one table.
+
+The client holds only a random token; the database keeps its SHA-256 digest with the account, the
+creation, last use, absolute expiry and revocation dates. So logout really ends a session, and a
+password change, a reset or a deactivation ends all of the account's sessions at once. Last use
+is written at most once a minute (``TOUCH_EVERY``) to avoid a write per request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ror_graph.models import Account, SessionKind, SessionToken, utcnow
+from ror_graph.services.accounts.auth import hash_token, new_token
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+async def issue_session(session: AsyncSession, account_id: int, *, kind: SessionKind, lifetime: timedelta,
+                        now: datetime | None = None) -> tuple[str, datetime]:
+    """Open a session of ``kind`` for the account; returns ``(token, expires_at)``; commits.
+
+    The token is shown once to the client and never stored.
+    """
+    now = now or utcnow()
+    token = new_token()
+    expires_at = now + lifetime
+    session.add(SessionToken(account_id=account_id, token_hash=hash_token(token), kind=kind.value,
+                             created_at=now, last_used_at=now, expires_at=expires_at))
+    await session.commit()
+    return token, expires_at
+
+
+async def revoke_session(session: AsyncSession, token: str | None, *, now: datetime | None = None) -> None:
+    """Revoke the session of ``token`` (unknown or already revoked tokens are ignored); commits."""
+    if not token:
+        return
+    conn = await session.connection()
+    await conn.execute(update(SessionToken).where(SessionToken.token_hash == hash_token(token),
+                                                  SessionToken.revoked_at.is_(None)).values(revoked_at=now or utcnow()))
+    await session.commit()
+
+
+async def revoke_all_sessions(session: AsyncSession, account_id: int, *, now: datetime) -> int:
+    """Revoke every open session of the account (API and back office); returns how many; does not commit."""
+    conn = await session.connection()
+    result = await conn.execute(
+        update(SessionToken)
+        .where(SessionToken.account_id == account_id, SessionToken.revoked_at.is_(None), SessionToken.expires_at > now)
+        .values(revoked_at=now)
+    )
+    return result.rowcount or 0
+
+
+async def touch(session: AsyncSession, model: Any, row_id: int, last_used_at: datetime | None,
+                now: datetime) -> None:
+    """Record a use of ``model`` row ``row_id`` (a token) unless one was recorded less than a minute ago; commits."""
+    if last_used_at is not None and _aware(last_used_at) > now - TOUCH_EVERY:
+        return
+    conn = await session.connection()
+    await conn.execute(update(model).where(model.id == row_id, or_(model.last_used_at.is_(None),
+                                                                   model.last_used_at <= now - TOUCH_EVERY))
+                       .values(last_used_at=now))
+    await session.commit()
+
+
+async def resolve_admin_session(session: AsyncSession, token: str | None, *, idle: timedelta,
+                                now: datetime | None = None) -> Account | None:
+    """The active account of an open back-office session, or ``None``; refreshes the session's last use.
+
+    A session ends when revoked, past its absolute expiry, or unused for ``idle`` (idle timeout).
+    """
+    if not token:
+        return None
+    now = now or utcnow()
+    row = (await session.exec(
+        select(SessionToken, Account).join(Account, Account.id == SessionToken.account_id)
+        .where(SessionToken.token_hash == hash_token(token), SessionToken.kind == SessionKind.admin.value)
+    )).first()
+    if row is None:
+        return None
+    login, account = row
+    last = _aware(login.last_used_at or login.created_at)
+    if login.revoked_at is not None or _aware(login.expires_at) <= now or last <= now - idle or not account.active:
+        return None
+    await touch(session, SessionToken, login.id, login.last_used_at, now)
+    return account
+
+
+async def revoke_session_by_id(session: AsyncSession, *, actor: Any, session_id: int, motif: str | None = None,
+                               now: datetime | None = None) -> None:
+    """Admin: end one session (a lost laptop, a leaked token); audited (entity ``session_token``); commits."""
+    from ror_graph.services.accounts.auth import admin_actor
+    from ror_graph.services.core.changes import ChangeSet
+    from ror_graph.services.core.errors import BadInputError, NotFoundError
+
+    now = now or utcnow()
+    try:
+        writer = await admin_actor(session, actor)
+        row = await session.get(SessionToken, session_id)
+        if row is None:
+            raise NotFoundError(f"No session with id {session_id}.", field="session_id")
+        if row.revoked_at is not None or _aware(row.expires_at) <= now:
+            raise BadInputError("This session has already ended.", field="session_id")
+        cs = ChangeSet(session, writer, motif=(motif or "").strip() or None, now=now)
+        cs.set(row, "session_token", str(row.id), "revoked_at", now)
+        await cs.flush()
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
