@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
