@@ -12,7 +12,6 @@ its lieux after the write) may not exceed its FINESS authorised capacity (``Capa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +46,13 @@ from ror_graph.models.coded import (
 from ror_graph.services.core.errors import BadInputError, FinessLockedError
 from ror_graph.services.core.validation import check_codes, commune_code_ok
 from ror_graph.services.core.write_common import check_int, check_list, clean_code, clean_text, column_length
+from ror_graph.services.unite.inputs import (
+    CapaciteInput,
+    EquipementInput,
+    EquipementLimiteInput,
+    HabitationInput,
+    LieuInput,
+)
 
 FINESS_CAPACITY_STATUSES = frozenset({"08", "09"})
 INSTALLED, AUTHORISED, CURRENT = "01", "09", "01"
@@ -54,67 +60,6 @@ ADDRESS_FIELDS = ("numero_voie", "type_voie", "libelle_voie", "complement_voie",
                   "libelle_acheminement")
 CAPACITE_KEYS = ("nature_code", "statut_code", "temporalite_code", "genre_code", "affectation_code",
                  "type_fermeture_code", "type_lit_code", "source_code", "nombre")
-
-
-@dataclass
-class CapaciteInput:
-    """One capacity measure: nature (TRE_R329) × statut (TRE_R330) × temporalité (TRE_R331) → nombre."""
-
-    nature_code: str | None = None
-    statut_code: str | None = None
-    nombre: int | None = None
-    temporalite_code: str | None = "01"
-    genre_code: str | None = None
-    affectation_code: str | None = "01"
-    type_fermeture_code: str | None = None
-    type_lit_code: str | None = None
-    source_code: str | None = "01"
-
-
-@dataclass
-class EquipementLimiteInput:
-    caracteristique_code: str | None = None
-    valeur: float | None = None
-    unite: str | None = None
-
-
-@dataclass
-class EquipementInput:
-    """A specific equipment (TRE_R212) with the quantity in service and its limits."""
-
-    type_code: str | None = None
-    nombre_en_service: int | None = None
-    limites: list[EquipementLimiteInput] = field(default_factory=list)
-
-
-@dataclass
-class HabitationInput:
-    type_code: str | None = None
-    nombre: int | None = None
-
-
-@dataclass
-class LieuInput:
-    """A lieu of the offer: ``id`` of an existing lieu of the same EG, or none to create one."""
-
-    commune_code: str | None = None
-    id: int | None = None
-    nom: str | None = None
-    description: str | None = None
-    fonction_code: str | None = None
-    statut_code: str | None = "3"
-    numero_voie: str | None = None
-    type_voie: str | None = None
-    libelle_voie: str | None = None
-    complement_voie: str | None = None
-    lieu_dit: str | None = None
-    code_postal: str | None = None
-    libelle_acheminement: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    capacites: list[CapaciteInput] = field(default_factory=list)
-    equipements: list[EquipementInput] = field(default_factory=list)
-    habitations: list[HabitationInput] = field(default_factory=list)
 
 
 def _coordinate(value: Any, *, field: str, bound: float) -> float | None:
