@@ -1,8 +1,9 @@
 """Building blocks of the write services: input cleaning, optimistic locking, list auditing.
 
-Every write service follows the same order: authorise, check the version it was given, validate the
-whole input (reads only), and only then claim the new version and write through a ``ChangeSet``.
-Any error raised before the commit is followed by a rollback, so nothing is half-written.
+Every write service follows the same order, fixed once by ``services.core.write.WriteOperation``:
+authorise, check the version it was given, validate the whole input (reads only), and only then
+claim the new version and write through a ``ChangeSet``. Any error raised before the commit is
+followed by a rollback, so nothing is half-written.
 """
 
 from __future__ import annotations
