@@ -1,15 +1,16 @@
-"""The write skeleton: hooks run in one fixed order, and any error rolls back everything (row, audit, events)."""
+"""The write skeleton: hooks run in one fixed order, any error rolls back everything; account principals."""
 
 from __future__ import annotations
 
 import pytest
 
-from ror_graph.models import Etablissement
+from ror_graph.models import Account, Etablissement
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.accounts.scope import authorize, load_etablissement
 from ror_graph.services.core.changes import ChangeSet
-from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.core.errors import BadInputError, ForbiddenError
 from ror_graph.services.core.write import WriteOperation
-from tests.write.conftest import EG_A, fingerprint, version_of
+from tests.write.conftest import EG_A, EJ_A, fingerprint, version_of
 
 
 class Rename(WriteOperation[Etablissement]):
@@ -77,3 +78,18 @@ async def test_an_error_at_any_hook_leaves_no_row_audit_or_event(session, world,
     # then nothing at all was written: same version, no audit row, no outbox row
     assert await fingerprint(session) == before
     assert await version_of(session, Etablissement, finess=EG_A) == 1
+
+
+async def test_an_account_principal_reads_its_scopes_and_refuses_an_inactive_account(session, world):
+    # given the directeur of EJ A (CLI / admin actions build principals from the account)
+    account_id = world.callers["directeur_a"].account_id
+    principal = await Principal.for_account(session, account_id, source="cli")
+    # then it carries the account's scopes, level and audit identity
+    assert (principal.role, principal.scopes_ej, principal.level) == ("directeur", frozenset({EJ_A}), 2)
+    assert (principal.actor.name, principal.actor.source) == ("directeur.a@example.fr", "cli")
+    # and a deactivated account cannot write
+    account = await session.get(Account, account_id)
+    account.active = False
+    await session.commit()
+    with pytest.raises(ForbiddenError):
+        await Principal.for_account(session, account_id, source="cli")
