@@ -108,63 +108,71 @@ def _clean_equipement(item: Any, where: str) -> dict[str, Any]:
             "limites": sorted(limites, key=lambda d: (d["caracteristique_code"], d["unite"]))}
 
 
-async def clean_lieux(session: AsyncSession, etablissement: Etablissement, value: Any) -> list[dict[str, Any]]:
-    """Validate an offer's lieux (codes, commune, resources) without writing; normalised dicts."""
-    lieux: list[dict[str, Any]] = []
-    codes: dict[str, set[str]] = {}
+CAPACITE_SYSTEMS = (("nature_code", NATURE_CAPACITE), ("statut_code", STATUT_CAPACITE),
+                    ("temporalite_code", TEMPORALITE_CAPACITE), ("genre_code", GENRE_CAPACITE),
+                    ("affectation_code", AFFECTATION), ("type_fermeture_code", FERMETURE_CAPACITE),
+                    ("type_lit_code", LIT_SUPPLEMENTAIRE), ("source_code", SOURCE_CAPACITE))
 
-    def remember(system: str, code: str | None) -> None:
+
+def _clean_habitations(item: LieuInput, where: str) -> list[dict[str, Any]]:
+    habitations = []
+    for j, h in enumerate(check_list(item.habitations, field=f"{where}.habitations", max_items=20)):
+        if not isinstance(h, HabitationInput):
+            raise BadInputError("Expected a habitation.", field=f"{where}.habitations[{j}]")
+        habitations.append({"type_code": clean_code(h.type_code, field=f"{where}.habitations[{j}].type",
+                                                    required=True),
+                            "nombre": check_int(h.nombre, field=f"{where}.habitations[{j}].nombre")})
+    return sorted(habitations, key=lambda d: (d["type_code"], str(d["nombre"])))
+
+
+def _clean_lieu(item: Any, where: str) -> dict[str, Any]:
+    """One lieu with its resources, normalised (codes are checked against their systems by the caller)."""
+    if not isinstance(item, LieuInput):
+        raise BadInputError("Expected a lieu.", field=where)
+    commune = clean_code(item.commune_code, field=f"{where}.commune", required=True)
+    if not commune_code_ok(commune):
+        raise BadInputError(f"{commune!r} is not an INSEE COG commune code.", field=f"{where}.commune")
+    row: dict[str, Any] = {
+        "id": check_int(item.id, field=f"{where}.id", low=1, high=2**31 - 1),
+        "commune_code": commune,
+        "nom": clean_text(item.nom, field=f"{where}.nom", max_length=300),
+        "description": clean_text(item.description, field=f"{where}.description", max_length=2000),
+        "fonction_code": clean_code(item.fonction_code, field=f"{where}.fonction"),
+        "statut_code": clean_code(item.statut_code, field=f"{where}.statut") or "3",
+        "latitude": _coordinate(item.latitude, field=f"{where}.latitude", bound=90),
+        "longitude": _coordinate(item.longitude, field=f"{where}.longitude", bound=180),
+    }
+    for name in ADDRESS_FIELDS:
+        row[name] = clean_text(getattr(item, name), field=f"{where}.{name}", max_length=column_length(Lieu, name))
+    row["capacites"] = sorted(
+        (_clean_capacite(c, f"{where}.capacites[{j}]")
+         for j, c in enumerate(check_list(item.capacites, field=f"{where}.capacites", max_items=100))),
+        key=lambda d: tuple(str(d[k]) for k in CAPACITE_KEYS))
+    row["equipements"] = sorted(
+        (_clean_equipement(e, f"{where}.equipements[{j}]")
+         for j, e in enumerate(check_list(item.equipements, field=f"{where}.equipements", max_items=100))),
+        key=lambda d: (d["type_code"], str(d["nombre_en_service"])))
+    row["habitations"] = _clean_habitations(item, where)
+    return row
+
+
+def _codes_of(lieux: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Every code the lieux use, by nomenclature system."""
+    codes: dict[str, set[str]] = {}
+    pairs = [(FONCTION_LIEU, row["fonction_code"]) for row in lieux]
+    pairs += [(STATUT_LIEU, row["statut_code"]) for row in lieux]
+    pairs += [(system, cap[key]) for row in lieux for cap in row["capacites"] for key, system in CAPACITE_SYSTEMS]
+    pairs += [(EQUIPEMENT, eq["type_code"]) for row in lieux for eq in row["equipements"]]
+    pairs += [(HABITATION, hab["type_code"]) for row in lieux for hab in row["habitations"]]
+    for system, code in pairs:
         if code is not None:
             codes.setdefault(system, set()).add(code)
+    return codes
 
-    for i, item in enumerate(check_list(value, field="lieux", max_items=50)):
-        where = f"lieux[{i}]"
-        if not isinstance(item, LieuInput):
-            raise BadInputError("Expected a lieu.", field=where)
-        commune = clean_code(item.commune_code, field=f"{where}.commune", required=True)
-        if not commune_code_ok(commune):
-            raise BadInputError(f"{commune!r} is not an INSEE COG commune code.", field=f"{where}.commune")
-        row: dict[str, Any] = {
-            "id": check_int(item.id, field=f"{where}.id", low=1, high=2**31 - 1),
-            "commune_code": commune,
-            "nom": clean_text(item.nom, field=f"{where}.nom", max_length=300),
-            "description": clean_text(item.description, field=f"{where}.description", max_length=2000),
-            "fonction_code": clean_code(item.fonction_code, field=f"{where}.fonction"),
-            "statut_code": clean_code(item.statut_code, field=f"{where}.statut") or "3",
-            "latitude": _coordinate(item.latitude, field=f"{where}.latitude", bound=90),
-            "longitude": _coordinate(item.longitude, field=f"{where}.longitude", bound=180),
-        }
-        for name in ADDRESS_FIELDS:
-            row[name] = clean_text(getattr(item, name), field=f"{where}.{name}", max_length=column_length(Lieu, name))
-        row["capacites"] = sorted(
-            (_clean_capacite(c, f"{where}.capacites[{j}]")
-             for j, c in enumerate(check_list(item.capacites, field=f"{where}.capacites", max_items=100))),
-            key=lambda d: tuple(str(d[k]) for k in CAPACITE_KEYS))
-        row["equipements"] = sorted(
-            (_clean_equipement(e, f"{where}.equipements[{j}]")
-             for j, e in enumerate(check_list(item.equipements, field=f"{where}.equipements", max_items=100))),
-            key=lambda d: (d["type_code"], str(d["nombre_en_service"])))
-        habitations = []
-        for j, h in enumerate(check_list(item.habitations, field=f"{where}.habitations", max_items=20)):
-            if not isinstance(h, HabitationInput):
-                raise BadInputError("Expected a habitation.", field=f"{where}.habitations[{j}]")
-            habitations.append({"type_code": clean_code(h.type_code, field=f"{where}.habitations[{j}].type",
-                                                        required=True),
-                                "nombre": check_int(h.nombre, field=f"{where}.habitations[{j}].nombre")})
-        row["habitations"] = sorted(habitations, key=lambda d: (d["type_code"], str(d["nombre"])))
-        remember(FONCTION_LIEU, row["fonction_code"])
-        remember(STATUT_LIEU, row["statut_code"])
-        for cap in row["capacites"]:
-            for key, system in (("nature_code", NATURE_CAPACITE), ("statut_code", STATUT_CAPACITE),
-                                ("temporalite_code", TEMPORALITE_CAPACITE), ("genre_code", GENRE_CAPACITE),
-                                ("affectation_code", AFFECTATION), ("type_fermeture_code", FERMETURE_CAPACITE),
-                                ("type_lit_code", LIT_SUPPLEMENTAIRE), ("source_code", SOURCE_CAPACITE)):
-                remember(system, cap[key])
-        for eq in row["equipements"]:
-            remember(EQUIPEMENT, eq["type_code"])
-        for hab in row["habitations"]:
-            remember(HABITATION, hab["type_code"])
-        lieux.append(row)
+
+async def clean_lieux(session: AsyncSession, etablissement: Etablissement, value: Any) -> list[dict[str, Any]]:
+    """Validate an offer's lieux (codes, commune, resources) without writing; normalised dicts."""
+    lieux = [_clean_lieu(item, f"lieux[{i}]") for i, item in enumerate(check_list(value, field="lieux", max_items=50))]
     ids = [row["id"] for row in lieux if row["id"] is not None]
     if len(ids) != len(set(ids)):
         raise BadInputError("The same lieu is listed twice.", field="lieux")
@@ -180,7 +188,7 @@ async def clean_lieux(session: AsyncSession, etablissement: Etablissement, value
         for i, row in enumerate(lieux):
             if row["commune_code"] not in known:
                 raise BadInputError(f"Unknown commune {row['commune_code']!r}.", field=f"lieux[{i}].commune")
-    for system, values in sorted(codes.items()):
+    for system, values in sorted(_codes_of(lieux).items()):
         await check_codes(session, system, values, field=f"lieux.{system}")
     await _check_installed_capacity(session, etablissement, lieux)
     return lieux
