@@ -1,7 +1,7 @@
 """Support's FINESS corrections: one locked field, a new value and a mandatory motif.
 
 FINESS-owned columns are read-only in the normal edit forms. This dedicated form calls the same
-service as the GraphQL ``corrigerChampFiness`` mutation (``services.finess.importer.correct_finess_field``):
+service as the GraphQL ``corrigerChampFiness`` mutation (``services.finess.correction.correct_finess_field``):
 it audits the change with its motif, enqueues the search update and marks the field as corrected so
 the next FINESS import keeps the correction until FINESS itself changes the value.
 """
@@ -17,8 +17,10 @@ from starlette.responses import RedirectResponse, Response
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import FormField
 from ror_graph.models import finess_owned_fields
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.changes import as_text
 from ror_graph.services.core.errors import DomainError
+from ror_graph.services.etablissement.inputs import FinessCorrection
 
 MOTIF_REQUIRED = "Le motif de la correction est obligatoire."
 
@@ -58,14 +60,14 @@ class FinessCorrectionMixin:
         if champ not in self.correctable_fields():
             return await self._correction_page(request, obj, error="Choisissez un champ FINESS dans la liste.",
                                                status_code=400, **values)
-        from ror_graph.services.finess.importer import correct_finess_field
+        from ror_graph.services.finess.correction import correct_finess_field
 
-        user = require_user(request)
+        principal = Principal.back_office_user(require_user(request))
         try:
             async with self.ror_state.sessions() as session:  # type: ignore[attr-defined]
                 changed = await correct_finess_field(
-                    session, actor=user.actor(), entity=self.finess_entity, finess=obj.finess,
-                    field=champ, value=valeur or None, motif=motif,
+                    session, principal, entity=self.finess_entity, finess=obj.finess,
+                    data=FinessCorrection(field=champ, value=valeur or None, motif=motif),
                 )
         except DomainError as exc:
             return await self._correction_page(request, obj, error=exc.message, status_code=400, **values)

@@ -17,11 +17,15 @@ from starlette.requests import Request
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView
 from ror_graph.admin.corrections import FinessCorrectionMixin
+from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS
 from ror_graph.admin.listing import ChoiceFilter, ReferenceFilter
 from ror_graph.admin.validation import ValidationMixin
 from ror_graph.models import Commune, Departement, EntiteJuridique, Etablissement, Nomenclature, utcnow
 from ror_graph.models.coded import CATEGORIE_EG
+from ror_graph.services.accounts.principal import Principal
+from ror_graph.services.core.errors import BadInputError, DomainError, FinessLockedError
+from ror_graph.services.core.write import parse
 
 FINESS_TERM = re.compile(r"^(?:\d{2}|2[AaBb])\d{7}$")
 CODE5_TERM = re.compile(r"^(?:\d{2}|2[AaBb])\d{3}$")
@@ -29,6 +33,8 @@ FRESHNESS = timedelta(days=365)  # décret 2023-1057: descriptions checked at le
 DECLARED_FORM_FIELDS = ("nom_operationnel", "hebergement_famille", "nb_place_aide_sociale_permanent",
                         "nb_place_aide_sociale_temporaire", "accessibilite_code", "commentaire")
 READONLY = {"readonly": True}
+VERSION_MISSING = ("La version de la fiche que vous avez ouverte manque au formulaire : rechargez la page "
+                   "et refaites votre modification.")
 
 
 def _like(term: str) -> str:
@@ -123,10 +129,17 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
                                 Etablissement.nom_operationnel)
 
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
-        """Declared fields through ``services.etablissement.write.update_etablissement`` (audit, outbox)."""
-        from ror_graph.services.core.errors import FinessLockedError
+        """Declared fields through ``services.etablissement.write.update_etablissement`` (audit, outbox).
+
+        The version the person read is required: a POST without it (crafted, or a broken page) is
+        refused rather than silently written over the current version (no optimistic lock skipped).
+        It is read from the posted form itself: the WTForms form falls back to the row's current
+        version for a field the POST omits, which is exactly the hole this closes.
+        """
+        from ror_graph.services.etablissement.inputs import EtablissementUpdate
         from ror_graph.services.etablissement.write import update_etablissement
 
+        version = _version_read((await request.form()).get("version"))
         async with self.ror_state.sessions() as session:
             eg = await session.get(Etablissement, int(pk))
             if eg is None:
@@ -135,10 +148,20 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
                 if name in data and (data[name] or None) != getattr(eg, name):
                     raise FinessLockedError("Champ FINESS : utilisez « Corriger un champ FINESS » avec un motif.")
             changes = {name: _blank_to_none(data[name]) for name in DECLARED_FORM_FIELDS if name in data}
-            return await update_etablissement(
-                session, actor=require_user(request).actor(), finess=eg.finess,
-                version=int(data.get("version") or eg.version), changes=changes, source="admin",
-            )
+            try:
+                return await update_etablissement(
+                    session, Principal.back_office_user(require_user(request)), finess=eg.finess, version=version,
+                    data=parse(EtablissementUpdate, changes))
+            except DomainError as exc:
+                raise FormError(exc, self._column_labels) from exc
+
+
+def _version_read(value: Any) -> int:
+    """The version shown in the form, as sent back by the browser; refused when missing or not a number."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit():
+        raise FormError(BadInputError(VERSION_MISSING, field="version"))
+    return int(text)
 
 
 def _blank_to_none(value: Any) -> Any:

@@ -19,7 +19,10 @@ from ror_graph.admin.base import FormField
 from ror_graph.admin.errors import french_error
 from ror_graph.models import Nomenclature, Unite
 from ror_graph.models.coded import TYPE_FERMETURE
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import DomainError
+from ror_graph.services.core.write import parse
+from ror_graph.services.unite.inputs import UniteClosure
 
 MOTIF_REQUIRED = "Le motif de la fermeture est obligatoire."
 CLOSURE_LABELS = {"date": "Date de fermeture", "type": "Type de fermeture",
@@ -88,12 +91,12 @@ class UniteClosureMixin:
         from ror_graph.services.unite.write import fermer_unite
 
         try:
+            closure = parse(UniteClosure, {
+                "date_fermeture": closing, "type_fermeture_code": values["type_fermeture_code"],
+                "date_reouverture_prevue": reopening, "motif": values["motif"]})
             async with self.ror_state.sessions() as session:  # type: ignore[attr-defined]
-                unite = await fermer_unite(
-                    session, actor=require_user(request).actor(), identifiant=unite.identifiant,
-                    version=int(values["version"]), date_fermeture=closing,
-                    type_fermeture_code=values["type_fermeture_code"], date_reouverture_prevue=reopening,
-                    motif=values["motif"], source="admin")
+                unite = await fermer_unite(session, Principal.back_office_user(require_user(request)),
+                                           identifiant=unite.identifiant, version=int(values["version"]), data=closure)
         except DomainError as exc:
             return await self._closure_page(request, unite, error=french_error(exc, CLOSURE_LABELS), values=values,
                                             status_code=400)

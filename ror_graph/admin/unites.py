@@ -26,8 +26,11 @@ from ror_graph.admin.labels import UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter
 from ror_graph.admin.unite_closure import UniteClosureMixin, code_options
 from ror_graph.models import Unite
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.changes import as_text
 from ror_graph.services.core.errors import DomainError
+from ror_graph.services.core.write import parse
+from ror_graph.services.unite.inputs import UniteUpdate
 from ror_graph.services.unite.write import CODE_COLUMNS
 
 READONLY = {"readonly": True}
@@ -44,6 +47,12 @@ def _etablissement_link(model: Any, attribute: str, request: Request) -> Markup:
 
 def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
+
+
+def _version(value: Any) -> int | None:
+    """The version posted (not the form's fallback to the row's current one); the service refuses a missing one."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() else None
 
 
 def _tri_state(value: Any) -> bool | None:
@@ -134,7 +143,8 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
             # Only what the person changed: an untouched obsolete code is kept, not re-validated.
             changes = {k: v for k, v in values.items() if as_text(v) != as_text(getattr(unite, k))}
             try:
-                return await update_unite(session, actor=user.actor(), identifiant=unite.identifiant,
-                                          version=data.get("version"), changes=changes, source="admin")
+                return await update_unite(session, Principal.back_office_user(user), identifiant=unite.identifiant,
+                                          version=_version((await request.form()).get("version")),
+                                          data=parse(UniteUpdate, changes))
             except DomainError as exc:
                 raise FormError(exc, self._column_labels) from exc

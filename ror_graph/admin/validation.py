@@ -15,7 +15,9 @@ from starlette.responses import RedirectResponse, Response
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import FormField
 from ror_graph.models import Etablissement
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import DomainError
+from ror_graph.services.etablissement.inputs import EtablissementValidation
 
 MAX_SELECTION = 200
 
@@ -49,13 +51,13 @@ class ValidationMixin:
                                                "quand, comment).", status_code=400)
         from ror_graph.services.suivi.validation_flow import valider_etablissement
 
-        actor = require_user(request).actor()
+        principal = Principal.back_office_user(require_user(request))
         refused: list[str] = []
         for eg in egs:
             try:
                 async with self.ror_state.sessions() as session:  # type: ignore[attr-defined]
-                    await valider_etablissement(session, actor=actor, finess=eg.finess, motif=motif,
-                                                source="admin")
+                    await valider_etablissement(session, principal, finess=eg.finess,
+                                                data=EtablissementValidation(motif=motif))
             except DomainError as exc:
                 refused.append(f"{eg.finess} : {exc.message}")
         if refused:

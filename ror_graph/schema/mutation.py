@@ -24,8 +24,14 @@ from ror_graph.schema.errors import (
     ValidationErrorType,
 )
 from ror_graph.schema.etablissement import EtablissementType
-from ror_graph.schema.mutation_inputs import CreerUniteInputType, EtablissementInputType, ModifierUniteInputType
+from ror_graph.schema.mutation_inputs import (
+    CreerUniteInputType,
+    EtablissementInputType,
+    ModifierUniteInputType,
+    etablissement_update,
+)
 from ror_graph.schema.unite import UniteType
+from ror_graph.services.unite.inputs import UniteClosure
 
 Finess = Annotated[str, strawberry.argument(description="FINESS number (9 characters).")]
 Version = Annotated[int, strawberry.argument(description="The version you read; a stale one gets a ConflictError.")]
@@ -69,7 +75,8 @@ class Mutation:
         version: Version,
         input: Annotated[EtablissementInputType, strawberry.argument(description="The fields to change.")],
     ) -> EtablissementResult:
-        return EtablissementPayload(etablissement=await resolve.modifier_etablissement(info, finess, version, input))
+        changed = await resolve.modifier_etablissement(info, finess, version, etablissement_update(input))
+        return EtablissementPayload(etablissement=changed)
 
     @strawberry.mutation(description="Create an offer of an établissement; its identifier is assigned.")
     async def creer_unite(
@@ -105,7 +112,9 @@ class Mutation:
             str | None, strawberry.argument(description="Why the offer closes (kept in the history).")
         ] = None,
     ) -> UniteResult:
-        unite = await resolve.fermer_unite(info, identifiant, version, date, type, date_reouverture_prevue, motif)
+        closure = UniteClosure(date_fermeture=date, type_fermeture_code=type,
+                               date_reouverture_prevue=date_reouverture_prevue, motif=motif)
+        unite = await resolve.fermer_unite(info, identifiant, version, closure)
         return UnitePayload(unite=unite)
 
     @strawberry.mutation(description="Validate an établissement's description (directeur; support with a motif).")

@@ -9,11 +9,13 @@ import httpx
 from sqlmodel import select
 
 from ror_graph.models import AuditLog, OutboxEvent, Unite
-from ror_graph.services.core.changes import Actor
+from ror_graph.services.accounts.principal import Principal
+from ror_graph.services.core.write import parse
+from ror_graph.services.unite.inputs import UniteUpdate
 from ror_graph.services.unite.write import update_unite
 from tests.admin.conftest import page_token
 
-SUPPORT = Actor(name="other.support@ars.test", role="support", source="api")
+SUPPORT = Principal(kind="account", name="other.support@ars.test", role="support", level=3)
 
 
 async def _rows(session, model, *where):
@@ -87,12 +89,26 @@ async def test_admin_can_edit_a_unit_too(admin: httpx.AsyncClient, offres, sessi
     assert (audit.field, audit.new_value, audit.role, audit.source) == ("commentaire", "Vu", "admin", "admin")
 
 
+async def test_a_post_without_the_version_is_refused(support: httpx.AsyncClient, offres, session):
+    # given the edit form, when a crafted POST leaves the version out
+    unite = await _unite(session, offres[0])
+    form = await _form(support, unite, nom="Sans version")
+    del form["version"]
+    response = await support.post(f"/admin/unite/edit/{unite.id}", data=form)
+    # then it is refused (the form's fallback to the current version is not used) and nothing is written
+    assert response.status_code == 400
+    assert "The version you read is required." in html.unescape(response.text)
+    stored = await _unite(session, unite.id)
+    assert (stored.nom, stored.version) == (unite.nom, 1)
+    assert await _rows(session, AuditLog) == []
+
+
 async def test_stale_version_is_refused_and_nothing_is_written(support: httpx.AsyncClient, offres, session):
     # given support opened the form at version 1, then someone else saved the offer (version 2)
     opened = await _unite(session, offres[0])
     form = await _form(support, opened, nom="Mon nom")
-    await update_unite(session, actor=SUPPORT, identifiant=opened.identifiant, version=1,
-                       changes={"nom": "Le nom de l'autre"})
+    await update_unite(session, SUPPORT, identifiant=opened.identifiant, version=1,
+                       data=parse(UniteUpdate, {"nom": "Le nom de l'autre"}))
     audits_before = len(await _rows(session, AuditLog))
     outbox_before = len(await _rows(session, OutboxEvent))
     # when support saves the stale form

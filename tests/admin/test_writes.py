@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import httpx
 from sqlmodel import select
 
@@ -133,6 +135,20 @@ async def test_edit_with_a_stale_version_is_refused(support: httpx.AsyncClient, 
         "nom_operationnel": "Trop tard", "save": "Save", "csrf_token": await page_token(support)})
     assert response.status_code == 400
     assert await _rows(session, AuditLog) == []
+
+
+async def test_edit_without_the_version_read_is_refused(support: httpx.AsyncClient, structures: Seeded, session):
+    # given the EG edit form, when a crafted POST leaves the version out (it would skip optimistic locking)
+    eg_id = structures.eg_ids[0]
+    response = await support.post(f"/admin/etablissement/edit/{eg_id}", data={
+        "finess": structures.eg_finess[0], "raison_sociale": "EHPAD NUMERO 00",
+        "nom_operationnel": "Sans version", "save": "Save", "csrf_token": await page_token(support)})
+    # then it is refused with a French message, and nothing is written
+    assert response.status_code == 400
+    assert "La version de la fiche que vous avez ouverte manque" in html.unescape(response.text)
+    eg = (await _rows(session, Etablissement, Etablissement.id == eg_id))[0]
+    assert (eg.nom_operationnel, eg.version) == (None, 1)
+    assert await _rows(session, AuditLog) == [] and await _rows(session, OutboxEvent) == []
 
 
 async def test_read_only_views_refuse_create_edit_and_delete(support: httpx.AsyncClient, structures: Seeded):

@@ -23,13 +23,16 @@ from typer.testing import CliRunner
 from ror_graph.cli import app
 from ror_graph.db import session_factory
 from ror_graph.models import AuditLog, CapaciteFiness, EntiteJuridique, Etablissement, ImportRun, OutboxEvent
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.core.write import parse
 from ror_graph.services.finess.importer import import_finess
 from ror_graph.services.finess.parsers import check_format
-from ror_graph.services.unite.lieux import CapaciteInput, LieuInput
+from ror_graph.services.unite.inputs import UniteCreate
+from ror_graph.services.unite.lieux import LieuInput
 from ror_graph.services.unite.write import create_unite
 from ror_graph.settings import get_settings
-from tests.write.conftest import _account
+from tests.write.conftest import _account, cap
 
 AGED_NATURES = {"ASMR", "AMSR", "ASOCR"}
 
@@ -223,13 +226,15 @@ async def test_write_path_refuses_installed_capacity_above_imported_authorisatio
                 "mode_prise_en_charge_code": "49", "temporalite_code": "02", "age_min": 60, "age_max": 120,
                 "unite_sensible": False,
                 "activites": ["003"],
-                "lieux": [LieuInput(commune_code=commune, capacites=[CapaciteInput("02", "01", installed)])]}
+                "lieux": [LieuInput(commune_code=commune, capacites=[cap("02", "01", installed)])]}
 
     # When a référent declares T + 1 installed places, then the write is refused
     with pytest.raises(BadInputError, match=rf"\({total + 1}\).*\({total}\)"):
-        await create_unite(session, actor=referent, finess=finess, data=offer(total + 1))
+        await create_unite(session, Principal.from_caller(referent), finess=finess,
+                           data=parse(UniteCreate, offer(total + 1)))
     # but T places fit
-    unite = await create_unite(session, actor=referent, finess=finess, data=offer(total))
+    unite = await create_unite(session, Principal.from_caller(referent), finess=finess,
+                               data=parse(UniteCreate, offer(total)))
     assert unite.id is not None
 
 

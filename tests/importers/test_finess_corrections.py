@@ -7,12 +7,13 @@ from sqlmodel import select
 
 from ror_graph.db import session_factory
 from ror_graph.models import AuditLog, Etablissement, FinessFieldState, OutboxEvent, Unite
-from ror_graph.services.core.changes import Actor
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import BadInputError, ForbiddenError, InvalidCodeError, NotFoundError
+from ror_graph.services.etablissement.inputs import FinessCorrection
 from ror_graph.services.finess.batch import REPLACED_MOTIF
 from ror_graph.services.finess.importer import correct_finess_field, import_finess
 
-SUPPORT = Actor(name="support@ars.fr", role="support", source="admin")
+SUPPORT = Principal(kind="account", name="support@ars.fr", role="support", source="admin", level=3)
 REUNION = "970400024"
 FINESS_NAME = "CHU SITE FELIX GUYON (SAINT DENIS)"
 
@@ -38,8 +39,9 @@ def renamed_copy(source, target, old: str, new: str):
 async def test_correction_survives_reimport_until_finess_changes(sessions, session, etalab_lines, tmp_path):
     # Given the etalab lines imported and support correcting the raison sociale of the CHU of La Réunion.
     await import_finess(sessions, etalab_lines)
-    changed = await correct_finess_field(session, actor=SUPPORT, entity="etablissement", finess=REUNION,
-                                         field="raison_sociale", value="CHU FELIX GUYON", motif="Nom d'usage")
+    changed = await correct_finess_field(session, SUPPORT, entity="etablissement", finess=REUNION,
+                                      data=FinessCorrection(field="raison_sociale", value="CHU FELIX GUYON",
+                                                            motif="Nom d'usage"))
     assert changed and (await etablissement(session, REUNION)).raison_sociale == "CHU FELIX GUYON"
 
     # When FINESS sends the same file again, then the correction is kept.
@@ -69,15 +71,18 @@ async def test_correction_is_audited_and_enqueues_the_eg_and_its_units(sessions,
     await session.commit()
     last_outbox_id = max((await session.exec(select(OutboxEvent.id))).all())
 
-    assert await correct_finess_field(session, actor=SUPPORT, entity="etablissement", finess=REUNION,
-                                      field="siret", value="20003001300011 ", motif="SIRET vérifié") is False
-    assert await correct_finess_field(session, actor=SUPPORT, entity="etablissement", finess=REUNION,
-                                      field="latitude", value="-20.8889", motif="Position vérifiée sur place")
+    assert await correct_finess_field(session, SUPPORT, entity="etablissement", finess=REUNION,
+                                      data=FinessCorrection(field="siret", value="20003001300011 ",
+                                                            motif="SIRET vérifié")) is False
+    assert await correct_finess_field(session, SUPPORT, entity="etablissement", finess=REUNION,
+                                      data=FinessCorrection(field="latitude", value="-20.8889",
+                                                            motif="Position vérifiée sur place"))
     audit = (await session.exec(select(AuditLog).where(AuditLog.field == "latitude"))).one()
     assert (audit.actor, audit.motif, audit.new_value) == ("support@ars.fr", "Position vérifiée sur place", "-20.8889")
     # A corrected commune moves the derived département / région with it.
-    assert await correct_finess_field(session, actor=SUPPORT, entity="etablissement", finess=REUNION,
-                                      field="commune_code", value="97209", motif="Erreur de saisie FINESS")
+    assert await correct_finess_field(session, SUPPORT, entity="etablissement", finess=REUNION,
+                                      data=FinessCorrection(field="commune_code", value="97209",
+                                                            motif="Erreur de saisie FINESS"))
     moved = await etablissement(session, REUNION)
     assert (moved.commune_code, moved.departement_code, moved.region_code) == ("97209", "972", "02")
     after = {(e.entity, e.entity_id)
@@ -87,7 +92,7 @@ async def test_correction_is_audited_and_enqueues_the_eg_and_its_units(sessions,
 
 
 @pytest.mark.parametrize(("kwargs", "error", "field"), [
-    ({"actor": Actor("ref@eg.fr", "referent", "api")}, ForbiddenError, None),
+    ({"actor": Principal(kind="account", name="ref@eg.fr", role="referent", level=2)}, ForbiddenError, None),
     ({"motif": "  "}, BadInputError, "motif"),
     ({"field": "nom_operationnel"}, BadInputError, "field"),
     ({"field": "finess", "value": "970400032"}, BadInputError, "field"),
@@ -102,8 +107,10 @@ async def test_invalid_corrections_change_nothing(sessions, session, etalab_line
     arguments = {"actor": SUPPORT, "entity": "etablissement", "finess": REUNION, "field": "raison_sociale",
                  "value": "X", "motif": "test"} | kwargs
     audit_before = len((await session.exec(select(AuditLog))).all())
+    principal, entity, finess = arguments.pop("actor"), arguments.pop("entity"), arguments.pop("finess")
     with pytest.raises(error) as caught:
-        await correct_finess_field(session, **arguments)
+        await correct_finess_field(session, principal, entity=entity, finess=finess,
+                                   data=FinessCorrection(**arguments))
     assert caught.value.field == field
     await session.rollback()
     assert len((await session.exec(select(AuditLog))).all()) == audit_before

@@ -30,7 +30,9 @@ from ror_graph.models import (
 )
 from ror_graph.models.coded import ACTIVITE
 from ror_graph.services.accounts.auth import ANONYMOUS, ROLE_PROFILE, Caller, caller_for_profile
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.validation import luhn_ok
+from ror_graph.services.unite.inputs import CapaciteInput, TelecomInput
 from tests.conftest import REFERENCE_TABLES
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -39,6 +41,16 @@ T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 def finess(prefix8: str) -> str:
     """A FINESS number with a valid Luhn key after the 8-character ``prefix8``."""
     return next(prefix8 + str(d) for d in range(10) if luhn_ok(prefix8 + str(d)))
+
+
+def tel(canal: str, valeur: str, level: int) -> TelecomInput:
+    """A telecom input: canal (JDV_J225), value, confidentiality level."""
+    return TelecomInput(canal_code=canal, valeur=valeur, confidentialite=level)
+
+
+def cap(nature: str, statut: str, nombre: int) -> CapaciteInput:
+    """A capacity input: nature (TRE_R329), statut (TRE_R330), count."""
+    return CapaciteInput(nature_code=nature, statut_code=statut, nombre=nombre)
 
 
 EJ_A, EG_A = finess("75000001"), finess("75000002")
@@ -74,6 +86,10 @@ class World:
     unite_a: str
     unite_b: str
     callers: dict[str, Caller] = field(default_factory=dict)
+
+    def principal(self, name: str) -> Principal:
+        """The write principal of caller ``name``, as the API builds it from the request."""
+        return Principal.from_caller(self.callers[name])
 
 
 async def _insert_eg(session: AsyncSession, ej_finess: str, eg_finess: str, dep: str, region: str) -> Etablissement:

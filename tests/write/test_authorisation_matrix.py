@@ -13,8 +13,11 @@ from sqlmodel import select
 
 from ror_graph.models import Etablissement, Unite
 from ror_graph.services.core.errors import DomainError
+from ror_graph.services.core.write import parse
+from ror_graph.services.etablissement.inputs import EtablissementUpdate, EtablissementValidation
 from ror_graph.services.etablissement.write import update_etablissement
 from ror_graph.services.suivi.validation_flow import valider_etablissement
+from ror_graph.services.unite.inputs import UniteClosure, UniteCreate, UniteUpdate
 from ror_graph.services.unite.lieux import CapaciteInput, LieuInput
 from ror_graph.services.unite.write import create_unite, fermer_unite, update_unite
 from tests.write.conftest import EG_A, EG_B, fingerprint
@@ -45,7 +48,7 @@ def expected(role: str, mutation: str, target: str) -> str | None:
 
 
 async def run(session, world, role: str, mutation: str, target: str) -> str | None:
-    caller = world.callers[role]
+    caller = world.principal(role)
     eg_finess = EG_B if target == "other" else EG_A
     identifiant = world.unite_b if target == "other" else world.unite_a
     locked = target == "finess_locked"
@@ -54,19 +57,21 @@ async def run(session, world, role: str, mutation: str, target: str) -> str | No
     try:
         if mutation == "modifier_etablissement":
             changes = {"raison_sociale": "Renamed"} if locked else {"nom_operationnel": "Les Tilleuls"}
-            await update_etablissement(session, actor=caller, finess=eg_finess, version=eg.version, changes=changes)
+            await update_etablissement(session, caller, finess=eg_finess, version=eg.version,
+                                       data=parse(EtablissementUpdate, changes))
         elif mutation == "creer_unite":
             data = {**UNIT, "lieux": AUTHORISED_CAPACITY} if locked else UNIT
-            await create_unite(session, actor=caller, finess=eg_finess, data=data)
+            await create_unite(session, caller, finess=eg_finess, data=parse(UniteCreate, data))
         elif mutation == "modifier_unite":
             changes = {"lieux": AUTHORISED_CAPACITY} if locked else {"nom": "Hébergement renommé"}
-            await update_unite(session, actor=caller, identifiant=identifiant, version=unite.version, changes=changes)
+            await update_unite(session, caller, identifiant=identifiant, version=unite.version,
+                               data=parse(UniteUpdate, changes))
         elif mutation == "fermer_unite":
-            await fermer_unite(session, actor=caller, identifiant=identifiant, version=unite.version,
-                               date_fermeture=date(2026, 3, 1), type_fermeture_code="DEF")
+            await fermer_unite(session, caller, identifiant=identifiant, version=unite.version,
+                               data=UniteClosure(date_fermeture=date(2026, 3, 1), type_fermeture_code="DEF"))
         else:
             motif = "Directeur absent" if role in {"support", "admin"} else None
-            await valider_etablissement(session, actor=caller, finess=eg_finess, motif=motif)
+            await valider_etablissement(session, caller, finess=eg_finess, data=EtablissementValidation(motif=motif))
     except DomainError as exc:
         return exc.code
     return None

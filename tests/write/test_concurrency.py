@@ -10,18 +10,23 @@ from sqlmodel import select
 from ror_graph.db import session_factory
 from ror_graph.models import AuditLog, Etablissement, Unite
 from ror_graph.services.core.errors import ConflictError
+from ror_graph.services.core.write import parse
+from ror_graph.services.etablissement.inputs import EtablissementUpdate
 from ror_graph.services.etablissement.write import update_etablissement
+from ror_graph.services.unite.inputs import UniteUpdate
 from ror_graph.services.unite.write import update_unite
 from tests.write.conftest import EG_A, count
 
 
 async def test_sequential_writers_with_the_same_version(session, world):
     # given two people who both read version 1 of the EG
-    referent, directeur = world.callers["referent_a"], world.callers["directeur_a"]
+    referent, directeur = world.principal("referent_a"), world.principal("directeur_a")
     # when the first saves, then the second saves with the same version
-    await update_etablissement(session, actor=referent, finess=EG_A, version=1, changes={"nom_operationnel": "A"})
+    await update_etablissement(session, referent, finess=EG_A, version=1,
+                               data=parse(EtablissementUpdate, {"nom_operationnel": "A"}))
     with pytest.raises(ConflictError) as error:
-        await update_etablissement(session, actor=directeur, finess=EG_A, version=1, changes={"nom_operationnel": "B"})
+        await update_etablissement(session, directeur, finess=EG_A, version=1,
+                                   data=parse(EtablissementUpdate, {"nom_operationnel": "B"}))
     # then the second learns the current version and the first edit survives, audited once
     assert error.value.current_version == 2
     eg = (await session.exec(select(Etablissement).where(Etablissement.finess == EG_A))).one()
@@ -34,15 +39,16 @@ async def test_sequential_writers_with_the_same_version(session, world):
 async def test_truly_concurrent_writers(engine, world, what):
     # given two independent sessions (two connections) that read the same version
     sessions = session_factory(engine)
-    referent, directeur = world.callers["referent_a"], world.callers["directeur_a"]
+    referent, directeur = world.principal("referent_a"), world.principal("directeur_a")
 
     async def write(caller, value):
         async with sessions() as own:
             if what == "etablissement":
-                call = update_etablissement(own, actor=caller, finess=EG_A, version=1,
-                                            changes={"nom_operationnel": value})
+                call = update_etablissement(own, caller, finess=EG_A, version=1,
+                                            data=parse(EtablissementUpdate, {"nom_operationnel": value}))
             else:
-                call = update_unite(own, actor=caller, identifiant=world.unite_a, version=1, changes={"nom": value})
+                call = update_unite(own, caller, identifiant=world.unite_a, version=1,
+                                    data=parse(UniteUpdate, {"nom": value}))
             try:
                 await call
                 return value

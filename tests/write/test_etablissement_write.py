@@ -9,20 +9,24 @@ from sqlmodel import select
 
 from ror_graph.models import AuditLog, Contact, Etablissement, EtablissementCode, Tarif, Telecom
 from ror_graph.services.core.errors import BadInputError, ConflictError, DomainError, InvalidCodeError
+from ror_graph.services.core.write import parse
+from ror_graph.services.etablissement.inputs import EtablissementUpdate
 from ror_graph.services.etablissement.write import TarifInput, update_etablissement
-from ror_graph.services.unite.contacts import ContactInput, TelecomInput
-from tests.write.conftest import EG_A, T0, count, fingerprint, version_of
+from ror_graph.services.unite.contacts import ContactInput
+from tests.write.conftest import EG_A, T0, count, fingerprint, tel, version_of
 
-ALERT = ContactInput(nature_code="13", confidentialite=3, telecoms=[TelecomInput("8", "06 01 02 03 04", 3)])
+# A référent reads at level 2, so the contacts it writes are at most level 2 (a level-3 one is support's).
+ALERT = ContactInput(nature_code="13", confidentialite=2,
+                     telecoms=[tel("8", "06 01 02 03 04", 2)])
 DIRECTION = ContactInput(nature_code="10", nom="Mme Martin", confidentialite=2, telecoms=[
-    TelecomInput("2", "01 45 67 89 10", 2), TelecomInput("3", "direction@ehpad-tilleuls.fr", 2)])
-STANDARD = ContactInput(nature_code="06", telecoms=[TelecomInput("2", "0145678900", 1)])
+    tel("2", "01 45 67 89 10", 2), tel("3", "direction@ehpad-tilleuls.fr", 2)])
+STANDARD = ContactInput(nature_code="06", telecoms=[tel("2", "0145678900", 1)])
 
 
 async def update(session, world, changes, role="referent_a", version=None):
     version = version if version is not None else await version_of(session, Etablissement, finess=EG_A)
-    return await update_etablissement(session, actor=world.callers[role], finess=EG_A, version=version,
-                                      changes=changes, now=T0)
+    return await update_etablissement(session, world.principal(role), finess=EG_A, version=version,
+                                      data=parse(EtablissementUpdate, changes), now=T0)
 
 
 async def test_contacts_are_replaced_with_their_levels_and_audited_once(session, world):
@@ -34,7 +38,7 @@ async def test_contacts_are_replaced_with_their_levels_and_audited_once(session,
     contacts = (await session.exec(select(Contact).where(Contact.etablissement_id == world.eg_a))).all()
     assert sorted(c.nature_code for c in contacts) == ["10", "13"]
     telecoms = (await session.exec(select(Telecom.canal_code, Telecom.confidentialite))).all()
-    assert sorted(telecoms) == [("2", 2), ("3", 2), ("8", 3)]
+    assert sorted(telecoms) == [("2", 2), ("3", 2), ("8", 2)]
     # and each write left one audit row for the list, with who / role / source
     rows = (await session.exec(select(AuditLog).where(AuditLog.field == "contacts").order_by(AuditLog.id))).all()
     assert len(rows) == 2
@@ -46,12 +50,15 @@ async def test_contacts_are_replaced_with_their_levels_and_audited_once(session,
 
 @pytest.mark.parametrize(("contacts", "field"), [
     ([STANDARD], "contacts"),  # no alert channel at all
-    ([ContactInput(nature_code="13", telecoms=[TelecomInput("8", "pas un numéro", 1)])],
+    ([ContactInput(nature_code="13", telecoms=[tel("8", "pas un numéro", 1)])],
      "contacts[0].telecoms[0].valeur"),
-    ([ALERT, ContactInput(telecoms=[TelecomInput("3", "direction@", 1)])], "contacts[1].telecoms[0].valeur"),
-    ([ContactInput(telecoms=[TelecomInput("8", "0601020304", None)])], "contacts[0].telecoms[0].confidentialite"),
-    ([ContactInput(telecoms=[TelecomInput("8", "0601020304", 4)])], "contacts[0].telecoms[0].confidentialite"),
-    ([ALERT, ContactInput(telecoms=[TelecomInput(None, "0601020304", 1)])], "contacts[1].telecoms[0].canal"),
+    ([ALERT, ContactInput(telecoms=[tel("3", "direction@", 1)])], "contacts[1].telecoms[0].valeur"),
+    # the typed input refuses a missing level or canal before any check (the path names the field)
+    ([{"telecoms": [{"canal_code": "8", "valeur": "0601020304", "confidentialite": None}]}],
+     "contacts[0].telecoms[0].confidentialite"),
+    ([ContactInput(telecoms=[tel("8", "0601020304", 4)])], "contacts[0].telecoms[0].confidentialite"),
+    ([ALERT, {"telecoms": [{"canal_code": None, "valeur": "0601020304", "confidentialite": 1}]}],
+     "contacts[1].telecoms[0].canal_code"),
 ])
 async def test_bad_contacts_are_refused_with_the_field_and_change_nothing(session, world, contacts, field):
     before = await fingerprint(session)
@@ -65,7 +72,7 @@ async def test_unknown_nature_and_canal_are_invalid_codes(session, world):
     with pytest.raises(InvalidCodeError):
         await update(session, world, {"contacts": [ALERT, ContactInput(nature_code="99")]})
     with pytest.raises(InvalidCodeError):
-        await update(session, world, {"contacts": [ALERT, ContactInput(telecoms=[TelecomInput("42", "x", 1)])]})
+        await update(session, world, {"contacts": [ALERT, ContactInput(telecoms=[tel("42", "x", 1)])]})
     assert await count(session, "contact") == 0
 
 
@@ -117,7 +124,7 @@ async def test_stale_version_is_a_conflict_with_the_current_version(session, wor
     {"nom_operationnel": "x" * 301}, {"nom_operationnel": "nul\x00byte"}, {"nb_place_aide_sociale_temporaire": -1},
     {"nb_place_aide_sociale_temporaire": 10**12}, {"hebergement_famille": "oui"}, {"version": 9},
     {"statut_description": "valide"}, {"tarifs": [TarifInput(type_code="02", montant="1e400")]},
-    {"tarifs": [TarifInput(type_code="02", montant=None)]}, {"accessibilite_code": "a b"},
+    {"tarifs": [{"type_code": "02", "montant": None}]}, {"accessibilite_code": "a b"},
 ])
 async def test_invalid_values_are_bad_input(session, world, changes):
     before = await fingerprint(session)

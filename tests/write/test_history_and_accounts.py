@@ -11,9 +11,13 @@ from sqlmodel import select
 from ror_graph.models import Account, AccountScope, SessionToken
 from ror_graph.services.accounts.accounts import create_account, login, logout, verify_password
 from ror_graph.services.accounts.auth import hash_token, resolve_bearer
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import BadInputError, ForbiddenError, UnauthenticatedError
+from ror_graph.services.core.write import parse
 from ror_graph.services.directory.history import historique
+from ror_graph.services.etablissement.inputs import EtablissementUpdate
 from ror_graph.services.etablissement.write import update_etablissement
+from ror_graph.services.unite.inputs import UniteUpdate
 from ror_graph.services.unite.write import update_unite
 from tests.write.conftest import EG_A, EJ_A, T0, count
 
@@ -21,8 +25,9 @@ from tests.write.conftest import EG_A, EJ_A, T0, count
 async def test_history_is_paginated_newest_first(session, world):
     # given three edits of EG A
     for version, name in enumerate(["Un", "Deux", "Trois"], start=1):
-        await update_etablissement(session, actor=world.callers["referent_a"], finess=EG_A, version=version,
-                                   changes={"nom_operationnel": name}, now=T0 + timedelta(minutes=version))
+        await update_etablissement(session, world.principal("referent_a"), finess=EG_A, version=version,
+                                   data=parse(EtablissementUpdate, {"nom_operationnel": name}),
+                                   now=T0 + timedelta(minutes=version))
     # when the directeur reads it two rows at a time
     directeur = world.callers["directeur_a"]
     page = await historique(session, caller=directeur, entity="etablissement", key=EG_A, first=2)
@@ -38,8 +43,8 @@ async def test_history_is_paginated_newest_first(session, world):
 @pytest.mark.parametrize(("role", "allowed"), [("referent_a", True), ("directeur_a", True), ("support", True),
                                                ("admin", True), ("referent_b", False), ("api_client", False)])
 async def test_history_readers(session, world, role, allowed):
-    await update_unite(session, actor=world.callers["support"], identifiant=world.unite_a, version=1,
-                       changes={"nom": "Renommée"})
+    await update_unite(session, world.principal("support"), identifiant=world.unite_a, version=1,
+                       data=parse(UniteUpdate, {"nom": "Renommée"}))
     call = historique(session, caller=world.callers[role], entity="unite", key=world.unite_a)
     if allowed:
         assert [r.field for r in (await call).items] == ["nom"]
@@ -68,7 +73,8 @@ async def test_account_login_write_logout(session, world):
     assert await count(session, "session_token", token_hash=token) == 0
     # then the bearer resolves to a caller that may write on her EJ's EG
     caller = await resolve_bearer(session, token, now=T0 + timedelta(hours=1))
-    eg = await update_etablissement(session, actor=caller, finess=EG_A, version=1, changes={"commentaire": "Hello"})
+    eg = await update_etablissement(session, Principal.from_caller(caller), finess=EG_A, version=1,
+                                    data=parse(EtablissementUpdate, {"commentaire": "Hello"}))
     assert eg.commentaire == "Hello"
     # and after logout the token no longer works
     await logout(session, token, now=T0 + timedelta(hours=2))

@@ -1,5 +1,8 @@
 """Property-based: random, huge or wrong mutation inputs never crash and never half-write.
 
+The inputs are plain data parsed into the typed inputs inside the write (``parse``), as a form or
+the CLI would send them, so wrong types are part of what is explored.
+
 Each example either succeeds (and then the version moved by exactly one and audit rows were added)
 or raises a ``DomainError`` (and then no watched table changed at all). Anything else — a database
 error, a TypeError — fails the property. Examples run in a worker thread with their own event loop
@@ -17,10 +20,11 @@ from hypothesis import strategies as st
 from ror_graph.db import make_engine, session_factory
 from ror_graph.models import Etablissement
 from ror_graph.services.core.errors import DomainError
-from ror_graph.services.etablissement.write import DECLARED_SCALARS, TarifInput, update_etablissement
-from ror_graph.services.unite.contacts import ContactInput, TelecomInput
+from ror_graph.services.core.write import parse
+from ror_graph.services.etablissement.inputs import EtablissementUpdate
+from ror_graph.services.etablissement.write import DECLARED_SCALARS, update_etablissement
 from ror_graph.services.unite.horaires import HoraireInput
-from ror_graph.services.unite.lieux import CapaciteInput, LieuInput
+from ror_graph.services.unite.inputs import UniteCreate
 from ror_graph.services.unite.write import create_unite
 from tests.write.conftest import EG_A, fingerprint, version_of
 
@@ -31,15 +35,15 @@ anything = st.one_of(
     st.sampled_from(["01", "02", "003", "8", "9", "ZZ", "0601020304", "a@b.fr", "\x00", " "]),
 )
 codes = st.one_of(st.sampled_from(["01", "02", "03", "04", "003", "28", "46", "47", "99", ""]), st.text(max_size=12))
-telecom = st.builds(TelecomInput, canal_code=codes | st.sampled_from(["8", "9", "3", "2"]), valeur=anything,
+telecom = st.builds(dict, canal_code=codes | st.sampled_from(["8", "9", "3", "2"]), valeur=anything,
                     confidentialite=anything, utilisation=st.none() | st.text(max_size=150))
-contact = st.builds(ContactInput, nom=anything, nature_code=codes, confidentialite=anything,
+contact = st.builds(dict, nom=anything, nature_code=codes, confidentialite=anything,
                     telecoms=st.lists(telecom, max_size=3))
 eg_changes = st.dictionaries(
     st.sampled_from([*DECLARED_SCALARS, "aides_financieres", "contacts", "tarifs", "raison_sociale", "version",
                      "n'importe quoi"]),
     anything | st.lists(codes, max_size=3) | st.lists(contact, max_size=3)
-    | st.lists(st.builds(TarifInput, type_code=codes, montant=anything), max_size=2),
+    | st.lists(st.builds(dict, type_code=codes, montant=anything), max_size=2),
     max_size=4,
 )
 unit_overrides = st.dictionaries(
@@ -47,9 +51,9 @@ unit_overrides = st.dictionaries(
                      "age_max", "unite_sensible", "activites", "publics", "horaires", "zone_intervention", "lieux",
                      "contacts"]),
     anything | st.lists(codes, max_size=3)
-    | st.lists(st.builds(HoraireInput, jour=anything, heure_debut=st.times(), heure_fin=st.times()), max_size=2)
-    | st.lists(st.builds(LieuInput, commune_code=st.sampled_from(["75056", "99999", "2A004", "x"]),
-                         capacites=st.lists(st.builds(CapaciteInput, nature_code=codes, statut_code=codes,
+    | st.lists(st.builds(dict, jour=anything, heure_debut=st.times(), heure_fin=st.times()), max_size=2)
+    | st.lists(st.builds(dict, commune_code=st.sampled_from(["75056", "99999", "2A004", "x"]),
+                         capacites=st.lists(st.builds(dict, nature_code=codes, statut_code=codes,
                                                       nombre=anything), max_size=2)), max_size=2)
     | st.lists(contact, max_size=2),
     max_size=4,
@@ -78,24 +82,24 @@ async def _check(database_url: str, write) -> None:
 
 
 async def test_random_etablissement_changes(database_url, world):
-    caller = world.callers["referent_a"]
+    caller = world.principal("referent_a")
 
     @SETTINGS
     @given(changes=eg_changes)
     def prop(changes):
         asyncio.run(_check(database_url, lambda session, version: update_etablissement(
-            session, actor=caller, finess=EG_A, version=version, changes=changes)))
+            session, caller, finess=EG_A, version=version, data=parse(EtablissementUpdate, changes))))
 
     await asyncio.to_thread(prop)
 
 
 async def test_random_unite_creations(database_url, world):
-    caller = world.callers["directeur_a"]
+    caller = world.principal("directeur_a")
 
     @SETTINGS
     @given(overrides=unit_overrides)
     def prop(overrides):
         asyncio.run(_check(database_url, lambda session, _version: create_unite(
-            session, actor=caller, finess=EG_A, data={**VALID_UNIT, **overrides})))
+            session, caller, finess=EG_A, data=parse(UniteCreate, {**VALID_UNIT, **overrides}))))
 
     await asyncio.to_thread(prop)

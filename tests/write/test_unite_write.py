@@ -20,17 +20,18 @@ from ror_graph.models import (
     ZoneIntervention,
 )
 from ror_graph.services.core.errors import BadInputError, DomainError, FinessLockedError, InvalidCodeError
-from ror_graph.services.unite.contacts import ContactInput, TelecomInput
+from ror_graph.services.core.write import parse
+from ror_graph.services.unite.contacts import ContactInput
 from ror_graph.services.unite.horaires import HoraireInput
+from ror_graph.services.unite.inputs import UniteClosure, UniteCreate, UniteUpdate
 from ror_graph.services.unite.lieux import (
-    CapaciteInput,
     EquipementInput,
     EquipementLimiteInput,
     HabitationInput,
     LieuInput,
 )
 from ror_graph.services.unite.write import create_unite, fermer_unite, update_unite
-from tests.write.conftest import EG_A, T0, count, fingerprint, version_of
+from tests.write.conftest import EG_A, T0, cap, count, fingerprint, tel, version_of
 
 SSIAD = {
     "nom": "SSIAD Paris Centre", "type_offre_code": "28", "champ_activite_code": "04",
@@ -40,12 +41,12 @@ SSIAD = {
     "actes_specifiques": ["0001"], "specialisations": ["02"], "competences": ["01"], "professions": ["04"],
     "expertises": ["10"],
     "horaires": [HoraireInput(jour=d, heure_debut=time(8), heure_fin=time(18)) for d in range(1, 6)],
-    "contacts": [ContactInput(nature_code="01", confidentialite=1, telecoms=[TelecomInput("2", "0144556677", 1)])],
+    "contacts": [ContactInput(nature_code="01", confidentialite=1, telecoms=[tel("2", "0144556677", 1)])],
     "zone_intervention": ["75101", "75102"],
     "lieux": [LieuInput(commune_code="75056", nom="Antenne", fonction_code="003", libelle_voie="rue de Rivoli",
                         latitude=48.86, longitude=2.35,
-                        capacites=[CapaciteInput(nature_code="02", statut_code="01", nombre=40),
-                                   CapaciteInput(nature_code="02", statut_code="02", nombre=3)],
+                        capacites=[cap("02", "01", 40),
+                                   cap("02", "02", 3)],
                         equipements=[EquipementInput(type_code="003", nombre_en_service=2, limites=[
                             EquipementLimiteInput(caracteristique_code="01", valeur=250, unite="kg")])],
                         habitations=[HabitationInput(type_code="02", nombre=40)])],
@@ -53,7 +54,7 @@ SSIAD = {
 
 
 async def create(session, world, data, role="referent_a"):
-    return await create_unite(session, actor=world.callers[role], finess=EG_A, data=data, now=T0)
+    return await create_unite(session, world.principal(role), finess=EG_A, data=parse(UniteCreate, data), now=T0)
 
 
 async def test_create_with_every_attribute(session, world):
@@ -99,16 +100,16 @@ async def test_create_with_every_attribute(session, world):
     ({"horaires": [HoraireInput(jour=8, heure_debut=time(8), heure_fin=time(9))]}, "BAD_INPUT", "horaires[0].jour"),
     ({"horaires": [HoraireInput(jour=1, heure_debut=time(18), heure_fin=time(8))]}, "BAD_INPUT",
      "horaires[0].heureFin"),
-    ({"contacts": [ContactInput(telecoms=[TelecomInput("2", "0144556677", 1)])]}, "BAD_INPUT",
+    ({"contacts": [ContactInput(telecoms=[tel("2", "0144556677", 1)])]}, "BAD_INPUT",
      "contacts[0].confidentialite"),
-    ({"lieux": [LieuInput(commune_code=None)]}, "BAD_INPUT", "lieux[0].commune"),
+    ({"lieux": [{"commune_code": None}]}, "BAD_INPUT", "lieux[0].commune_code"),  # refused by the typed input
     ({"lieux": [LieuInput(commune_code="99999")]}, "BAD_INPUT", "lieux[0].commune"),
-    ({"lieux": [LieuInput(commune_code="75056", capacites=[CapaciteInput("02", "01", 51)])]}, "BAD_INPUT", "lieux"),
-    ({"lieux": [LieuInput(commune_code="75056", capacites=[CapaciteInput("02", "01", -1)])]}, "BAD_INPUT",
+    ({"lieux": [LieuInput(commune_code="75056", capacites=[cap("02", "01", 51)])]}, "BAD_INPUT", "lieux"),
+    ({"lieux": [LieuInput(commune_code="75056", capacites=[cap("02", "01", -1)])]}, "BAD_INPUT",
      "lieux[0].capacites[0].nombre"),
-    ({"lieux": [LieuInput(commune_code="75056", capacites=[CapaciteInput("09", "01", 1)])]}, "INVALID_CODE",
+    ({"lieux": [LieuInput(commune_code="75056", capacites=[cap("09", "01", 1)])]}, "INVALID_CODE",
      "lieux.TRE_R329-NatureCapacite"),
-    ({"lieux": [LieuInput(commune_code="75056", capacites=[CapaciteInput("02", "08", 1)])]}, "FINESS_LOCKED",
+    ({"lieux": [LieuInput(commune_code="75056", capacites=[cap("02", "08", 1)])]}, "FINESS_LOCKED",
      "lieux[0].capacites[0].statut"),
     ({"lieux": [LieuInput(commune_code="75056", id=999)]}, "BAD_INPUT", "lieux[0].id"),
     ({"identifiant": "11/999"}, "BAD_INPUT", "identifiant"),
@@ -126,12 +127,12 @@ async def test_installed_capacity_counts_every_lieu_of_the_eg(session, world):
     # given an offer with 40 installed places (authorised: 50)
     await create(session, world, SSIAD)
     # when a second offer declares 11 more installed places on another lieu
-    more = {**SSIAD, "lieux": [LieuInput(commune_code="75056", capacites=[CapaciteInput("02", "01", 11)])]}
+    more = {**SSIAD, "lieux": [LieuInput(commune_code="75056", capacites=[cap("02", "01", 11)])]}
     # then the EG would exceed its FINESS authorisation
     with pytest.raises(BadInputError, match=r"\(51\).*\(50\)"):
         await create(session, world, more)
     # but 10 fit
-    more["lieux"] = [LieuInput(commune_code="75056", capacites=[CapaciteInput("02", "01", 10)])]
+    more["lieux"] = [LieuInput(commune_code="75056", capacites=[cap("02", "01", 10)])]
     await create(session, world, more)
 
 
@@ -139,11 +140,11 @@ async def test_update_lists_and_reuse_a_lieu(session, world):
     unite = await create(session, world, SSIAD)
     lieu_id = (await session.exec(select(UniteLieu.lieu_id).where(UniteLieu.unite_id == unite.id))).one()
     # when the référent edits scalars and lists, keeping the lieu but changing its capacity
-    updated = await update_unite(session, actor=world.callers["referent_a"], identifiant=unite.identifiant,
-                                 version=1, now=T0, changes={
+    updated = await update_unite(session, world.principal("referent_a"), identifiant=unite.identifiant,
+                                 version=1, now=T0, data=parse(UniteUpdate, {
                                      "nom": "SSIAD Paris", "publics": ["01"],
                                      "lieux": [LieuInput(id=lieu_id, commune_code="75056",
-                                                         capacites=[CapaciteInput("02", "01", 45)])]})
+                                                         capacites=[cap("02", "01", 45)])]}))
     # then the version moved on and the lieu was updated in place
     assert updated.version == 2 and updated.nom == "SSIAD Paris"
     assert await count(session, "lieu") == 1
@@ -158,29 +159,30 @@ async def test_update_lists_and_reuse_a_lieu(session, world):
 
 async def test_close_definitively_then_no_more_changes(session, world):
     unite = await create(session, world, SSIAD)
-    closed = await fermer_unite(session, actor=world.callers["directeur_a"], identifiant=unite.identifiant, version=1,
-                                date_fermeture=date(2026, 2, 1), type_fermeture_code="DEF", now=T0)
+    closed = await fermer_unite(session, world.principal("directeur_a"), identifiant=unite.identifiant, version=1,
+                                data=UniteClosure(date_fermeture=date(2026, 2, 1), type_fermeture_code="DEF"), now=T0)
     assert closed.ferme and closed.version == 2 and closed.type_fermeture_code == "DEF"
     assert await count(session, "outbox_event", entity="unite", entity_id=unite.id) == 2
     with pytest.raises(BadInputError):
-        await update_unite(session, actor=world.callers["referent_a"], identifiant=unite.identifiant, version=2,
-                           changes={"nom": "x"})
+        await update_unite(session, world.principal("referent_a"), identifiant=unite.identifiant, version=2,
+                           data=parse(UniteUpdate, {"nom": "x"}))
 
 
 async def test_provisional_closure_keeps_the_offer_open_with_a_reopening_date(session, world):
     version = await version_of(session, Unite, identifiant=world.unite_a)
-    unite = await fermer_unite(session, actor=world.callers["referent_a"], identifiant=world.unite_a, version=version,
-                               date_fermeture=date(2026, 7, 1), type_fermeture_code="PRO",
-                               date_reouverture_prevue=date(2026, 9, 1))
+    unite = await fermer_unite(session, world.principal("referent_a"), identifiant=world.unite_a, version=version,
+                               data=UniteClosure(date_fermeture=date(2026, 7, 1), type_fermeture_code="PRO",
+                                                 date_reouverture_prevue=date(2026, 9, 1)))
     assert not unite.ferme and unite.date_reouverture_prevue == date(2026, 9, 1)
     with pytest.raises(InvalidCodeError):
-        await fermer_unite(session, actor=world.callers["referent_a"], identifiant=world.unite_a,
-                           version=unite.version, date_fermeture=date(2026, 7, 1), type_fermeture_code="XXX")
+        await fermer_unite(session, world.principal("referent_a"), identifiant=world.unite_a,
+                           version=unite.version,
+                           data=UniteClosure(date_fermeture=date(2026, 7, 1), type_fermeture_code="XXX"))
 
 
 async def test_capacity_statut_09_is_finess_locked_on_update_too(session, world):
     version = await version_of(session, Unite, identifiant=world.unite_a)
     with pytest.raises(FinessLockedError):
-        await update_unite(session, actor=world.callers["support"], identifiant=world.unite_a, version=version,
-                           changes={"lieux": [LieuInput(commune_code="75056",
-                                                        capacites=[CapaciteInput("02", "09", 50)])]})
+        await update_unite(session, world.principal("support"), identifiant=world.unite_a, version=version,
+                           data=parse(UniteUpdate, {"lieux": [LieuInput(commune_code="75056",
+                                                        capacites=[cap("02", "09", 50)])]}))

@@ -1,15 +1,16 @@
 """Building blocks of the write services: input cleaning, optimistic locking, list auditing.
 
-Every write service follows the same order: authorise, check the version it was given, validate the
-whole input (reads only), and only then claim the new version and write through a ``ChangeSet``.
-Any error raised before the commit is followed by a rollback, so nothing is half-written.
+Every write service follows the same order, fixed once by ``services.core.write.WriteOperation``:
+authorise, check the version it was given, validate the whole input (reads only), and only then
+claim the new version and write through a ``ChangeSet``. Any error raised before the commit is
+followed by a rollback, so nothing is half-written.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Etablissement
 from ror_graph.services.core.changes import ChangeSet
-from ror_graph.services.core.errors import BadInputError, ConflictError
+from ror_graph.services.core.errors import BadInputError, ConflictError, FinessLockedError
 
 T = TypeVar("T")
 MAX_INT = 1_000_000  # counts, quantities and places: far above any real value, far below INTEGER limits
@@ -145,6 +146,20 @@ def snapshot(value: Any) -> str:
         raise TypeError(type(item).__name__)
 
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=default)
+
+
+def reject_locked_and_unknown(changes: Iterable[str], *, declared: tuple[str, ...], locked: tuple[str, ...],
+                              entity: str) -> None:
+    """FINESS-owned keys → ``FINESS_LOCKED``; any other key not in ``declared`` → ``BAD_INPUT``."""
+    keys = list(changes)
+    for key in keys:
+        if key in locked:
+            raise FinessLockedError(
+                f"{key} comes from FINESS and cannot be changed here; ask support for a correction.", field=key
+            )
+    for key in keys:
+        if key not in declared:
+            raise BadInputError(f"{key} is not a declared field of {entity}.", field=key)
 
 
 def mark_modified(cs: ChangeSet, etablissement: Etablissement, entity_id: str, now: datetime) -> None:

@@ -1,11 +1,15 @@
 """Declared fields of an établissement (EG): what its référents and directeur may change.
 
-``update_etablissement`` takes a mapping of changes keyed by column / list name. Keys that name a
-FINESS-owned column (``finess_owned_fields(Etablissement)``) are refused with ``FINESS_LOCKED``
-whoever asks: support corrects those through ``services.finess.importer.correct_finess_field``, with a motif.
+``update_etablissement`` takes a ``Principal`` and an ``EtablissementUpdate`` (patch: only the fields
+sent change). Keys that name a FINESS-owned column (``finess_owned_fields(Etablissement)``) are refused
+with ``FINESS_LOCKED`` whoever asks: support corrects those through
+``services.finess.correction.correct_finess_field``, with a motif. Contacts are merged so that an
+author never removes what it cannot see (``services.unite.contacts``); a sensitive offer, hidden from
+authors below the regulation level, is not even reindexed by their writes.
 
 The alert rule (at least one alert phone or alert e-mail on the EG) is checked whenever the EG's
-``contacts`` list is set, on the list being written: an EG imported without contacts can still get
+``contacts`` list is set, on the contacts the EG will have (the sent ones plus those hidden from the
+author): an EG imported without contacts can still get
 its nom opérationnel edited, but nobody can save a contact list that leaves the EG unreachable in a
 crisis. Missing alert channels of untouched EGs show up in the completeness score instead.
 """
@@ -13,7 +17,6 @@ crisis. Missing alert channels of untouched EGs show up in the completeness scor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,26 +25,34 @@ from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Etablissement, EtablissementCode, Tarif, Unite, finess_owned_fields, utcnow
+from ror_graph.models import Etablissement, EtablissementCode, Tarif, Unite, finess_owned_fields
 from ror_graph.models.coded import AIDE_FINANCIERE, HABITATION, TEMPORALITE, TYPE_TARIF
-from ror_graph.services.accounts.scope import authorize, load_etablissement, writer_for
+from ror_graph.services.accounts.principal import Principal
+from ror_graph.services.accounts.scope import authorize, load_etablissement
 from ror_graph.services.core.changes import ChangeSet, as_text
-from ror_graph.services.core.errors import BadInputError, FinessLockedError
+from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.core.validation import check_codes
+from ror_graph.services.core.write import WriteOperation, sent
 from ror_graph.services.core.write_common import (
     check_bool,
     check_int,
     check_list,
-    check_version,
-    claim_version,
     clean_code,
     clean_text,
     column_length,
-    in_transaction,
     mark_modified,
+    reject_locked_and_unknown,
     snapshot,
 )
-from ror_graph.services.unite.contacts import clean_contacts, current_contacts, has_alert_channel, replace_contacts
+from ror_graph.services.etablissement.inputs import EtablissementUpdate, TarifInput
+from ror_graph.services.unite.contacts import (
+    clean_contacts,
+    current_contacts,
+    has_alert_channel,
+    merged_contacts,
+    visible_contacts,
+    write_contacts,
+)
 
 AIDE_ATTRIBUTE = "aide_financiere"
 TEXT_FIELDS = ("nom_operationnel", "commentaire")
@@ -49,36 +60,9 @@ INT_FIELDS = ("nb_place_aide_sociale_permanent", "nb_place_aide_sociale_temporai
 DECLARED_SCALARS = (*TEXT_FIELDS, *INT_FIELDS, "hebergement_famille", "accessibilite_code")
 DECLARED_LISTS = ("aides_financieres", "contacts", "tarifs")
 MAX_MONTANT = Decimal("99999999.99")
+SENSITIVE_LEVEL = 3  # only the regulation level sees sensitive offers
 # FINESS-owned columns, plus ``adresse`` (the read API's name for the FINESS address columns as a group).
 LOCKED_KEYS = (*finess_owned_fields(Etablissement), "adresse")
-
-
-@dataclass
-class TarifInput:
-    """A declared tariff (TRE_R246 type, amount in euros with its unit and conditions)."""
-
-    type_code: str | None = None
-    montant: Decimal | float | str | None = None
-    unite_prix: str | None = None
-    date_debut: date | None = None
-    moins_de_60_ans: bool = False
-    type_habitation_code: str | None = None
-    temporalite_code: str | None = None
-    condition_code: str | None = None
-    niveau_dependance_code: str | None = None
-
-
-def reject_locked_and_unknown(changes: Mapping[str, Any], *, declared: tuple[str, ...], locked: tuple[str, ...],
-                              entity: str) -> None:
-    """FINESS-owned keys → ``FINESS_LOCKED``; any other key not in ``declared`` → ``BAD_INPUT``."""
-    for key in changes:
-        if key in locked:
-            raise FinessLockedError(
-                f"{key} comes from FINESS and cannot be changed here; ask support for a correction.", field=key
-            )
-    for key in changes:
-        if key not in declared:
-            raise BadInputError(f"{key} is not a declared field of {entity}.", field=key)
 
 
 def _clean_montant(value: Any, *, field: str) -> Decimal:
@@ -147,79 +131,91 @@ async def _current_aides(session: AsyncSession, etablissement_id: int) -> list[s
     return sorted(rows)
 
 
-async def update_etablissement(
-    session: AsyncSession,
-    *,
-    actor: Any,
-    finess: str,
-    version: int,
-    changes: Mapping[str, Any],
-    now: datetime | None = None,
-    source: str = "api",
-) -> Etablissement:
-    """Apply ``changes`` to the declared fields of EG ``finess``, read at ``version``; commits.
+class UpdateEtablissement(WriteOperation[Etablissement]):
+    """The declared fields sent in an ``EtablissementUpdate``, applied to EG ``finess`` read at ``version``."""
 
-    ``actor`` is the GraphQL ``Caller`` or an ``Actor``. Lists (``aides_financieres``, ``contacts``,
-    ``tarifs``) replace the stored list. A call that changes nothing writes nothing (same version).
-    """
-    now = now or utcnow()
+    def __init__(self, session: AsyncSession, principal: Principal, finess: str, data: EtablissementUpdate,
+                 **kwargs: Any) -> None:
+        super().__init__(session, principal, **kwargs)
+        self.finess, self.changes = finess, sent(data)
+        self.scalars: dict[str, Any] = {}
+        self.lists: dict[str, tuple[Any, Any]] = {}  # key → (stored, new) as the author sees them
+        self.values: dict[str, Any] = {}  # key → cleaned list to write
 
-    async def work() -> Etablissement:
-        writer = await writer_for(session, actor, source=source)
-        eg, ej = await load_etablissement(session, finess)
-        authorize(writer, eg, ej)
-        reject_locked_and_unknown(changes, declared=(*DECLARED_SCALARS, *DECLARED_LISTS),
-                                  locked=LOCKED_KEYS, entity="an établissement")
-        check_version(eg, version)
-        scalars = await _clean_scalars(changes)
-        list_changes: dict[str, tuple[Any, Any]] = {}
-        contacts = None
-        if "contacts" in changes:
-            contacts = await clean_contacts(session, changes["contacts"], field="contacts",
-                                            contact_level_required=False)
-            if not has_alert_channel(contacts):
+    async def load(self) -> None:
+        self.row, self.ej = await load_etablissement(self.session, self.finess)
+
+    def authorize(self) -> None:
+        authorize(self.principal, self.row, self.ej)
+
+    def reject_locked(self) -> None:
+        reject_locked_and_unknown(self.changes, declared=(*DECLARED_SCALARS, *DECLARED_LISTS), locked=LOCKED_KEYS,
+                                  entity="an établissement")
+
+    async def clean(self) -> None:
+        eg, level = self.row, self.principal.level
+        self.scalars = await _clean_scalars(self.changes)
+        if "contacts" in self.changes:
+            stored = await current_contacts(self.session, etablissement_id=eg.id)
+            contacts = await clean_contacts(self.session, self.changes["contacts"], field="contacts",
+                                            contact_level_required=False, level=level, stored=stored)
+            if not has_alert_channel(merged_contacts(contacts, stored, level)):
                 raise BadInputError("An établissement needs an alert phone (canal 8 or an alert contact's phone) "
                                     "or an alert e-mail (canal 9).", field="contacts")
-            old = [c.as_dict() for c in await current_contacts(session, etablissement_id=eg.id)]
-            list_changes["contacts"] = (old, [c.as_dict() for c in contacts])
-        aides = None
-        if "aides_financieres" in changes:
+            self.values["contacts"] = contacts
+            self.lists["contacts"] = (visible_contacts(stored, level), [c.as_dict() for c in contacts])
+        if "aides_financieres" in self.changes:
             aides = sorted({clean_code(c, field="aides_financieres", required=True)
-                            for c in check_list(changes["aides_financieres"], field="aides_financieres")})
-            await check_codes(session, AIDE_FINANCIERE, aides, field="aides_financieres")
-            list_changes["aides_financieres"] = (await _current_aides(session, eg.id), aides)
-        tarifs = None
-        if "tarifs" in changes:
-            tarifs = await _clean_tarifs(session, changes["tarifs"])
-            list_changes["tarifs"] = (await _current_tarifs(session, eg.id), tarifs)
-        changed_scalars = {k: v for k, v in scalars.items() if as_text(getattr(eg, k)) != as_text(v)}
-        changed_lists = {k: v for k, v in list_changes.items() if snapshot(v[0]) != snapshot(v[1])}
-        if not changed_scalars and not changed_lists:
-            return eg
-        unit_ids = list(await session.exec(select(Unite.id).where(Unite.etablissement_id == eg.id)))
+                            for c in check_list(self.changes["aides_financieres"], field="aides_financieres")})
+            await check_codes(self.session, AIDE_FINANCIERE, aides, field="aides_financieres")
+            self.values["aides_financieres"] = aides
+            self.lists["aides_financieres"] = (await _current_aides(self.session, eg.id), aides)
+        if "tarifs" in self.changes:
+            self.values["tarifs"] = tarifs = await _clean_tarifs(self.session, self.changes["tarifs"])
+            self.lists["tarifs"] = (await _current_tarifs(self.session, eg.id), tarifs)
 
-        await claim_version(session, eg, version, now)
-        cs = ChangeSet(session, writer.actor, now=now)
-        for key, value in changed_scalars.items():
+    async def diff(self) -> bool:
+        self.scalars = {k: v for k, v in self.scalars.items() if as_text(getattr(self.row, k)) != as_text(v)}
+        self.lists = {k: v for k, v in self.lists.items() if snapshot(v[0]) != snapshot(v[1])}
+        return bool(self.scalars or self.lists)
+
+    async def apply(self, cs: ChangeSet) -> None:
+        eg = self.row
+        for key, value in self.scalars.items():
             cs.set(eg, "etablissement", eg.finess, key, value)
-        for key, (old, new) in changed_lists.items():
+        for key, (old, new) in self.lists.items():
             cs.record("etablissement", eg.finess, key, snapshot(old), snapshot(new))
-        conn = await session.connection()
-        if "contacts" in changed_lists and contacts is not None:
-            await replace_contacts(session, contacts, etablissement_id=eg.id)
-        if "aides_financieres" in changed_lists and aides is not None:
+        conn = await self.session.connection()
+        if "contacts" in self.lists:
+            await write_contacts(self.session, self.values["contacts"], level=self.principal.level, now=self.now,
+                                 etablissement_id=eg.id)
+        if "aides_financieres" in self.lists:
             await conn.execute(delete(EtablissementCode).where(
                 EtablissementCode.etablissement_id == eg.id, EtablissementCode.attribute == AIDE_ATTRIBUTE))
-            session.add_all(EtablissementCode(etablissement_id=eg.id, attribute=AIDE_ATTRIBUTE,
-                                              system=AIDE_FINANCIERE, code=code) for code in aides)
-        if "tarifs" in changed_lists and tarifs is not None:
+            self.session.add_all(EtablissementCode(etablissement_id=eg.id, attribute=AIDE_ATTRIBUTE,
+                                                   system=AIDE_FINANCIERE, code=code)
+                                 for code in self.values["aides_financieres"])
+        if "tarifs" in self.lists:
             await conn.execute(delete(Tarif).where(Tarif.etablissement_id == eg.id))
-            session.add_all(Tarif(etablissement_id=eg.id, created_at=now, updated_at=now, **row) for row in tarifs)
-        mark_modified(cs, eg, eg.finess, now)
-        cs.enqueue("etablissement", eg.id)
-        for unit_id in unit_ids:  # offer documents carry the EG's names and contacts
-            cs.enqueue("unite", unit_id)
-        await cs.flush()
-        return eg
+            self.session.add_all(Tarif(etablissement_id=eg.id, created_at=self.now, updated_at=self.now, **row)
+                                 for row in self.values["tarifs"])
 
-    return await in_transaction(session, work)
+    async def enqueue(self, cs: ChangeSet) -> None:
+        eg = self.row
+        mark_modified(cs, eg, eg.finess, self.now)
+        cs.enqueue("etablissement", eg.id)
+        units = select(Unite.id).where(Unite.etablissement_id == eg.id)
+        if self.principal.level < SENSITIVE_LEVEL:  # hidden offers are not the author's to touch
+            units = units.where(Unite.unite_sensible == False)  # noqa: E712
+        for unit_id in await self.session.exec(units):  # offer documents carry the EG's names and contacts
+            cs.enqueue("unite", unit_id)
+
+
+async def update_etablissement(session: AsyncSession, principal: Principal, *, finess: str, version: int,
+                               data: EtablissementUpdate, now: datetime | None = None) -> Etablissement:
+    """Apply the fields sent in ``data`` to EG ``finess`` read at ``version``; commits.
+
+    Lists (``aides_financieres``, ``tarifs``) replace the stored list; ``contacts`` replace the
+    contacts the author can see. A call that changes nothing writes nothing (same version).
+    """
+    return await UpdateEtablissement(session, principal, finess, data, version=version, now=now).run()

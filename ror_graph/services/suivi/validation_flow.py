@@ -20,10 +20,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Etablissement, Role, utcnow
-from ror_graph.services.accounts.scope import authorize, load_etablissement, writer_for
+from ror_graph.services.accounts.principal import Principal
+from ror_graph.services.accounts.scope import authorize, load_etablissement
 from ror_graph.services.core.changes import ChangeSet
 from ror_graph.services.core.errors import BadInputError, ForbiddenError
-from ror_graph.services.core.write_common import check_version, claim_version, clean_text, in_transaction
+from ror_graph.services.core.write import WriteOperation
+from ror_graph.services.core.write_common import clean_text
+from ror_graph.services.etablissement.inputs import EtablissementValidation
 from ror_graph.services.suivi.completeness import (
     Completeness,
     completeness_etablissement,
@@ -32,6 +35,7 @@ from ror_graph.services.suivi.completeness import (
 )
 
 STATUT_A_COMPLETER, STATUT_MODIFIE, STATUT_VALIDE = "a_completer", "modifie", "valide"
+VALIDATOR_ROLES = frozenset({Role.directeur.value, Role.support.value, Role.admin.value})
 
 __all__ = [
     "STATUT_A_COMPLETER",
@@ -39,6 +43,7 @@ __all__ = [
     "STATUT_VALIDE",
     "Completeness",
     "Indicateurs",
+    "ValidateEtablissement",
     "a_mettre_a_jour",
     "completeness_etablissement",
     "completeness_unite",
@@ -62,45 +67,57 @@ def a_mettre_a_jour(etablissement: Etablissement, *, now: datetime | None = None
     return last is None or last < twelve_months_before(now or utcnow())
 
 
+class ValidateEtablissement(WriteOperation[Etablissement]):
+    """The directeur (scoped) validates; support/admin on his behalf with a motif. Référents never."""
+
+    def __init__(self, session: AsyncSession, principal: Principal, finess: str, data: EtablissementValidation,
+                 **kwargs: Any) -> None:
+        super().__init__(session, principal, **kwargs)
+        self.finess, self.data = finess, data
+
+    async def load(self) -> None:
+        self.row, self.ej = await load_etablissement(self.session, self.finess)
+
+    def authorize(self) -> None:
+        authorize(self.principal, self.row, self.ej)
+        if self.principal.role not in VALIDATOR_ROLES:
+            raise ForbiddenError("Only the directeur (or support on his behalf) validates a description.")
+
+    def check_version(self) -> None:
+        if self.version is not None:  # optional: the version the director reviewed, if he sends it
+            super().check_version()
+
+    async def clean(self) -> None:
+        self.reason = clean_text(self.data.motif, field="motif", max_length=2000)
+        if self.principal.is_global and not self.reason:
+            raise BadInputError("Validating on behalf of the directeur needs a motif.", field="motif")
+
+    def audit_motif(self) -> str | None:
+        return self.reason
+
+    async def apply(self, cs: ChangeSet) -> None:
+        eg = self.row
+        cs.set(eg, "etablissement", eg.finess, "statut_description", STATUT_VALIDE)
+        cs.set(eg, "etablissement", eg.finess, "derniere_validation_at", self.now)
+        cs.set(eg, "etablissement", eg.finess, "derniere_validation_par", self.principal.name)
+
+    async def enqueue(self, cs: ChangeSet) -> None:
+        cs.enqueue("etablissement", self.row.id)
+
+
 async def valider_etablissement(
-    session: AsyncSession,
-    *,
-    actor: Any,
-    finess: str,
-    motif: str | None = None,
-    now: datetime | None = None,
-    version: int | None = None,
-    source: str = "api",
+    session: AsyncSession, principal: Principal, *, finess: str, data: EtablissementValidation | None = None,
+    version: int | None = None, now: datetime | None = None,
 ) -> Etablissement:
     """Validate EG ``finess``'s description; commits and returns the EG.
 
-    ``actor`` is a ``Caller`` or an ``Actor``. ``version``, when given, must be the one the
-    director read (so he does not validate a description changed meanwhile). Validation bumps the
-    version and is audited (``statut_description``, ``derniere_validation_*``).
+    ``version``, when given, must be the one the director read (so he does not validate a
+    description changed meanwhile). Validation bumps the version and is audited
+    (``statut_description``, ``derniere_validation_*``).
     """
-    now = now or utcnow()
-
-    async def work() -> Etablissement:
-        writer = await writer_for(session, actor, source=source)
-        eg, ej = await load_etablissement(session, finess)
-        authorize(writer, eg, ej)
-        if writer.role not in {Role.directeur.value, Role.support.value, Role.admin.value}:
-            raise ForbiddenError("Only the directeur (or support on his behalf) validates a description.")
-        reason = clean_text(motif, field="motif", max_length=2000)
-        if writer.is_global and not reason:
-            raise BadInputError("Validating on behalf of the directeur needs a motif.", field="motif")
-        if version is not None:
-            check_version(eg, version)
-        await claim_version(session, eg, eg.version if version is None else version, now)
-        cs = ChangeSet(session, writer.actor, motif=reason, now=now)
-        cs.set(eg, "etablissement", eg.finess, "statut_description", STATUT_VALIDE)
-        cs.set(eg, "etablissement", eg.finess, "derniere_validation_at", now)
-        cs.set(eg, "etablissement", eg.finess, "derniere_validation_par", writer.actor.name)
-        cs.enqueue("etablissement", eg.id)
-        await cs.flush()
-        return eg
-
-    return await in_transaction(session, work)
+    operation = ValidateEtablissement(session, principal, finess, data or EtablissementValidation(), version=version,
+                                      now=now)
+    return await operation.run()
 
 
 @dataclass(frozen=True)

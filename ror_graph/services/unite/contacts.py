@@ -1,13 +1,20 @@
-"""Contacts and telecoms of an EG or an offer: validation and replace-the-list writes.
+"""Contacts and telecoms of an EG or an offer: validation and merge writes.
 
-A contact list is always sent whole (the form shows them all), so a write replaces the owner's
-contacts; the audit keeps one row (field ``contacts``) with the old and new lists as JSON.
+A write never removes what its author cannot see (security item 1). The author reads at a level
+(``Principal.level``: 2 for référents and directeurs, 3 for support); the list it sends replaces only
+the contacts it can see (contact level ≤ its level) and, inside those, the telecoms it can see
+(telecom level ≤ its level). Hidden contacts and hidden telecoms are kept untouched (same rows, same
+ids). A contact is edited in place when the author sends back its ``id``; a visible contact left out
+is deleted, unless it holds hidden telecoms (refused: only someone who sees them may drop them). An
+item sent with a level above the author's is refused (``FORBIDDEN``). The audit keeps one row (field
+``contacts``) with the old and new lists *as the author sees them*, so history never leaks hidden items.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -16,37 +23,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Contact, Telecom
 from ror_graph.models.coded import CANAL, NATURE_CONTACT
-from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.core.errors import BadInputError, ForbiddenError
 from ror_graph.services.core.validation import check_codes, email_ok, phone_ok
 from ror_graph.services.core.write_common import check_int, check_list, clean_code, clean_text
+from ror_graph.services.unite.inputs import ContactInput, TelecomInput
 
 PHONE_CANALS = frozenset({"1", "2", "6", "8"})  # mobile, fixe, fax, téléphone d'alerte
 EMAIL_CANALS = frozenset({"3", "9", "MSSANTE"})  # e-mail, mail d'alerte, messagerie sécurisée
 ALERT_PHONE_CANAL, ALERT_EMAIL_CANAL = "8", "9"
 ALERT_NATURES = frozenset({"08", "11", "12", "13"})  # Alerte-Tension-SSE, alerte heures ouvrées / non ouvrées / H24
 MAX_CONTACTS, MAX_TELECOMS = 50, 20
-
-
-@dataclass
-class TelecomInput:
-    """One phone number / e-mail / URL; canal (JDV_J225) and confidentiality (1..3) are required."""
-
-    canal_code: str | None = None
-    valeur: str | None = None
-    confidentialite: int | None = None
-    utilisation: str | None = None
-
-
-@dataclass
-class ContactInput:
-    """One contact point with its telecoms (nature JDV_J221, e.g. 06 standard, 10 direction)."""
-
-    nom: str | None = None
-    fonction: str | None = None
-    nature_code: str | None = None
-    description: str | None = None
-    confidentialite: int | None = None
-    telecoms: list[TelecomInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -59,6 +45,7 @@ class CleanTelecom:
 
 @dataclass(frozen=True)
 class CleanContact:
+    id: int | None
     nom: str | None
     fonction: str | None
     nature_code: str | None
@@ -87,50 +74,91 @@ def _check_value_format(canal: str, valeur: str, *, field: str) -> None:
         raise BadInputError(f"{valeur!r} is not a web address (http:// or https://).", field=field)
 
 
-async def clean_contacts(
-    session: AsyncSession, contacts: Any, *, field: str, contact_level_required: bool
-) -> list[CleanContact]:
-    """Validate a whole contact list (codes, formats, levels) without writing anything.
+def _clean_telecom(tel: Any, where: str, level: int) -> CleanTelecom:
+    if not isinstance(tel, TelecomInput):
+        raise BadInputError("Expected a telecom.", field=where)
+    canal = clean_code(tel.canal_code, field=f"{where}.canal", required=True)
+    valeur = clean_text(tel.valeur, field=f"{where}.valeur", max_length=300, required=True)
+    tlevel = check_int(tel.confidentialite, field=f"{where}.confidentialite", low=1, high=3, required=True)
+    if tlevel > level:
+        raise ForbiddenError(f"You read at level {level}: you cannot write a level-{tlevel} telecom.",
+                             field=f"{where}.confidentialite")
+    _check_value_format(canal, valeur, field=f"{where}.valeur")
+    return CleanTelecom(canal, valeur, tlevel, clean_text(tel.utilisation, field=f"{where}.utilisation",
+                                                          max_length=100))
 
+
+def _clean_contact(item: Any, where: str, *, level: int, contact_level_required: bool) -> CleanContact:
+    if not isinstance(item, ContactInput):
+        raise BadInputError("Expected a contact.", field=where)
+    contact_level = check_int(item.confidentialite, field=f"{where}.confidentialite", low=1, high=3,
+                              required=contact_level_required) or 1
+    if contact_level > level:
+        raise ForbiddenError(f"You read at level {level}: you cannot write a level-{contact_level} contact.",
+                             field=f"{where}.confidentialite")
+    telecoms = tuple(_clean_telecom(tel, f"{where}.telecoms[{j}]", level) for j, tel in enumerate(
+        check_list(item.telecoms, field=f"{where}.telecoms", max_items=MAX_TELECOMS)))
+    return CleanContact(
+        id=check_int(item.id, field=f"{where}.id", low=1, high=2**31 - 1),
+        nom=clean_text(item.nom, field=f"{where}.nom", max_length=200),
+        fonction=clean_text(item.fonction, field=f"{where}.fonction", max_length=200),
+        nature_code=clean_code(item.nature_code, field=f"{where}.nature"),
+        description=clean_text(item.description, field=f"{where}.description", max_length=1000),
+        confidentialite=contact_level,
+        telecoms=telecoms,
+    )
+
+
+async def clean_contacts(
+    session: AsyncSession, contacts: Any, *, field: str, contact_level_required: bool, level: int,
+    stored: list[CleanContact],
+) -> list[CleanContact]:
+    """Validate a whole contact list (codes, formats, levels, ids) against ``stored``, without writing.
+
+    ``level`` is the author's read level; ``stored`` the owner's current contacts (``current_contacts``).
     ``contact_level_required``: offer contacts must carry their level (1..1 in the ROR model); EG
     contacts default to 1 (public) when it is missing. Telecoms always need theirs.
     """
     items = check_list(contacts, field=field, max_items=MAX_CONTACTS)
-    cleaned: list[CleanContact] = []
-    natures: set[str] = set()
-    canals: set[str] = set()
-    for i, item in enumerate(items):
-        where = f"{field}[{i}]"
-        if not isinstance(item, ContactInput):
-            raise BadInputError("Expected a contact.", field=where)
-        level = check_int(item.confidentialite, field=f"{where}.confidentialite", low=1, high=3,
-                          required=contact_level_required)
-        telecoms: list[CleanTelecom] = []
-        for j, tel in enumerate(check_list(item.telecoms, field=f"{where}.telecoms", max_items=MAX_TELECOMS)):
-            twhere = f"{where}.telecoms[{j}]"
-            if not isinstance(tel, TelecomInput):
-                raise BadInputError("Expected a telecom.", field=twhere)
-            canal = clean_code(tel.canal_code, field=f"{twhere}.canal", required=True)
-            valeur = clean_text(tel.valeur, field=f"{twhere}.valeur", max_length=300, required=True)
-            tlevel = check_int(tel.confidentialite, field=f"{twhere}.confidentialite", low=1, high=3, required=True)
-            _check_value_format(canal, valeur, field=f"{twhere}.valeur")
-            canals.add(canal)
-            telecoms.append(CleanTelecom(canal, valeur, tlevel,
-                                         clean_text(tel.utilisation, field=f"{twhere}.utilisation", max_length=100)))
-        nature = clean_code(item.nature_code, field=f"{where}.nature")
-        if nature:
-            natures.add(nature)
-        cleaned.append(CleanContact(
-            nom=clean_text(item.nom, field=f"{where}.nom", max_length=200),
-            fonction=clean_text(item.fonction, field=f"{where}.fonction", max_length=200),
-            nature_code=nature,
-            description=clean_text(item.description, field=f"{where}.description", max_length=1000),
-            confidentialite=level or 1,
-            telecoms=tuple(telecoms),
-        ))
-    await check_codes(session, NATURE_CONTACT, natures, field=f"{field}.nature")
-    await check_codes(session, CANAL, canals, field=f"{field}.telecoms.canal")
+    cleaned = [_clean_contact(item, f"{field}[{i}]", level=level, contact_level_required=contact_level_required)
+               for i, item in enumerate(items)]
+    await check_codes(session, NATURE_CONTACT, {c.nature_code for c in cleaned if c.nature_code},
+                      field=f"{field}.nature")
+    await check_codes(session, CANAL, {t.canal_code for c in cleaned for t in c.telecoms},
+                      field=f"{field}.telecoms.canal")
+    _check_merge(cleaned, stored, level, field)
     return cleaned
+
+
+def _check_merge(cleaned: list[CleanContact], stored: list[CleanContact], level: int, field: str) -> None:
+    """Sent ids name visible stored contacts, once; a dropped visible contact holds no hidden telecom."""
+    visible = {c.id: c for c in stored if c.confidentialite <= level}
+    seen: set[int] = set()
+    for i, contact in enumerate(cleaned):
+        if contact.id is None:
+            continue
+        if contact.id not in visible or contact.id in seen:
+            raise BadInputError(f"Contact {contact.id} is not a contact you read here (or is listed twice).",
+                                field=f"{field}[{i}].id")
+        seen.add(contact.id)
+    for contact_id, contact in visible.items():
+        if contact_id not in seen and any(t.confidentialite > level for t in contact.telecoms):
+            raise ForbiddenError(f"Contact {contact_id} holds telecoms above your level: send it back with its id "
+                                 "(they are kept) or ask support to remove it.", field=field)
+
+
+def visible_contacts(contacts: list[CleanContact], level: int) -> list[dict[str, Any]]:
+    """What an author reading at ``level`` sees of ``contacts`` (for diffing and auditing)."""
+    return [replace(c, telecoms=tuple(t for t in c.telecoms if t.confidentialite <= level)).as_dict()
+            for c in contacts if c.confidentialite <= level]
+
+
+def merged_contacts(sent: list[CleanContact], stored: list[CleanContact], level: int) -> list[CleanContact]:
+    """The owner's contacts after the write: sent ones (with their kept hidden telecoms) and hidden ones."""
+    by_id = {c.id: c for c in stored}
+    kept = [replace(c, telecoms=c.telecoms + tuple(t for t in by_id[c.id].telecoms if t.confidentialite > level))
+            if c.id is not None else c for c in sent]
+    return kept + [c for c in stored if c.confidentialite > level]
 
 
 def has_alert_channel(contacts: list[CleanContact]) -> bool:
@@ -144,41 +172,61 @@ def has_alert_channel(contacts: list[CleanContact]) -> bool:
     return False
 
 
+def _owner(etablissement_id: int | None, unite_id: int | None) -> Any:
+    return Contact.etablissement_id == etablissement_id if etablissement_id else Contact.unite_id == unite_id
+
+
 async def current_contacts(
     session: AsyncSession, *, etablissement_id: int | None = None, unite_id: int | None = None
 ) -> list[CleanContact]:
-    """The owner's stored contacts in the same shape as validated input (for diffing and auditing)."""
-    owner = Contact.etablissement_id == etablissement_id if etablissement_id else Contact.unite_id == unite_id
-    contacts = (await session.exec(select(Contact).where(owner).order_by(Contact.id))).all()
+    """The owner's stored contacts (all levels, with ids) in the shape of validated input."""
+    contacts = (await session.exec(select(Contact).where(_owner(etablissement_id, unite_id))
+                                   .order_by(Contact.id))).all()
     ids = [c.id for c in contacts]
     telecoms: dict[int, list[Telecom]] = {i: [] for i in ids}
     if ids:
         for tel in (await session.exec(select(Telecom).where(col(Telecom.contact_id).in_(ids)).order_by(Telecom.id))):
             telecoms[tel.contact_id].append(tel)
     return [
-        CleanContact(c.nom, c.fonction, c.nature_code, c.description, c.confidentialite,
+        CleanContact(c.id, c.nom, c.fonction, c.nature_code, c.description, c.confidentialite,
                      tuple(CleanTelecom(t.canal_code, t.valeur, t.confidentialite, t.utilisation)
                            for t in telecoms[c.id]))
         for c in contacts
     ]
 
 
-async def replace_contacts(
-    session: AsyncSession, contacts: list[CleanContact], *, etablissement_id: int | None = None,
-    unite_id: int | None = None,
+async def write_contacts(
+    session: AsyncSession, contacts: list[CleanContact], *, level: int, now: datetime,
+    etablissement_id: int | None = None, unite_id: int | None = None,
 ) -> None:
-    """Delete the owner's contacts (telecoms cascade) and insert ``contacts``; same transaction."""
-    owner = Contact.etablissement_id == etablissement_id if etablissement_id else Contact.unite_id == unite_id
+    """Merge ``contacts`` (validated by ``clean_contacts``) into the owner's contacts; same transaction.
+
+    Sent contacts with an id are updated in place (their telecoms at or below ``level`` replaced),
+    new ones inserted, visible ones left out deleted; rows above ``level`` are not touched.
+    """
     conn = await session.connection()
-    old_ids = select(Contact.id).where(owner)
-    await conn.execute(delete(Telecom).where(col(Telecom.contact_id).in_(old_ids)))
-    await conn.execute(delete(Contact).where(owner))
+    kept = {c.id for c in contacts if c.id is not None}
+    visible = await session.exec(select(Contact.id).where(_owner(etablissement_id, unite_id),
+                                                          Contact.confidentialite <= level))
+    dropped = [contact_id for contact_id in visible if contact_id not in kept]
+    if dropped:
+        await conn.execute(delete(Telecom).where(col(Telecom.contact_id).in_(dropped)))
+        await conn.execute(delete(Contact).where(col(Contact.id).in_(dropped)))
+    if kept:
+        await conn.execute(delete(Telecom).where(col(Telecom.contact_id).in_(kept), Telecom.confidentialite <= level))
     for item in contacts:
-        contact = Contact(etablissement_id=etablissement_id, unite_id=unite_id, nom=item.nom, fonction=item.fonction,
-                          nature_code=item.nature_code, description=item.description,
-                          confidentialite=item.confidentialite)
-        session.add(contact)
-        await session.flush()
+        fields = {"nom": item.nom, "fonction": item.fonction, "nature_code": item.nature_code,
+                  "description": item.description, "confidentialite": item.confidentialite}
+        if item.id is None:
+            contact = Contact(etablissement_id=etablissement_id, unite_id=unite_id, created_at=now, updated_at=now,
+                              **fields)
+            session.add(contact)
+            await session.flush()
+        else:
+            contact = await session.get(Contact, item.id)
+            for key, value in fields.items():
+                setattr(contact, key, value)
+            contact.version, contact.updated_at = contact.version + 1, now
         session.add_all(Telecom(contact_id=contact.id, canal_code=t.canal_code, valeur=t.valeur,
                                 confidentialite=t.confidentialite, utilisation=t.utilisation)
                         for t in item.telecoms)

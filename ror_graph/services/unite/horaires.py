@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
@@ -13,20 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ror_graph.models import Horaire
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.core.write_common import check_int, check_list, clean_code
+from ror_graph.services.unite.inputs import HoraireInput
 
 HORAIRE_KEYS = ("jour", "heure_debut", "heure_fin", "type_code", "date_debut_effective", "date_fin_effective")
-
-
-@dataclass
-class HoraireInput:
-    """One opening slot: ``jour`` 1 = lundi … 7 = dimanche, ``heure_debut`` < ``heure_fin``."""
-
-    jour: int | None = None
-    heure_debut: time | None = None
-    heure_fin: time | None = None
-    type_code: str | None = "02"
-    date_debut_effective: date | None = None
-    date_fin_effective: date | None = None
 
 
 def _sort_key(row: dict[str, Any]) -> tuple:

@@ -12,7 +12,6 @@ its lieux after the write) may not exceed its FINESS authorised capacity (``Capa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +46,13 @@ from ror_graph.models.coded import (
 from ror_graph.services.core.errors import BadInputError, FinessLockedError
 from ror_graph.services.core.validation import check_codes, commune_code_ok
 from ror_graph.services.core.write_common import check_int, check_list, clean_code, clean_text, column_length
+from ror_graph.services.unite.inputs import (
+    CapaciteInput,
+    EquipementInput,
+    EquipementLimiteInput,
+    HabitationInput,
+    LieuInput,
+)
 
 FINESS_CAPACITY_STATUSES = frozenset({"08", "09"})
 INSTALLED, AUTHORISED, CURRENT = "01", "09", "01"
@@ -54,67 +60,6 @@ ADDRESS_FIELDS = ("numero_voie", "type_voie", "libelle_voie", "complement_voie",
                   "libelle_acheminement")
 CAPACITE_KEYS = ("nature_code", "statut_code", "temporalite_code", "genre_code", "affectation_code",
                  "type_fermeture_code", "type_lit_code", "source_code", "nombre")
-
-
-@dataclass
-class CapaciteInput:
-    """One capacity measure: nature (TRE_R329) × statut (TRE_R330) × temporalité (TRE_R331) → nombre."""
-
-    nature_code: str | None = None
-    statut_code: str | None = None
-    nombre: int | None = None
-    temporalite_code: str | None = "01"
-    genre_code: str | None = None
-    affectation_code: str | None = "01"
-    type_fermeture_code: str | None = None
-    type_lit_code: str | None = None
-    source_code: str | None = "01"
-
-
-@dataclass
-class EquipementLimiteInput:
-    caracteristique_code: str | None = None
-    valeur: float | None = None
-    unite: str | None = None
-
-
-@dataclass
-class EquipementInput:
-    """A specific equipment (TRE_R212) with the quantity in service and its limits."""
-
-    type_code: str | None = None
-    nombre_en_service: int | None = None
-    limites: list[EquipementLimiteInput] = field(default_factory=list)
-
-
-@dataclass
-class HabitationInput:
-    type_code: str | None = None
-    nombre: int | None = None
-
-
-@dataclass
-class LieuInput:
-    """A lieu of the offer: ``id`` of an existing lieu of the same EG, or none to create one."""
-
-    commune_code: str | None = None
-    id: int | None = None
-    nom: str | None = None
-    description: str | None = None
-    fonction_code: str | None = None
-    statut_code: str | None = "3"
-    numero_voie: str | None = None
-    type_voie: str | None = None
-    libelle_voie: str | None = None
-    complement_voie: str | None = None
-    lieu_dit: str | None = None
-    code_postal: str | None = None
-    libelle_acheminement: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    capacites: list[CapaciteInput] = field(default_factory=list)
-    equipements: list[EquipementInput] = field(default_factory=list)
-    habitations: list[HabitationInput] = field(default_factory=list)
 
 
 def _coordinate(value: Any, *, field: str, bound: float) -> float | None:
@@ -163,63 +108,71 @@ def _clean_equipement(item: Any, where: str) -> dict[str, Any]:
             "limites": sorted(limites, key=lambda d: (d["caracteristique_code"], d["unite"]))}
 
 
-async def clean_lieux(session: AsyncSession, etablissement: Etablissement, value: Any) -> list[dict[str, Any]]:
-    """Validate an offer's lieux (codes, commune, resources) without writing; normalised dicts."""
-    lieux: list[dict[str, Any]] = []
-    codes: dict[str, set[str]] = {}
+CAPACITE_SYSTEMS = (("nature_code", NATURE_CAPACITE), ("statut_code", STATUT_CAPACITE),
+                    ("temporalite_code", TEMPORALITE_CAPACITE), ("genre_code", GENRE_CAPACITE),
+                    ("affectation_code", AFFECTATION), ("type_fermeture_code", FERMETURE_CAPACITE),
+                    ("type_lit_code", LIT_SUPPLEMENTAIRE), ("source_code", SOURCE_CAPACITE))
 
-    def remember(system: str, code: str | None) -> None:
+
+def _clean_habitations(item: LieuInput, where: str) -> list[dict[str, Any]]:
+    habitations = []
+    for j, h in enumerate(check_list(item.habitations, field=f"{where}.habitations", max_items=20)):
+        if not isinstance(h, HabitationInput):
+            raise BadInputError("Expected a habitation.", field=f"{where}.habitations[{j}]")
+        habitations.append({"type_code": clean_code(h.type_code, field=f"{where}.habitations[{j}].type",
+                                                    required=True),
+                            "nombre": check_int(h.nombre, field=f"{where}.habitations[{j}].nombre")})
+    return sorted(habitations, key=lambda d: (d["type_code"], str(d["nombre"])))
+
+
+def _clean_lieu(item: Any, where: str) -> dict[str, Any]:
+    """One lieu with its resources, normalised (codes are checked against their systems by the caller)."""
+    if not isinstance(item, LieuInput):
+        raise BadInputError("Expected a lieu.", field=where)
+    commune = clean_code(item.commune_code, field=f"{where}.commune", required=True)
+    if not commune_code_ok(commune):
+        raise BadInputError(f"{commune!r} is not an INSEE COG commune code.", field=f"{where}.commune")
+    row: dict[str, Any] = {
+        "id": check_int(item.id, field=f"{where}.id", low=1, high=2**31 - 1),
+        "commune_code": commune,
+        "nom": clean_text(item.nom, field=f"{where}.nom", max_length=300),
+        "description": clean_text(item.description, field=f"{where}.description", max_length=2000),
+        "fonction_code": clean_code(item.fonction_code, field=f"{where}.fonction"),
+        "statut_code": clean_code(item.statut_code, field=f"{where}.statut") or "3",
+        "latitude": _coordinate(item.latitude, field=f"{where}.latitude", bound=90),
+        "longitude": _coordinate(item.longitude, field=f"{where}.longitude", bound=180),
+    }
+    for name in ADDRESS_FIELDS:
+        row[name] = clean_text(getattr(item, name), field=f"{where}.{name}", max_length=column_length(Lieu, name))
+    row["capacites"] = sorted(
+        (_clean_capacite(c, f"{where}.capacites[{j}]")
+         for j, c in enumerate(check_list(item.capacites, field=f"{where}.capacites", max_items=100))),
+        key=lambda d: tuple(str(d[k]) for k in CAPACITE_KEYS))
+    row["equipements"] = sorted(
+        (_clean_equipement(e, f"{where}.equipements[{j}]")
+         for j, e in enumerate(check_list(item.equipements, field=f"{where}.equipements", max_items=100))),
+        key=lambda d: (d["type_code"], str(d["nombre_en_service"])))
+    row["habitations"] = _clean_habitations(item, where)
+    return row
+
+
+def _codes_of(lieux: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Every code the lieux use, by nomenclature system."""
+    codes: dict[str, set[str]] = {}
+    pairs = [(FONCTION_LIEU, row["fonction_code"]) for row in lieux]
+    pairs += [(STATUT_LIEU, row["statut_code"]) for row in lieux]
+    pairs += [(system, cap[key]) for row in lieux for cap in row["capacites"] for key, system in CAPACITE_SYSTEMS]
+    pairs += [(EQUIPEMENT, eq["type_code"]) for row in lieux for eq in row["equipements"]]
+    pairs += [(HABITATION, hab["type_code"]) for row in lieux for hab in row["habitations"]]
+    for system, code in pairs:
         if code is not None:
             codes.setdefault(system, set()).add(code)
+    return codes
 
-    for i, item in enumerate(check_list(value, field="lieux", max_items=50)):
-        where = f"lieux[{i}]"
-        if not isinstance(item, LieuInput):
-            raise BadInputError("Expected a lieu.", field=where)
-        commune = clean_code(item.commune_code, field=f"{where}.commune", required=True)
-        if not commune_code_ok(commune):
-            raise BadInputError(f"{commune!r} is not an INSEE COG commune code.", field=f"{where}.commune")
-        row: dict[str, Any] = {
-            "id": check_int(item.id, field=f"{where}.id", low=1, high=2**31 - 1),
-            "commune_code": commune,
-            "nom": clean_text(item.nom, field=f"{where}.nom", max_length=300),
-            "description": clean_text(item.description, field=f"{where}.description", max_length=2000),
-            "fonction_code": clean_code(item.fonction_code, field=f"{where}.fonction"),
-            "statut_code": clean_code(item.statut_code, field=f"{where}.statut") or "3",
-            "latitude": _coordinate(item.latitude, field=f"{where}.latitude", bound=90),
-            "longitude": _coordinate(item.longitude, field=f"{where}.longitude", bound=180),
-        }
-        for name in ADDRESS_FIELDS:
-            row[name] = clean_text(getattr(item, name), field=f"{where}.{name}", max_length=column_length(Lieu, name))
-        row["capacites"] = sorted(
-            (_clean_capacite(c, f"{where}.capacites[{j}]")
-             for j, c in enumerate(check_list(item.capacites, field=f"{where}.capacites", max_items=100))),
-            key=lambda d: tuple(str(d[k]) for k in CAPACITE_KEYS))
-        row["equipements"] = sorted(
-            (_clean_equipement(e, f"{where}.equipements[{j}]")
-             for j, e in enumerate(check_list(item.equipements, field=f"{where}.equipements", max_items=100))),
-            key=lambda d: (d["type_code"], str(d["nombre_en_service"])))
-        habitations = []
-        for j, h in enumerate(check_list(item.habitations, field=f"{where}.habitations", max_items=20)):
-            if not isinstance(h, HabitationInput):
-                raise BadInputError("Expected a habitation.", field=f"{where}.habitations[{j}]")
-            habitations.append({"type_code": clean_code(h.type_code, field=f"{where}.habitations[{j}].type",
-                                                        required=True),
-                                "nombre": check_int(h.nombre, field=f"{where}.habitations[{j}].nombre")})
-        row["habitations"] = sorted(habitations, key=lambda d: (d["type_code"], str(d["nombre"])))
-        remember(FONCTION_LIEU, row["fonction_code"])
-        remember(STATUT_LIEU, row["statut_code"])
-        for cap in row["capacites"]:
-            for key, system in (("nature_code", NATURE_CAPACITE), ("statut_code", STATUT_CAPACITE),
-                                ("temporalite_code", TEMPORALITE_CAPACITE), ("genre_code", GENRE_CAPACITE),
-                                ("affectation_code", AFFECTATION), ("type_fermeture_code", FERMETURE_CAPACITE),
-                                ("type_lit_code", LIT_SUPPLEMENTAIRE), ("source_code", SOURCE_CAPACITE)):
-                remember(system, cap[key])
-        for eq in row["equipements"]:
-            remember(EQUIPEMENT, eq["type_code"])
-        for hab in row["habitations"]:
-            remember(HABITATION, hab["type_code"])
-        lieux.append(row)
+
+async def clean_lieux(session: AsyncSession, etablissement: Etablissement, value: Any) -> list[dict[str, Any]]:
+    """Validate an offer's lieux (codes, commune, resources) without writing; normalised dicts."""
+    lieux = [_clean_lieu(item, f"lieux[{i}]") for i, item in enumerate(check_list(value, field="lieux", max_items=50))]
     ids = [row["id"] for row in lieux if row["id"] is not None]
     if len(ids) != len(set(ids)):
         raise BadInputError("The same lieu is listed twice.", field="lieux")
@@ -235,7 +188,7 @@ async def clean_lieux(session: AsyncSession, etablissement: Etablissement, value
         for i, row in enumerate(lieux):
             if row["commune_code"] not in known:
                 raise BadInputError(f"Unknown commune {row['commune_code']!r}.", field=f"lieux[{i}].commune")
-    for system, values in sorted(codes.items()):
+    for system, values in sorted(_codes_of(lieux).items()):
         await check_codes(session, system, values, field=f"lieux.{system}")
     await _check_installed_capacity(session, etablissement, lieux)
     return lieux
