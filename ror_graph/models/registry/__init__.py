@@ -111,6 +111,12 @@ def coded_columns(attrs: Iterable[Attribute] = ATTRIBUTES) -> dict[tuple[str, st
             if a.coded and a.storage is Storage.column and a.column}  # type: ignore[misc]
 
 
+def declared_coded_columns(entity: Entity, attrs: Iterable[Attribute] = ATTRIBUTES) -> list[Attribute]:
+    """Single-valued coded columns the entity's référents write (not FINESS-owned, not set by closure)."""
+    return [a for a in of(entity, attrs) if a.coded and a.storage is Storage.column and a.column
+            and a.owner is Owner.declared and not a.column.startswith("type_fermeture")]
+
+
 def unite_code_systems(attrs: Iterable[Attribute] = ATTRIBUTES) -> dict[str, str]:
     """``UniteCode.attribute`` → system."""
     return {a.column: a.system for a in attrs if a.storage is Storage.unite_code}  # type: ignore[misc]

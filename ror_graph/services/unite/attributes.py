@@ -16,7 +16,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Commune, Etablissement, Unite, UniteCode, UniteLieu, ZoneIntervention
-from ror_graph.models.coded import CHAMP, MODE_PEC, TEMPORALITE, TYPE_OFFRE
+from ror_graph.models import registry
+from ror_graph.models.registry.spec import Entity
 from ror_graph.services.core.changes import ChangeSet
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.core.validation import check_age_range, check_codes, commune_code_ok
@@ -32,8 +33,8 @@ from ror_graph.services.unite.horaires import clean_horaires, current_horaires, 
 from ror_graph.services.unite.inputs import ATTRIBUTE_SYSTEMS, CODED_LISTS
 from ror_graph.services.unite.lieux import clean_lieux, current_lieux, write_lieux
 
-CODE_COLUMNS = {"type_offre_code": TYPE_OFFRE, "champ_activite_code": CHAMP,
-                "mode_prise_en_charge_code": MODE_PEC, "temporalite_code": TEMPORALITE}
+# Single-valued coded columns (champ, mode de prise en charge, type d'offre…), from the registry.
+CODE_COLUMNS = {a.column: a.system for a in registry.declared_coded_columns(Entity.unite)}
 TEXT_COLUMNS = {"nom": 300, "secteur_psychiatrique": 200, "commentaire": 4000}
 SCALARS = (*TEXT_COLUMNS, *CODE_COLUMNS, "age_min", "age_max", "unite_sensible", "soins_sans_consentement")
 LISTS = (*CODED_LISTS, "horaires", "contacts", "zone_intervention", "lieux")

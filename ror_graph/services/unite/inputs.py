@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 from pydantic import Field, create_model
 
+from ror_graph.models import registry
+from ror_graph.models.registry.spec import Entity
 from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
 from ror_graph.services.core.write import PatchInput, WriteInput
 
@@ -26,17 +28,10 @@ class CodedList(NamedTuple):
     description: str
 
 
+# Derived from the attribute registry (``models.registry``): a new multi-valued attribute declared
+# there is writable through GraphQL, the back office and the service with no edit here.
 CODED_LISTS: dict[str, CodedList] = {
-    "activites": CodedList(UniteAttribute.activite, "Activités opérationnelles (TRE_R211), at least one."),
-    "actes_specifiques": CodedList(UniteAttribute.acte_specifique, "Actes spécifiques (TRE_R210)."),
-    "actes_hors_cabinet": CodedList(UniteAttribute.acte_hors_cabinet, "Actes réalisés hors cabinet (TRE_R210)."),
-    "specialisations": CodedList(UniteAttribute.specialisation, "Spécialisations (TRE_R245)."),
-    "competences": CodedList(UniteAttribute.competence, "Compétences spécifiques (TRE_R243)."),
-    "professions": CodedList(UniteAttribute.profession, "Professions ressources (TRE_R356)."),
-    "expertises": CodedList(UniteAttribute.expertise, "Niveaux d'expertise (TRE_R344)."),
-    "publics": CodedList(UniteAttribute.public, "Publics pris en charge (TRE_R239)."),
-    "modalites_accueil": CodedList(UniteAttribute.modalite_accueil, "Modalités d'accueil (TRE_R338)."),
-    "modes_gestion": CodedList(UniteAttribute.mode_gestion, "Modes de gestion (TRE_R236)."),
+    m.input_name: CodedList(UniteAttribute(m.attribute), m.description) for m in registry.unite_multi_coded()
 }
 ATTRIBUTE_SYSTEMS = {key: UNITE_ATTRIBUTE_SYSTEMS[item.attribute] for key, item in CODED_LISTS.items()}
 
@@ -145,8 +140,8 @@ REQUIRED_FIELDS: dict[str, tuple[Any, str]] = {
     "unite_sensible": (bool, "Sensitive unit: hidden below the regulation profile."),
 }
 OPTIONAL_FIELDS: dict[str, tuple[Any, str]] = {
-    "type_offre_code": (str, "Type d'offre (JDV_J238)."),
-    "temporalite_code": (str, "Temporalité d'accueil (TRE_R240)."),
+    **{a.column: (str, a.description) for a in registry.declared_coded_columns(Entity.unite)
+       if a.column not in REQUIRED_FIELDS},
     "soins_sans_consentement": (bool, "Habilitation aux soins sans consentement."),
     "secteur_psychiatrique": (str, "Psychiatric sector label."),
     "commentaire": (str, "Free comment."),
