@@ -167,3 +167,16 @@ def test_a_throwaway_multi_valued_entry_reaches_every_derived_map():
     assert registry.unite_code_systems(attrs)["classe_age"] == "TRE_R208-ClasseAge"
     write = {m.input_name: m for m in registry.unite_multi_coded(attrs)}
     assert (write["classes_age"].attribute, write["classes_age"].system) == ("classe_age", "TRE_R208-ClasseAge")
+
+
+def test_the_entry_is_a_write_input_of_graphql_and_of_the_service():
+    """Given the entry, when the write side is built, then GraphQL inputs and the service accept it."""
+    from ror_graph.services.unite.attributes import CODE_COLUMNS
+    from ror_graph.services.unite.inputs import UniteUpdate
+
+    graphql_name = "".join(p if i == 0 else p.title() for i, p in enumerate(ENTRY.column.split("_")))
+    for input_name in ("CreerUniteInput", "ModifierUniteInput"):
+        field = schema._schema.type_map[input_name].fields[graphql_name]
+        assert str(field.type) == "String"
+    assert CODE_COLUMNS[ENTRY.column] == ENTRY.system
+    assert UniteUpdate(**{ENTRY.column: CODE}).model_fields_set == {ENTRY.column}

@@ -15,8 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Commune, Etablissement, Unite, UniteCode, UniteLieu, ZoneIntervention
-from ror_graph.models import registry
+from ror_graph.models import Commune, Etablissement, Unite, UniteCode, UniteLieu, ZoneIntervention, registry
 from ror_graph.models.registry.spec import Entity
 from ror_graph.services.core.changes import ChangeSet
 from ror_graph.services.core.errors import BadInputError

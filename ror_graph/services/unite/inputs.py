@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 from pydantic import Field, create_model
 
 from ror_graph.models import registry
-from ror_graph.models.registry.spec import Entity
 from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
+from ror_graph.models.registry.spec import Entity
 from ror_graph.services.core.write import PatchInput, WriteInput
 
 
