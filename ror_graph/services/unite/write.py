@@ -57,6 +57,7 @@ from ror_graph.services.core.write_common import (
     snapshot,
 )
 from ror_graph.services.etablissement.write import reject_locked_and_unknown
+from ror_graph.services.policy.visibility import load_visible_unite
 from ror_graph.services.unite.contacts import clean_contacts, current_contacts, replace_contacts
 from ror_graph.services.unite.horaires import clean_horaires, current_horaires, write_horaires
 from ror_graph.services.unite.lieux import clean_lieux, current_lieux, write_lieux
@@ -256,7 +257,7 @@ async def update_unite(session: AsyncSession, *, actor: Any, identifiant: str, v
 
     async def work() -> Unite:
         writer = await writer_for(session, actor, source=source)
-        unite, eg, ej = await load_unite(session, identifiant)
+        unite, eg, ej = await load_visible_unite(session, identifiant, writer)  # hidden = not found
         authorize(writer, eg, ej)
         reject_locked_and_unknown(changes, declared=(*SCALARS, *LISTS), locked=finess_owned_fields(Etablissement),
                                   entity="an offer")
@@ -295,7 +296,7 @@ async def fermer_unite(session: AsyncSession, *, actor: Any, identifiant: str, v
 
     async def work() -> Unite:
         writer = await writer_for(session, actor, source=source)
-        unite, eg, ej = await load_unite(session, identifiant)
+        unite, eg, ej = await load_visible_unite(session, identifiant, writer)  # hidden = not found
         authorize(writer, eg, ej)
         check_version(unite, version)
         if unite.ferme:
