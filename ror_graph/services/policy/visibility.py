@@ -115,12 +115,14 @@ def level_clause(caller: Any, *columns: Any) -> ColumnElement[bool]:
 
 
 def _scoped_etablissement_ids(eg_scopes: frozenset[str], ej_scopes: frozenset[str]):
+    """Ids of the EGs in the scopes, by EG FINESS or by EJ FINESS (each through its own index)."""
     eg, ej = aliased(Etablissement), aliased(EntiteJuridique)
-    return (
-        select(eg.id).join(ej, ej.id == eg.entite_juridique_id)
-        .where(or_(col(eg.finess).in_(sorted(eg_scopes)), col(ej.finess).in_(sorted(ej_scopes))))
-        .correlate(None)
-    )
+    parts = []
+    if eg_scopes:
+        parts.append(col(eg.finess).in_(sorted(eg_scopes)))
+    if ej_scopes:
+        parts.append(col(eg.entite_juridique_id).in_(select(ej.id).where(col(ej.finess).in_(sorted(ej_scopes)))))
+    return select(eg.id).where(or_(*parts)).correlate(None)
 
 
 def unite_visible(caller: Any, unite: Any = Unite) -> ColumnElement[bool]:
