@@ -2,6 +2,11 @@
 
 CSV uses ``;`` and a UTF-8 byte-order mark because that is what a French Excel opens correctly by
 double-click; multi-valued facets are joined with `` | ``.
+
+Visibility: rows come from the public index, i.e. the policy's public profile
+(``ror_graph.services.policy.visibility.PUBLIC``) whoever downloads the file, and the columns are an
+explicit list of public fields (no contact at all, the EG's FINESS switchboard only): a field added
+to the documents never reaches a spreadsheet unless it is listed here.
 """
 
 from __future__ import annotations

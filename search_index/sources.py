@@ -1,7 +1,10 @@
 """Bulk reads of everything documents are built from: a fixed number of statements per chunk of offers.
 
 Reindex and the outbox drain both go through ``load_sources``; rows are read as plain mappings
-(no ORM objects), which keeps a 200,000-offer reindex in memory and time bounds.
+(no ORM objects), which keeps a 200,000-offer reindex in memory and time bounds. What is read is
+decided by the visibility policy for its public profile (``policy.visibility.PUBLIC``): the index,
+``/api/search`` and the exports serve everybody the same documents, so they hold only what an
+anonymous caller may see, and confidential rows never leave the database on this path.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ror_graph.models import (
     UniteLieu,
     ZoneIntervention,
 )
+from ror_graph.services.policy.visibility import PUBLIC, level_clause, unite_visible
 from search_index.documents import OffreSource
 
 
@@ -37,12 +41,11 @@ EG_COLUMNS = [c for c in EG.c if c.name not in ("commentaire",)]
 
 
 async def public_unite_ids(session: AsyncSession, *, after_id: int = 0, limit: int = 2000) -> list[int]:
-    """Ids of searchable offers (open, not sensitive, open EG) after ``after_id``, in id order."""
+    """Ids of searchable offers (open, visible to the public profile, open EG) after ``after_id``, in id order."""
     conn = await session.connection()
     rows = await conn.execute(
         select(UNITE.c.id).join(EG, EG.c.id == UNITE.c.etablissement_id)
-        .where(UNITE.c.id > after_id, UNITE.c.ferme.is_(False), UNITE.c.unite_sensible.is_(False),
-               EG.c.ferme.is_(False))
+        .where(UNITE.c.id > after_id, UNITE.c.ferme.is_(False), unite_visible(PUBLIC, UNITE.c), EG.c.ferme.is_(False))
         .order_by(UNITE.c.id).limit(limit)
     )
     return [r[0] for r in rows]
@@ -54,7 +57,7 @@ async def count_public_unites(session: AsyncSession) -> int:
     conn = await session.connection()
     return (await conn.execute(
         select(func.count()).select_from(UNITE.join(EG, EG.c.id == UNITE.c.etablissement_id))
-        .where(UNITE.c.ferme.is_(False), UNITE.c.unite_sensible.is_(False), EG.c.ferme.is_(False))
+        .where(UNITE.c.ferme.is_(False), unite_visible(PUBLIC, UNITE.c), EG.c.ferme.is_(False))
     )).scalar_one()
 
 
@@ -110,17 +113,17 @@ async def load_sources(session: AsyncSession, unite_ids: Sequence[int]) -> dict[
     ):
         sources[unite_id].equipements.append(type_code)
 
-    # Only level-1 contacts are read at all: level 2/3 rows never leave the database on this path.
+    # Only public contacts are read at all: level 2/3 rows never leave the database on this path.
     contacts = (await conn.execute(
         select(CONTACT.c.id, CONTACT.c.unite_id, CONTACT.c.nom, CONTACT.c.fonction, CONTACT.c.nature_code,
                CONTACT.c.confidentialite)
-        .where(CONTACT.c.unite_id.in_(ids), CONTACT.c.confidentialite == 1).order_by(CONTACT.c.id)
+        .where(CONTACT.c.unite_id.in_(ids), level_clause(PUBLIC, CONTACT.c.confidentialite)).order_by(CONTACT.c.id)
     )).mappings().all()
     telecoms: dict[int, list] = {c["id"]: [] for c in contacts}
     if contacts:
         for row in (await conn.execute(
             select(TELECOM.c.contact_id, TELECOM.c.canal_code, TELECOM.c.valeur, TELECOM.c.confidentialite)
-            .where(TELECOM.c.contact_id.in_(list(telecoms)), TELECOM.c.confidentialite == 1)
+            .where(TELECOM.c.contact_id.in_(list(telecoms)), level_clause(PUBLIC, TELECOM.c.confidentialite))
             .order_by(TELECOM.c.id)
         )).mappings():
             telecoms[row["contact_id"]].append(row)

@@ -1,9 +1,11 @@
 """Per-request DataLoaders: one batched SQL statement per relation and per level of the query.
 
 Loaders are created lazily (a query touching three relations builds three loaders) and bound to
-the request's session and caller, so the visibility rules of ``services.directory.batch`` apply to every
-batch. One ``AsyncSession`` cannot run two statements at once, while loaders of different relations
-dispatch concurrently: ``Loaders.run`` serialises database access with a lock.
+the request's session and caller: every batch that can hold something confidential takes the caller, so
+the visibility policy (``services.policy.visibility``, applied in ``services.directory.batch``) filters
+every level of the graph, not only its roots. One ``AsyncSession`` cannot run two statements at once,
+while loaders of different relations dispatch concurrently: ``Loaders.run`` serialises database
+access with a lock.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class Loaders:
 
     @cached_property
     def lieux_by_etablissement(self) -> DataLoader[int, list]:
-        return self._many(db.lieux_by_etablissement_ids, lambda r: r.etablissement_id)
+        return self._many(db.lieux_by_etablissement_ids, lambda r: r.etablissement_id, caller=self.caller)
 
     # offers
     @cached_property
@@ -109,15 +111,15 @@ class Loaders:
 
     @cached_property
     def codes_by_unite(self) -> DataLoader[int, list]:
-        return self._many(db.codes_by_unite_ids, lambda r: r.unite_id)
+        return self._many(db.codes_by_unite_ids, lambda r: r.unite_id, caller=self.caller)
 
     @cached_property
     def horaires_by_unite(self) -> DataLoader[int, list]:
-        return self._many(db.horaires_by_unite_ids, lambda r: r.unite_id)
+        return self._many(db.horaires_by_unite_ids, lambda r: r.unite_id, caller=self.caller)
 
     @cached_property
     def zones_by_unite(self) -> DataLoader[int, list]:
-        return self._many(db.zones_by_unite_ids, lambda r: r.unite_id)
+        return self._many(db.zones_by_unite_ids, lambda r: r.unite_id, caller=self.caller)
 
     @cached_property
     def contacts_by_unite(self) -> DataLoader[int, list]:
@@ -127,7 +129,7 @@ class Loaders:
     def lieux_by_unite(self) -> DataLoader[int, list]:
         async def load(keys: list[int]) -> list[list]:
             groups: dict[int, list] = defaultdict(list)
-            for unite_id, lieu in await self.run(db.lieux_by_unite_ids, keys):
+            for unite_id, lieu in await self.run(db.lieux_by_unite_ids, keys, caller=self.caller):
                 groups[unite_id].append(lieu)
             return [groups.get(key, []) for key in keys]
 
@@ -136,19 +138,19 @@ class Loaders:
     # places
     @cached_property
     def capacites_by_lieu(self) -> DataLoader[int, list]:
-        return self._many(db.capacites_by_lieu_ids, lambda r: r.lieu_id)
+        return self._many(db.capacites_by_lieu_ids, lambda r: r.lieu_id, caller=self.caller)
 
     @cached_property
     def equipements_by_lieu(self) -> DataLoader[int, list]:
-        return self._many(db.equipements_by_lieu_ids, lambda r: r.lieu_id)
+        return self._many(db.equipements_by_lieu_ids, lambda r: r.lieu_id, caller=self.caller)
 
     @cached_property
     def limites_by_equipement(self) -> DataLoader[int, list]:
-        return self._many(db.limites_by_equipement_ids, lambda r: r.equipement_id)
+        return self._many(db.limites_by_equipement_ids, lambda r: r.equipement_id, caller=self.caller)
 
     @cached_property
     def habitations_by_lieu(self) -> DataLoader[int, list]:
-        return self._many(db.habitations_by_lieu_ids, lambda r: r.lieu_id)
+        return self._many(db.habitations_by_lieu_ids, lambda r: r.lieu_id, caller=self.caller)
 
     # contacts
     @cached_property

@@ -121,7 +121,9 @@ class EtablissementType:
     async def unites(self, info: Info) -> list[UniteType]:
         return await info.context.loaders.unites_by_etablissement.load(self.id)
 
-    @strawberry.field(description="Places of the établissement.")
+    @strawberry.field(
+        description="Places of the établissement visible to the caller: used by a visible offer, or by no offer."
+    )
     async def lieux(self, info: Info) -> list[LieuType]:
         return await info.context.loaders.lieux_by_etablissement.load(self.id)
 

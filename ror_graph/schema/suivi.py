@@ -1,7 +1,9 @@
 """Read side of the write path: description follow-up of an EG, audit history, steering indicators.
 
 ``suiviEtablissement`` and ``historique`` name people and old values: they are reserved to support
-and to the EG's own accounts. ``indicateurs`` are aggregates, readable by anyone.
+and to the EG's own accounts, and what they show goes through the visibility policy (hidden offers
+are "not found", confidential contacts are cut out of history values). The reads live in services
+(``services.suivi.reads``, ``services.directory.history``). ``indicateurs`` are aggregates, readable by anyone.
 """
 
 from __future__ import annotations
@@ -11,15 +13,12 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from sqlmodel import col, select
 
-from ror_graph.models import AuditLog, Unite
+from ror_graph.models import AuditLog
 from ror_graph.resolvers.context import Info
-from ror_graph.services.accounts.scope import load_etablissement, may_read_history
-from ror_graph.services.core.errors import ForbiddenError, UnauthenticatedError
 from ror_graph.services.directory import history
-from ror_graph.services.suivi import validation_flow
-from ror_graph.services.suivi.completeness import Completeness, completeness_etablissement, completeness_unite
+from ror_graph.services.suivi import reads, validation_flow
+from ror_graph.services.suivi.completeness import Completeness
 
 
 @strawberry.enum(name="StatutDescription", description="Lifecycle of an EG description (décret 2023-1057).")
@@ -88,7 +87,7 @@ async def _historique(info: Info, entite: str, cle: str, first: int, after: str 
     )
 
 
-@strawberry.type(name="SuiviUnite", description="Completeness of one open offer.")
+@strawberry.type(name="SuiviUnite", description="Completeness of one open offer visible to the caller.")
 class SuiviUniteType:
     identifiant: str = strawberry.field(description="National offer identifier.")
     nom: str = strawberry.field(description="Name of the offer.")
@@ -107,7 +106,9 @@ class SuiviEtablissementType:
     derniere_validation_par: str | None = strawberry.field(description="Who validated last.")
     a_mettre_a_jour: bool = strawberry.field(description="Not validated within the last 12 months.")
     completude: CompletudeType = strawberry.field(description="Mandatory items of the EG itself.")
-    unites: list[SuiviUniteType] = strawberry.field(description="Open offers and their completeness.")
+    unites: list[SuiviUniteType] = strawberry.field(
+        description="Open offers visible to the caller and their completeness."
+    )
 
     @strawberry.field(description="Audit history of the EG, newest first.")
     async def historique(self, info: Info, first: int = 50, after: str | None = None) -> HistoriquePageType:
@@ -130,17 +131,8 @@ class SuiviQuery:
     async def suivi_etablissement(
         self, info: Info, finess: Annotated[str, strawberry.argument(description="FINESS ET number.")]
     ) -> SuiviEtablissementType:
-        ctx = info.context
-        eg, ej = await load_etablissement(ctx.session, finess)
-        if ctx.caller.account_id is None and ctx.caller.api_client_id is None:
-            raise UnauthenticatedError("Log in to follow a description.")
-        if not may_read_history(ctx.caller, eg, ej):
-            raise ForbiddenError("Reserved to support and to the établissement's own accounts.")
-        unites = (
-            await ctx.session.exec(
-                select(Unite).where(Unite.etablissement_id == eg.id, col(Unite.ferme).is_(False)).order_by(Unite.id)
-            )
-        ).all()
+        suivi = await reads.suivi_etablissement(info.context.session, caller=info.context.caller, finess=finess)
+        eg = suivi.etablissement
         return SuiviEtablissementType(
             finess=eg.finess,
             statut_description=StatutDescriptionEnum(eg.statut_description),
@@ -149,15 +141,9 @@ class SuiviQuery:
             derniere_validation_at=eg.derniere_validation_at,
             derniere_validation_par=eg.derniere_validation_par,
             a_mettre_a_jour=validation_flow.a_mettre_a_jour(eg),
-            completude=_completude(await completeness_etablissement(ctx.session, eg)),
-            unites=[
-                SuiviUniteType(
-                    identifiant=u.identifiant,
-                    nom=u.nom,
-                    completude=_completude(await completeness_unite(ctx.session, u)),
-                )
-                for u in unites
-            ],
+            completude=_completude(suivi.completeness),
+            unites=[SuiviUniteType(identifiant=u.identifiant, nom=u.nom, completude=_completude(u.completeness))
+                    for u in suivi.unites],
         )
 
     @strawberry.field(description="Audit history of an EG (by FINESS) or an offer (by identifier), newest first.")

@@ -1,6 +1,8 @@
 """``Unite``: an operational offer (FHIR HealthcareService) with its coded attributes, places and contacts.
 
-Sensitive offers never reach a caller without the regulation profile: the loaders filter them in SQL.
+Sensitive offers, and everything under them, reach only the callers the visibility policy allows
+(regulation profile, support/admin, référents and directeurs of the structure): the loaders filter
+them in SQL through ``services.policy.visibility``.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ class UniteType:
     nom: str = strawberry.field(description="Name of the offer.")
     age_min: int = strawberry.field(description="Youngest age accepted, in years, inclusive.")
     age_max: int = strawberry.field(description="Oldest age accepted, in years, inclusive.")
-    unite_sensible: bool = strawberry.field(description="Sensitive offer: visible to the regulation profile only.")
+    unite_sensible: bool = strawberry.field(
+        description="Sensitive offer: visible to the regulation profile, support and the structure's own accounts only."
+    )
     soins_sans_consentement: bool | None = strawberry.field(description="Accepts care without consent (psychiatry).")
     secteur_psychiatrique: str | None = strawberry.field(description="Psychiatric sector served.")
     commentaire: str | None = strawberry.field(description="Free comment of the structure.")
@@ -87,7 +91,7 @@ class UniteType:
     async def zones_intervention(self, info: Info) -> list[ZoneInterventionType]:
         return await info.context.loaders.zones_by_unite.load(self.id)
 
-    @strawberry.field(description="Places where the offer is delivered.")
+    @strawberry.field(description="Places where the offer is delivered (visible with the offer).")
     async def lieux(self, info: Info) -> list[LieuType]:
         return await info.context.loaders.lieux_by_unite.load(self.id)
 

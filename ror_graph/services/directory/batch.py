@@ -1,9 +1,11 @@
 """Batch reads of the directory for the read API: one SQL statement per call, whatever the number of ids.
 
 Every function takes a list of keys (the DataLoaders' batches) and returns the matching rows in no
-particular order; the loaders regroup them by key. Visibility is applied here, in SQL, so rows a
-caller may not see never leave the database: sensitive units (``unite_sensible``) unless
-``caller.sees_sensitive``, contacts and telecoms whose confidentiality level is above ``caller.level``.
+particular order; the loaders regroup them by key. Visibility is applied here, in SQL, with the
+clauses of ``services.policy.visibility``, so rows a caller may not see never leave the database:
+sensitive units and every row under them, lieux serving only hidden units and their measures,
+contacts and telecoms above the caller's level. Children are filtered even though they are only
+reached through visible parents: a new caller of these functions cannot leak by forgetting a step.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import exists
+from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,13 +40,7 @@ from ror_graph.models import (
     ZoneIntervention,
 )
 from ror_graph.services.accounts.auth import Caller
-
-
-def unite_visible(caller: Caller) -> ColumnElement[bool]:
-    """SQL condition on ``unite``: the offer is visible to ``caller`` (sensitive units need regulation)."""
-    # ``IS NOT TRUE`` rather than ``= false``: SQLite would otherwise pick the (unselective) index on
-    # ``unite_sensible`` over the one on ``etablissement_id`` when the database has no statistics.
-    return true() if caller.sees_sensitive else col(Unite.unite_sensible).is_not(True)
+from ror_graph.services.policy.visibility import level_clause, lieu_visible, under_visible_unite, unite_visible
 
 
 async def _rows(session: AsyncSession, model: type[SQLModel], key: Any, keys: Sequence, *where, order=None) -> list:
@@ -108,53 +105,68 @@ async def unites_by_etablissement_ids(session: AsyncSession, ids: Sequence[int],
     return await _rows(session, Unite, Unite.etablissement_id, ids, unite_visible(caller), order=[Unite.nom])
 
 
-async def codes_by_unite_ids(session: AsyncSession, ids: Sequence[int]) -> list[UniteCode]:
+async def codes_by_unite_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[UniteCode]:
     """Every multi-valued coded attribute of the offers (activités, publics...), in one statement."""
-    return await _rows(session, UniteCode, UniteCode.unite_id, ids, order=[UniteCode.code])
+    return await _rows(session, UniteCode, UniteCode.unite_id, ids, under_visible_unite(caller, UniteCode.unite_id),
+                       order=[UniteCode.code])
 
 
-async def horaires_by_unite_ids(session: AsyncSession, ids: Sequence[int]) -> list[Horaire]:
-    return await _rows(session, Horaire, Horaire.unite_id, ids, order=[Horaire.jour, Horaire.heure_debut])
+async def horaires_by_unite_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Horaire]:
+    return await _rows(session, Horaire, Horaire.unite_id, ids, under_visible_unite(caller, Horaire.unite_id),
+                       order=[Horaire.jour, Horaire.heure_debut])
 
 
-async def zones_by_unite_ids(session: AsyncSession, ids: Sequence[int]) -> list[ZoneIntervention]:
-    return await _rows(session, ZoneIntervention, ZoneIntervention.unite_id, ids, order=[ZoneIntervention.code])
+async def zones_by_unite_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[ZoneIntervention]:
+    visible = under_visible_unite(caller, ZoneIntervention.unite_id)
+    order = [ZoneIntervention.code]
+    return await _rows(session, ZoneIntervention, ZoneIntervention.unite_id, ids, visible, order=order)
 
 
 # --- places ----------------------------------------------------------------------------------------
 
 
-async def lieux_by_unite_ids(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int, Lieu]]:
-    """(unite_id, lieu) pairs: a lieu shared by several offers comes once per offer."""
+async def lieux_by_unite_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[tuple[int, Lieu]]:
+    """(unite_id, lieu) pairs of visible offers: a lieu shared by several offers comes once per offer.
+
+    A lieu used by a visible offer is visible (policy), so the offer's visibility is the only test.
+    """
     if not ids:
         return []
     statement = (
         select(UniteLieu.unite_id, Lieu)
         .join(Lieu, col(Lieu.id) == UniteLieu.lieu_id)
-        .where(col(UniteLieu.unite_id).in_(list(dict.fromkeys(ids))))
+        .where(col(UniteLieu.unite_id).in_(list(dict.fromkeys(ids))), under_visible_unite(caller, UniteLieu.unite_id))
         .order_by(UniteLieu.unite_id, Lieu.id)
     )
     return [(unite_id, lieu) for unite_id, lieu in await session.exec(statement)]
 
 
-async def lieux_by_etablissement_ids(session: AsyncSession, ids: Sequence[int]) -> list[Lieu]:
-    return await _rows(session, Lieu, Lieu.etablissement_id, ids)
+async def lieux_by_etablissement_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Lieu]:
+    """Lieux of the EGs used by at least one offer visible to the caller, or by none."""
+    return await _rows(session, Lieu, Lieu.etablissement_id, ids, lieu_visible(caller, Lieu.id))
 
 
-async def capacites_by_lieu_ids(session: AsyncSession, ids: Sequence[int]) -> list[Capacite]:
-    return await _rows(session, Capacite, Capacite.lieu_id, ids, order=[Capacite.nature_code, Capacite.statut_code])
+async def capacites_by_lieu_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Capacite]:
+    return await _rows(session, Capacite, Capacite.lieu_id, ids, lieu_visible(caller, Capacite.lieu_id),
+                       order=[Capacite.nature_code, Capacite.statut_code])
 
 
-async def equipements_by_lieu_ids(session: AsyncSession, ids: Sequence[int]) -> list[Equipement]:
-    return await _rows(session, Equipement, Equipement.lieu_id, ids, order=[Equipement.type_code])
+async def equipements_by_lieu_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Equipement]:
+    return await _rows(session, Equipement, Equipement.lieu_id, ids, lieu_visible(caller, Equipement.lieu_id),
+                       order=[Equipement.type_code])
 
 
-async def limites_by_equipement_ids(session: AsyncSession, ids: Sequence[int]) -> list[EquipementLimite]:
-    return await _rows(session, EquipementLimite, EquipementLimite.equipement_id, ids)
+async def limites_by_equipement_ids(
+    session: AsyncSession, ids: Sequence[int], *, caller: Caller
+) -> list[EquipementLimite]:
+    equipement = aliased(Equipement)
+    visible = exists().where(equipement.id == EquipementLimite.equipement_id, lieu_visible(caller, equipement.lieu_id))
+    return await _rows(session, EquipementLimite, EquipementLimite.equipement_id, ids, visible)
 
 
-async def habitations_by_lieu_ids(session: AsyncSession, ids: Sequence[int]) -> list[Habitation]:
-    return await _rows(session, Habitation, Habitation.lieu_id, ids, order=[Habitation.type_code])
+async def habitations_by_lieu_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Habitation]:
+    return await _rows(session, Habitation, Habitation.lieu_id, ids, lieu_visible(caller, Habitation.lieu_id),
+                       order=[Habitation.type_code])
 
 
 # --- contacts (confidential) -------------------------------------------------------------------------
@@ -168,12 +180,14 @@ async def contacts_by_etablissement_ids(session: AsyncSession, ids: Sequence[int
         Contact.etablissement_id,
         ids,
         col(Contact.unite_id).is_(None),
-        col(Contact.confidentialite) <= caller.level,
+        level_clause(caller, Contact.confidentialite),
     )
 
 
 async def contacts_by_unite_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Contact]:
-    return await _rows(session, Contact, Contact.unite_id, ids, col(Contact.confidentialite) <= caller.level)
+    """Contacts of visible offers up to the caller's level."""
+    return await _rows(session, Contact, Contact.unite_id, ids, level_clause(caller, Contact.confidentialite),
+                       under_visible_unite(caller, Contact.unite_id))
 
 
 async def telecoms_by_contact_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Telecom]:
@@ -185,8 +199,8 @@ async def telecoms_by_contact_ids(session: AsyncSession, ids: Sequence[int], *, 
         .join(Contact, col(Contact.id) == Telecom.contact_id)
         .where(
             col(Telecom.contact_id).in_(list(dict.fromkeys(ids))),
-            col(Telecom.confidentialite) <= caller.level,
-            col(Contact.confidentialite) <= caller.level,
+            level_clause(caller, Contact.confidentialite, Telecom.confidentialite),
+            col(Contact.unite_id).is_(None) | under_visible_unite(caller, Contact.unite_id),
         )
         .order_by(Telecom.contact_id, Telecom.id)
     )

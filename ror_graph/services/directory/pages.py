@@ -22,7 +22,7 @@ from ror_graph.models.registry import Attribute, Entity, Storage
 from ror_graph.services.accounts.auth import Caller
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.core.validation import AGE_MAX, AGE_MIN
-from ror_graph.services.directory.batch import unite_visible
+from ror_graph.services.policy.visibility import unite_visible
 
 MAX_PAGE_SIZE = 100
 # Registry filters (filter name → attributes) run in SQL on the offer / on its établissement.

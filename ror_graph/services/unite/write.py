@@ -35,6 +35,7 @@ from ror_graph.services.core.errors import BadInputError, NotFoundError
 from ror_graph.services.core.validation import check_codes
 from ror_graph.services.core.write import WriteOperation, sent
 from ror_graph.services.core.write_common import clean_code, clean_text, mark_modified, reject_locked_and_unknown
+from ror_graph.services.policy.visibility import ensure_unite_visible
 from ror_graph.services.unite.attributes import (
     CODE_COLUMNS,
     LISTS,
@@ -48,7 +49,7 @@ from ror_graph.services.unite.attributes import (
 from ror_graph.services.unite.contacts import current_contacts
 from ror_graph.services.unite.inputs import UniteClosure, UniteCreate, UniteUpdate
 
-__all__ = ["CODE_COLUMNS", "create_unite", "fermer_unite", "load_unite", "update_unite"]
+__all__ = ["CODE_COLUMNS", "create_unite", "fermer_unite", "load_unite", "load_visible_unite", "update_unite"]
 DEFINITIVE_CLOSURE_EXCLUDED = "PRO"  # provisoire: the offer stays open, with a planned reopening date
 
 
@@ -59,6 +60,14 @@ async def load_unite(session: AsyncSession, identifiant: str) -> tuple[Unite, Et
         raise NotFoundError(f"No offer with identifier {identifiant!r}.", field="identifiant")
     eg = await session.get(Etablissement, unite.etablissement_id)
     ej = await session.get(EntiteJuridique, eg.entite_juridique_id)
+    return unite, eg, ej
+
+
+async def load_visible_unite(session: AsyncSession, identifiant: str,
+                             who: Any) -> tuple[Unite, Etablissement, EntiteJuridique]:
+    """``load_unite`` for ``who``: an offer the visibility policy hides answers like a missing one."""
+    unite, eg, ej = await load_unite(session, identifiant)
+    ensure_unite_visible(unite, eg, ej, who)
     return unite, eg, ej
 
 
@@ -152,7 +161,8 @@ class UpdateUnite(_DeclaredUniteWrite):
         self.identifiant = identifiant
 
     async def load(self) -> None:
-        self.row, self.eg, self.ej = await load_unite(self.session, self.identifiant)
+        # A hidden offer answers like a missing one (no existence oracle): the visibility policy decides.
+        self.row, self.eg, self.ej = await load_visible_unite(self.session, self.identifiant, self.principal)
 
     def check_version(self) -> None:
         super().check_version()
@@ -181,7 +191,8 @@ class CloseUnite(_UniteWrite):
         self.identifiant, self.data = identifiant, data
 
     async def load(self) -> None:
-        self.row, self.eg, self.ej = await load_unite(self.session, self.identifiant)
+        # A hidden offer answers like a missing one (no existence oracle): the visibility policy decides.
+        self.row, self.eg, self.ej = await load_visible_unite(self.session, self.identifiant, self.principal)
 
     def check_version(self) -> None:
         super().check_version()
