@@ -33,7 +33,7 @@ from sqlmodel import col
 
 from ror_graph.models import EntiteJuridique, Etablissement, Unite, UniteLieu
 from ror_graph.services.accounts.auth import ANONYMOUS, Caller
-from ror_graph.services.accounts.scope import SCOPED_ROLES
+from ror_graph.services.accounts.principal import SCOPED_ROLES
 from ror_graph.services.core.errors import NotFoundError
 
 PUBLIC: Caller = ANONYMOUS
