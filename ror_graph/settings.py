@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     debug: bool = Field(False, description="Unmasked GraphQL errors, GraphiQL, verbose logs.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed on /api/search.")
     session_token_hours: int = Field(12, description="Lifetime of a login bearer token, in hours.")
+    event_retention_days: int = Field(400, ge=1, description="Events older than this, once every consumer has "
+                                      "processed them, are purged from the event log.")
 
     @field_validator("database_url")
     @classmethod

@@ -22,7 +22,7 @@ from ror_graph.models.organisation import (
     EtablissementCode,
     Tarif,
 )
-from ror_graph.models.tracking import AuditLog, FinessFieldState, ImportRun, OutboxEvent
+from ror_graph.models.tracking import AuditLog, Consumer, Event, FinessFieldState, ImportRun
 
 __all__ = [
     "PROFILE_LEVEL",
@@ -34,6 +34,7 @@ __all__ = [
     "Capacite",
     "CapaciteFiness",
     "Commune",
+    "Consumer",
     "Contact",
     "Departement",
     "EntiteJuridique",
@@ -41,13 +42,13 @@ __all__ = [
     "EquipementLimite",
     "Etablissement",
     "EtablissementCode",
+    "Event",
     "FinessFieldState",
     "Habitation",
     "Horaire",
     "ImportRun",
     "Lieu",
     "Nomenclature",
-    "OutboxEvent",
     "Profile",
     "Region",
     "Role",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from ror_graph.services.events.queue import outbox_summary, retry_outbox_events
 from sqlalchemy import insert
 from sqlmodel import select
 
@@ -13,7 +14,6 @@ from ror_graph.admin.reindex import NOT_CONFIGURED
 from ror_graph.models import Account, AccountScope, ApiClient, ImportRun, OutboxEvent, utcnow
 from ror_graph.services.accounts.auth import hash_token
 from ror_graph.services.core.errors import BadInputError
-from ror_graph.services.events.queue import outbox_summary, retry_outbox_events
 from tests.admin.conftest import PASSWORD, Seeded, login, page_token
 
 
