@@ -60,6 +60,7 @@ class ChangeSet:
     _outbox: set[tuple[str, int, str]] = field(default_factory=set)
     _ops: dict[tuple[str, int], str] = field(default_factory=dict)
     _touched: dict[tuple[str, str], dict[str, tuple[str | None, str | None]]] = field(default_factory=dict)
+    _ids: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def touch(self, entity: str, entity_id: str, field_name: str, old: Any, new: Any) -> None:
         """Remember that ``field_name`` of ``entity`` changed (the event's fields and op)."""
@@ -86,6 +87,8 @@ class ChangeSet:
             return False
         setattr(obj, field_name, value)
         self.record(entity, entity_id, field_name, old, value)
+        if isinstance(getattr(obj, "id", None), int):
+            self._ids[(entity, entity_id)] = obj.id
         return True
 
     def enqueue(self, entity: str, entity_id: int, action: str = "upsert", *, op: str | None = None) -> None:
@@ -116,8 +119,9 @@ class ChangeSet:
         if self._outbox or self._touched:
             conn = await self.session.connection()
             rows = await build_events(conn, self._touched, self._outbox, at=self.now, change_id=self.change_id,
-                                      ops=self._ops)
+                                      ops=self._ops, known_ids=self._ids)
             await append_events(self.session, rows)
         self._outbox.clear()
         self._touched.clear()
         self._ops.clear()
+        self._ids.clear()

@@ -96,16 +96,22 @@ async def build_events(
     at: datetime,
     change_id: str | None,
     ops: Mapping[tuple[str, int], str] | None = None,
+    known_ids: Mapping[tuple[str, str], int] | None = None,
 ) -> list[dict[str, Any]]:
-    """One event row per entity changed (audited) or enqueued, keys and version read after the write."""
+    """One event row per entity changed (audited) or enqueued, keys and version read after the write.
+
+    ``known_ids`` maps an audited (entity, key) to its row id when the caller had the object at hand.
+    """
     enqueued = sorted(set(enqueued))
+    known_ids = known_ids or {}
     wanted: dict[str, tuple[set[int], set[str]]] = {}
     for entity, entity_id, _action in enqueued:
         if entity in DOMAIN_ENTITIES:
             wanted.setdefault(entity, (set(), set()))[0].add(entity_id)
     for entity, key in touched:
         if entity in DOMAIN_ENTITIES:
-            wanted.setdefault(entity, (set(), set()))[1].add(key)
+            ids, keys = wanted.setdefault(entity, (set(), set()))
+            (ids.add(known_ids[(entity, key)]) if (entity, key) in known_ids else keys.add(key))
     by_id: dict[tuple[str, int], tuple[str | None, int | None]] = {}
     by_key: dict[tuple[str, str], int] = {}
     for entity, (ids, keys) in wanted.items():
@@ -130,7 +136,7 @@ async def build_events(
             deletes.add(ev["ident"])
     for (entity, key), fields in touched.items():
         if entity in DOMAIN_ENTITIES:
-            event(entity, by_key.get((entity, key)), key)["changes"].update(fields)
+            event(entity, known_ids.get((entity, key), by_key.get((entity, key))), key)["changes"].update(fields)
     rows = []
     for ident, ev in events.items():
         changes = ev.pop("changes")
