@@ -88,22 +88,9 @@ async def _resolve(conn: AsyncConnection, entity: str, ids: set[int], keys: set[
     return found
 
 
-async def build_events(
-    conn: AsyncConnection,
-    touched: Touched,
-    enqueued: Iterable[tuple[str, int, str]],
-    *,
-    at: datetime,
-    change_id: str | None,
-    ops: Mapping[tuple[str, int], str] | None = None,
-    known_ids: Mapping[tuple[str, str], int] | None = None,
-) -> list[dict[str, Any]]:
-    """One event row per entity changed (audited) or enqueued, keys and version read after the write.
-
-    ``known_ids`` maps an audited (entity, key) to its row id when the caller had the object at hand.
-    """
-    enqueued = sorted(set(enqueued))
-    known_ids = known_ids or {}
+async def _lookup(conn: AsyncConnection, touched: Touched, enqueued: list[tuple[str, int, str]],
+                  known_ids: Mapping[tuple[str, str], int]) -> tuple[dict, dict]:
+    """Current (key, version) by (entity, id), and id by (entity, key), of every domain entity concerned."""
     wanted: dict[str, tuple[set[int], set[str]]] = {}
     for entity, entity_id, _action in enqueued:
         if entity in DOMAIN_ENTITIES:
@@ -119,30 +106,45 @@ async def build_events(
             by_id[(entity, row_id)] = (key, version)
             if key is not None:
                 by_key[(entity, key)] = row_id
-    events: dict[tuple[str, Any], dict[str, Any]] = {}
-    deletes: set[tuple[str, Any]] = set()
+    return by_id, by_key
 
-    def event(entity: str, entity_id: int | None, key: str | None) -> dict[str, Any]:
+
+async def build_events(
+    conn: AsyncConnection,
+    touched: Touched,
+    enqueued: Iterable[tuple[str, int, str]],
+    *,
+    at: datetime,
+    change_id: str | None,
+    ops: Mapping[tuple[str, int], str] | None = None,
+    known_ids: Mapping[tuple[str, str], int] | None = None,
+) -> list[dict[str, Any]]:
+    """One event row per entity changed (audited) or enqueued, keys and version read after the write.
+
+    ``known_ids`` maps an audited (entity, key) to its row id when the caller had the object at hand;
+    ``ops`` forces the op of an enqueued (entity, id).
+    """
+    enqueued = sorted(set(enqueued))
+    known_ids, ops = known_ids or {}, ops or {}
+    by_id, by_key = await _lookup(conn, touched, enqueued, known_ids)
+    # (entity, id or key) → [entity id, key, field changes, delete requested]
+    found: dict[tuple[str, Any], list[Any]] = {}
+
+    def entry(entity: str, entity_id: int | None, key: str | None) -> list[Any]:
         ident = (entity, entity_id if entity_id is not None else f"key:{key}")
-        if ident not in events:
-            found_key, version = by_id.get((entity, entity_id), (None, None)) if entity_id is not None else (None, None)
-            events[ident] = {"entity": entity, "entity_id": entity_id, "entity_key": found_key or key,
-                             "version": version, "changes": {}, "ident": ident}
-        return events[ident]
+        return found.setdefault(ident, [entity_id, key, {}, False])
 
     for entity, entity_id, action in enqueued:
-        ev = event(entity, entity_id, None)
-        if action == "delete":
-            deletes.add(ev["ident"])
+        entry(entity, entity_id, None)[3] |= action == "delete"
     for (entity, key), fields in touched.items():
         if entity in DOMAIN_ENTITIES:
-            event(entity, known_ids.get((entity, key), by_key.get((entity, key))), key)["changes"].update(fields)
+            entry(entity, known_ids.get((entity, key), by_key.get((entity, key))), key)[2].update(fields)
     rows = []
-    for ident, ev in events.items():
-        changes = ev.pop("changes")
-        ev.pop("ident")
-        op = (ops or {}).get((ev["entity"], ev["entity_id"])) or infer_op(changes, ident in deletes)
-        rows.append({**ev, "op": op, "fields": sorted(changes) or None, "at": at, "change_id": change_id})
+    for (entity, _ident), (entity_id, key, changes, deleted) in found.items():
+        current_key, version = by_id.get((entity, entity_id), (None, None))
+        rows.append({"entity": entity, "entity_id": entity_id, "entity_key": current_key or key, "version": version,
+                     "op": ops.get((entity, entity_id)) or infer_op(changes, deleted),
+                     "fields": sorted(changes) or None, "at": at, "change_id": change_id})
     return rows
 
 
