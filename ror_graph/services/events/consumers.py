@@ -111,6 +111,19 @@ async def lag(session: AsyncSession, name: str) -> int:
                                .where(Event.seq > func.coalesce(cursor, 0)))).scalar_one()
 
 
+async def _has_work(session: AsyncSession, name: str) -> bool:
+    """Whether an event waits after ``name``'s cursor (registering the consumer if new); ends the read."""
+    conn = await session.connection()
+    cursor = (await conn.execute(select(Consumer.cursor).where(Consumer.name == name))).scalar_one_or_none()
+    if cursor is None:
+        await session.commit()
+        await register(session, name)
+        cursor, conn = 0, await session.connection()
+    waiting = (await conn.execute(select(Event.seq).where(Event.seq > cursor).limit(1))).first() is not None
+    await session.commit()
+    return waiting
+
+
 @dataclass
 class BatchResult:
     """What ``run_batch`` did; ``outcome`` is the handler's return value."""
@@ -131,7 +144,8 @@ async def run_batch(sessions: async_sessionmaker[AsyncSession], name: str, owner
     """
     now = now or utcnow()
     async with sessions() as session:
-        await register(session, name, now=now)
+        if not await _has_work(session, name):  # idle polls stay read-only
+            return BatchResult(claimed=True)
         start = await claim(session, name, owner, now=now)
         if start is None:
             return BatchResult()
