@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(15, description="How long a throttled e-mail or address is refused.")
     password_reset_minutes: int = Field(60, description="Validity of a one-time password reset link.")
     public_url: str = Field("http://localhost:8000", description="Public base URL, for links (password reset).")
+    event_retention_days: int = Field(400, ge=1, description="Events older than this, once every consumer has "
+                                      "processed them, are purged from the event log.")
 
     @field_validator("database_url")
     @classmethod

@@ -1,9 +1,9 @@
-"""Write side of the offers index: settings, incremental pushes (outbox) and the zero-downtime reindex.
+"""Write side of the offers index: settings, incremental pushes (event log) and the zero-downtime reindex.
 
 ``reindex`` never touches the live index while it works: it fills ``<alias>_<timestamp>``, then asks
 Meilisearch to swap the two atomically (search keeps answering from the old content until the
 swap), deletes the old content, and finally re-pushes the offers written while it ran, since the
-outbox worker sent those to the index that was live at the time.
+search consumer sent those to the index that was live at the time.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import OutboxEvent, utcnow
+from ror_graph.models import Event, utcnow
 from search_index.client import meili_client
 from search_index.documents import build_document
 from search_index.index_settings import PRIMARY_KEY, index_settings
@@ -157,7 +157,7 @@ async def _catch_up(sessions: async_sessionmaker[AsyncSession], client: AsyncCli
     """Re-push what was written during the rebuild (the worker sent it to the old index)."""
     async with sessions() as session:
         rows = (await session.exec(
-            select(OutboxEvent.entity, OutboxEvent.entity_id).where(OutboxEvent.created_at >= since)
+            select(Event.entity, Event.entity_id).where(Event.at >= since, Event.entity_id.is_not(None))
         )).all()
         if rows:
             await push_offres(

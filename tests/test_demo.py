@@ -28,12 +28,12 @@ from ror_graph.models import (
     EntiteJuridique,
     Equipement,
     Etablissement,
+    Event,
     Habitation,
     Horaire,
     ImportRun,
     Lieu,
     Nomenclature,
-    OutboxEvent,
     Telecom,
     Unite,
     UniteCode,
@@ -318,10 +318,10 @@ async def test_works_with_sessions_that_expire_on_commit(engine):
 async def test_second_run_adds_nothing(session):
     await seed_etablissements(session)
     first = await generate_demo_offers(session)
-    counts = [await count(session, m) for m in (Unite, UniteCode, Lieu, Contact, Telecom, AuditLog, OutboxEvent)]
+    counts = [await count(session, m) for m in (Unite, UniteCode, Lieu, Contact, Telecom, AuditLog, Event)]
     second = await generate_demo_offers(session)
     assert first.unites > 0 and second.unites == second.etablissements == 0
-    assert [await count(session, m) for m in (Unite, UniteCode, Lieu, Contact, Telecom, AuditLog, OutboxEvent)] \
+    assert [await count(session, m) for m in (Unite, UniteCode, Lieu, Contact, Telecom, AuditLog, Event)] \
         == counts
 
 
@@ -336,7 +336,7 @@ async def test_audit_and_outbox_rows_are_written(session):
     # EG declared fields are audited field by field
     nom_changes = (await session.exec(select(AuditLog).where(AuditLog.field == "nom_operationnel"))).all()
     assert sorted(a.entity_id for a in nom_changes) == sorted(eg.finess for eg in egs)
-    outbox = set(await session.exec(select(OutboxEvent.entity, OutboxEvent.entity_id)))
+    outbox = set(await session.exec(select(Event.entity, Event.entity_id)))
     assert {("unite", u.id) for u in units} | {("etablissement", eg.id) for eg in egs} == outbox
 
 
@@ -416,7 +416,7 @@ async def test_demo_command_loads_the_subset_and_is_idempotent(database_url, ses
         # when `ror-graph demo` runs (in a worker thread: the command runs its own event loop)
         first = await asyncio.to_thread(runner.invoke, app, ["demo", "--no-migrate"])
         assert first.exit_code == 0, first.output
-        counts = [await count(session, m) for m in (Etablissement, Unite, AuditLog, OutboxEvent)]
+        counts = [await count(session, m) for m in (Etablissement, Unite, AuditLog, Event)]
         # and runs a second time
         second = await asyncio.to_thread(runner.invoke, app, ["demo", "--no-migrate"])
         assert second.exit_code == 0, second.output
@@ -439,7 +439,7 @@ async def test_demo_command_loads_the_subset_and_is_idempotent(database_url, ses
     assert await count(session, Unite, col(Unite.unite_sensible)) == 2
     assert await count(session, Unite, col(Unite.demo).is_(False)) == 0
     # the second run changed nothing
-    assert [await count(session, m) for m in (Etablissement, Unite, AuditLog, OutboxEvent)] == counts
+    assert [await count(session, m) for m in (Etablissement, Unite, AuditLog, Event)] == counts
     assert await count(session, ImportRun) == 2
 
 

@@ -25,7 +25,7 @@ from ror_graph.admin.dashboard import DashboardView, redirect_home
 from ror_graph.admin.my_account import MyAccountView, reset_route
 from ror_graph.admin.organisation import EntiteJuridiqueAdmin, EtablissementAdmin
 from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin
-from ror_graph.admin.tracking import AuditLogAdmin, ImportRunAdmin, OutboxEventAdmin
+from ror_graph.admin.tracking import AuditLogAdmin, ConsumerAdmin, EventAdmin, ImportRunAdmin
 from ror_graph.admin.unites import UniteAdmin
 from ror_graph.settings import DEV_SECRET, Settings
 from ror_graph.state import AppState
@@ -39,7 +39,8 @@ VIEWS = (
     EntiteJuridiqueAdmin,
     UniteAdmin,
     AuditLogAdmin,
-    OutboxEventAdmin,
+    EventAdmin,
+    ConsumerAdmin,
     ImportRunAdmin,
     NomenclatureAdmin,
     CommuneAdmin,

@@ -1,4 +1,4 @@
-"""Dashboard: completeness and freshness by département, search-sync queue, FINESS import history.
+"""Dashboard: completeness and freshness by département, event-log backlog, FINESS import history.
 
 Indicators come from the write path (``services.suivi.validation_flow.indicateurs``), so the figures
 support sees are the ones the API reports.
@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ror_graph.admin.auth import current_user
 from ror_graph.models import Departement, Etablissement, ImportRun
-from ror_graph.services.events.queue import outbox_summary
+from ror_graph.services.events.consumers import events_summary
 from ror_graph.state import AppState
 
 IMPORT_HISTORY = 10
@@ -46,7 +46,7 @@ class DashboardView(BaseView):
             codes = sorted(c for c in await session.exec(codes_stmt) if c)
             names = dict((await session.exec(select(Departement.code, Departement.nom))).all())
             rows = [(code, names.get(code, ""), await indicateurs(session, departement=code)) for code in codes]
-            queue = await outbox_summary(session)
+            queue = await events_summary(session)
             runs = list(await session.exec(select(ImportRun).order_by(ImportRun.started_at.desc())
                                            .limit(IMPORT_HISTORY)))
         return await self.templates.TemplateResponse(request, "ror_admin/dashboard.html", {

@@ -87,15 +87,28 @@ AUDIT_LABELS = {
     "change_id": "Modification",
 }
 
-OUTBOX_LABELS = {
-    "created_at": "Créé le",
+EVENT_LABELS = {
+    "seq": "N°",
+    "at": "Date",
     "entity": "Entité",
     "entity_id": "Id",
-    "action": "Opération",
+    "entity_key": "FINESS / identifiant",
+    "op": "Opération",
+    "version": "Version",
+    "fields": "Champs modifiés",
+    "change_id": "Modification",
+}
+
+CONSUMER_LABELS = {
+    "name": "Consommateur",
+    "cursor": "Dernier événement traité",
+    "lag": "Retard (événements)",
+    "lease_owner": "Verrou détenu par",
+    "lease_expires_at": "Verrou jusqu'à",
     "attempts": "Tentatives",
-    "next_attempt_at": "Prochain essai",
+    "retry_at": "Prochain essai",
     "last_error": "Dernière erreur",
-    "processed_at": "Traité le",
+    "updated_at": "Mis à jour le",
 }
 
 IMPORT_RUN_LABELS = {

@@ -1,4 +1,4 @@
-"""History and plumbing views: audit log, search-sync queue (retry, reindex), FINESS import runs."""
+"""History and plumbing views: audit log, event log and its consumers (retry, reindex), FINESS import runs."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ror_graph.admin.base import FormField, MenuLink, RorModelView
-from ror_graph.admin.labels import AUDIT_LABELS, IMPORT_RUN_LABELS, OUTBOX_LABELS
+from ror_graph.admin.labels import AUDIT_LABELS, CONSUMER_LABELS, EVENT_LABELS, IMPORT_RUN_LABELS
 from ror_graph.admin.listing import ChoiceFilter
 from ror_graph.admin.reindex import reindex_status, start_reindex
-from ror_graph.models import AuditLog, ImportRun, OutboxEvent, utcnow
+from ror_graph.models import AuditLog, Consumer, Event, ImportRun, utcnow
 from ror_graph.services.core.errors import DomainError
-from ror_graph.services.events.queue import outbox_state_clause, retry_outbox_events
+from ror_graph.services.events.consumers import retry_now
+from ror_graph.services.events.log import last_seq
 
 ENTITIES = {"entite_juridique": "Entité juridique", "etablissement": "Établissement", "unite": "Unité"}
 ADMIN_ENTITIES = {"account": "Compte", "api_client": "Client API"}  # audited, never indexed
@@ -66,32 +67,62 @@ class AuditLogAdmin(RorModelView, model=AuditLog):
                               AuditLog.actor.ilike(term.replace("%", r"\%") + "%", escape="\\")))
 
 
-class OutboxEventAdmin(RorModelView, model=OutboxEvent):
-    """The search-sync queue: what is waiting for Meilisearch, what failed; retry and reindex."""
+OPS = {"create": "Création", "update": "Modification", "close": "Fermeture", "delete": "Suppression",
+       "visibility": "Visibilité"}
 
-    name = "File de synchronisation"
-    name_plural = "File de synchronisation de la recherche"
+
+class EventAdmin(RorModelView, model=Event):
+    """The event log: every change of an EJ, EG or offer, in commit order (read-only)."""
+
+    name = "Événement"
+    name_plural = "Journal des événements"
+    icon = "fa-solid fa-list-ol"
+    category = "Suivi"
+    column_labels = EVENT_LABELS
+    column_list = ["seq", "at", "entity", "entity_id", "entity_key", "op", "version", "fields"]
+    column_searchable_list = ["entity_key"]
+    column_sortable_list = ["seq"]
+    column_default_sort = [("seq", True)]
+    column_filters = [
+        ChoiceFilter("entite", "Entité", {k: (label, lambda k=k: Event.entity == k) for k, label in ENTITIES.items()}),
+        ChoiceFilter("operation", "Opération", {k: (label, lambda k=k: Event.op == k) for k, label in OPS.items()}),
+    ]
+
+    def search_query(self, stmt: Select, term: str) -> Select:
+        """FINESS or offer identifier: exact."""
+        return stmt.where(Event.entity_key == term.strip())
+
+
+class ConsumerAdmin(RorModelView, model=Consumer):
+    """Who reads the event log (search sync…): cursor, lag, lease, last error; retry now and reindex."""
+
+    name = "Consommateur d'événements"
+    name_plural = "Consommateurs d'événements"
     icon = "fa-solid fa-arrows-rotate"
     category = "Suivi"
-    column_labels = OUTBOX_LABELS
-    column_list = ["id", "created_at", "entity", "entity_id", "action", "attempts", "next_attempt_at",
-                   "last_error", "processed_at"]
-    column_sortable_list = ["id", "next_attempt_at", "attempts"]
-    column_default_sort = [("id", True)]
+    column_labels = CONSUMER_LABELS
+    column_list = ["name", "cursor", "lag", "lease_owner", "lease_expires_at", "attempts", "retry_at", "last_error",
+                   "updated_at"]
+    column_sortable_list = ["name", "cursor", "attempts"]
+    column_default_sort = [("name", False)]
+    column_formatters = {"lag": lambda model, _name, request: max(0, request.state.event_top - model.cursor)}
     column_filters = [
         ChoiceFilter("etat", "État", {
-            "en_attente": ("En attente", lambda: outbox_state_clause("pending")),
-            "en_echec": ("En échec", lambda: outbox_state_clause("failed")),
-            "traites": ("Traités", lambda: outbox_state_clause("processed")),
+            "en_echec": ("En échec", lambda: Consumer.attempts > 0),
+            "a_jour": ("À jour", lambda: Consumer.attempts == 0),
         }),
-        ChoiceFilter("entite", "Entité", {k: (ENTITIES[k], lambda k=k: OutboxEvent.entity == k)
-                                          for k in ("etablissement", "unite")}),
     ]
+
+    async def list(self, request: Request):
+        """The list, with the log's last seq at hand for the lag column (lag = last seq − cursor)."""
+        async with self.ror_state.sessions() as session:
+            request.state.event_top = await last_seq(session)
+        return await super().list(request)
 
     def menu_links(self, request: Request) -> list[MenuLink]:
         return [MenuLink("Réindexer la recherche", str(request.url_for(f"admin:view-{self.identity}-reindex_form")))]
 
-    @action("relancer", label="Relancer la synchronisation", add_in_list=True, add_in_detail=True)
+    @action("relancer", label="Relancer maintenant", add_in_list=True, add_in_detail=True)
     async def retry_action(self, request: Request) -> Response:
         url = request.url_for(f"admin:view-{self.identity}-retry_form")
         return RedirectResponse(url.include_query_params(pks=",".join(self.selected_pks(request))), status_code=302)
@@ -100,24 +131,25 @@ class OutboxEventAdmin(RorModelView, model=OutboxEvent):
     async def retry_form(self, request: Request) -> Response:
         form = await request.form() if request.method == "POST" else None
         raw = str(form.get("pks") or "") if form is not None else request.query_params.get("pks") or ""
-        ids = [int(pk) for pk in raw.split(",") if pk.strip().isdigit()]
+        names = [name.strip() for name in raw.split(",") if name.strip()]
         cancel = request.url_for("admin:list", identity=self.identity)
-        if form is None or not ids:
+        if form is None or not names:
             return await self.page(request, "ror_admin/form.html", {
-                "heading": "Relancer la synchronisation de la recherche",
-                "intro": f"{len(ids)} événement(s) seront remis en tête de file, compteur de tentatives à zéro.",
-                "error": None if ids else "Sélectionnez au moins un événement.",
-                "fields": [FormField("pks", "", kind="hidden", value=raw)] if ids else None,
+                "heading": "Relancer les consommateurs d'événements",
+                "intro": f"{len(names)} consommateur(s) reprendront immédiatement depuis leur dernier événement "
+                         "traité : attente et compteur de tentatives remis à zéro, verrou libéré.",
+                "error": None if names else "Sélectionnez au moins un consommateur.",
+                "fields": [FormField("pks", "", kind="hidden", value=raw)] if names else None,
                 "submit_label": "Relancer", "cancel_url": cancel,
                 "action_url": request.url_for(f"admin:view-{self.identity}-retry_form"),
-            }, status_code=200 if ids else 400)
+            }, status_code=200 if names else 400)
         try:
             async with self.ror_state.sessions() as session:
-                count = await retry_outbox_events(session, ids)
+                count = await retry_now(session, names)
         except DomainError as exc:
             Flash.error(request, exc.message)
             return RedirectResponse(cancel, status_code=303)
-        Flash.success(request, f"{count} événement(s) relancé(s) ; les événements déjà traités sont ignorés.")
+        Flash.success(request, f"{count} consommateur(s) relancé(s).")
         return RedirectResponse(cancel, status_code=303)
 
     @expose("/reindexer", methods=["GET", "POST"])

@@ -1,12 +1,12 @@
-"""Public search endpoints for search boxes, and the search-outbox worker of the server.
+"""Public search endpoints for search boxes, and the search-sync worker (event consumer) of the server.
 
 * ``GET /api/search`` (JSON), ``/api/search.csv`` and ``/api/search.xlsx`` (the same query,
   exported up to the index's maxTotalHits). CORS origins come from ``settings.cors_origins``.
 * Bad parameters → 400 ``{"error": {"code": "BAD_INPUT", "field", "message"}}``; Meilisearch not
   configured or not answering → 503, the rest of the API keeps working.
-* ``lifespan_hooks()`` runs the worker that applies the index settings, then drains the outbox as
-  soon as a session of this app commits outbox rows (``outbox_signal``), and every 0.25 s anyway for
-  writes made by other processes (CLI imports, another server).
+* ``lifespan_hooks()`` runs the worker that applies the index settings, then drains the event log's
+  ``search`` consumer as soon as a session of this app commits events (``events_signal``), and every
+  0.25 s anyway for writes made by other processes (CLI imports, another server).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -31,11 +32,13 @@ from ror_graph.resolvers.search import (
     search_reference,
 )
 from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.events.consumers import new_owner
+from ror_graph.services.events.signal import events_signal
 from ror_graph.state import AppState
 from search_index.export import to_csv, to_xlsx
 from search_index.indexer import ensure_index
 from search_index.params import page_json, params_from_query
-from search_index.sync import drain_outbox, outbox_signal
+from search_index.sync import drain_search
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +97,14 @@ def routes(state: AppState) -> list:
 async def run_worker(
     state: AppState, *, interval: float = SYNC_INTERVAL_SECONDS, wake: asyncio.Event | None = None
 ) -> None:
-    """Apply the index settings once Meilisearch answers, then drain the outbox until cancelled.
+    """Apply the index settings once Meilisearch answers, then drain the search consumer until cancelled.
 
-    Between drains it waits for ``wake`` (set after a commit that wrote outbox rows) or ``interval``.
+    Between drains it waits for ``wake`` (set after a commit that appended events) or ``interval``.
     """
     wake = wake or asyncio.Event()
     client = meili_client(state)
     index_uid = state.settings.meili_index
+    owner, retention = new_owner(), timedelta(days=state.settings.event_retention_days)
     ready, last_error = False, None
     while True:
         wake.clear()  # a commit from now on triggers the next drain
@@ -108,15 +112,15 @@ async def run_worker(
             if not ready:
                 await ensure_index(client, index_uid)
                 ready = True
-            report = await drain_outbox(state.sessions, meili_url=state.meili_url or "", meili_key=state.meili_key,
+            report = await drain_search(state.sessions, meili_url=state.meili_url or "", meili_key=state.meili_key,
                                         index_uid=index_uid, batch_size=SYNC_BATCH, client=client,
-                                        ref=await search_reference(state))
+                                        ref=await search_reference(state), owner=owner, retention=retention)
             last_error = None
             if report.events == SYNC_BATCH and not report.failed:
                 continue  # more is due right now
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # never let the worker die: the outbox keeps the work
+        except Exception as exc:  # never let the worker die: the event log keeps the work
             if repr(exc) != last_error:  # once per distinct failure, not every poll
                 log.warning("search worker: %r (retrying every %.2g s)", exc, interval)
             last_error = repr(exc)
@@ -126,15 +130,15 @@ async def run_worker(
 
 @contextlib.asynccontextmanager
 async def search_worker(state: AppState) -> AsyncIterator[None]:
-    """Background outbox drain for the app's lifetime (only when a Meilisearch is configured)."""
+    """Background search sync for the app's lifetime (only when a Meilisearch is configured)."""
     if not state.meili_url:
         yield
         return
     interval = state.extras.get("search_sync_interval", SYNC_INTERVAL_SECONDS)
     wake = asyncio.Event()
-    task = asyncio.create_task(run_worker(state, interval=interval, wake=wake), name="search-outbox-worker")
+    task = asyncio.create_task(run_worker(state, interval=interval, wake=wake), name="search-sync-worker")
     try:
-        with outbox_signal(state.engine, wake.set):
+        with events_signal(state.engine, wake.set):
             yield
     finally:
         task.cancel()

@@ -1,9 +1,10 @@
-"""Search commands: ``sync-search`` (drain the outbox) and ``reindex`` (rebuild + atomic swap)."""
+"""Search commands: ``sync-search`` (drain the event log's search consumer) and ``reindex`` (rebuild + swap)."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import typer
 from rich.console import Console
@@ -40,14 +41,14 @@ async def meili_connection() -> AsyncIterator[tuple[str, str | None]]:
         managed.stop()
 
 
-@app.command("sync-search", help="Push pending outbox changes to Meilisearch (until none is due, or once).")
+@app.command("sync-search", help="Push pending changes (event log) to Meilisearch (until none is left, or once).")
 def sync_search(
     once: bool = typer.Option(False, help="Process one batch only."),
     batch_size: int = typer.Option(500, help="Events per batch."),
 ) -> None:
     from search_index.client import meili_client
     from search_index.indexer import ensure_index
-    from search_index.sync import drain_outbox
+    from search_index.sync import drain_search
 
     async def go():
         totals = {"events": 0, "upserted": 0, "deleted": 0, "failed": 0}
@@ -60,8 +61,9 @@ def sync_search(
             except Exception as exc:  # down: the drain below records the failure and the backoff
                 console.print(f"[yellow]could not apply index settings: {exc}[/yellow]")
             while True:
-                last = await drain_outbox(sessions, meili_url=url, meili_key=key,
-                                          index_uid=settings().meili_index, batch_size=batch_size)
+                last = await drain_search(sessions, meili_url=url, meili_key=key, index_uid=settings().meili_index,
+                                          batch_size=batch_size,
+                                          retention=timedelta(days=settings().event_retention_days))
                 for name in totals:
                     totals[name] += getattr(last, name)
                 if once or last.failed or last.events < batch_size:
@@ -71,6 +73,9 @@ def sync_search(
     totals, last = run(go())
     console.print(f"events {totals['events']} · upserted {totals['upserted']} · deleted {totals['deleted']} · "
                   f"failed {totals['failed']} · still pending {last.pending}")
+    if last.busy:
+        console.print("[yellow]another drainer holds the search consumer's lease, or it is backing off after "
+                      "a failure: try again in a few seconds[/yellow]")
     if last.failed:
         console.print(f"[red]Meilisearch error, will retry with backoff:[/red] {last.error}")
         raise typer.Exit(1)

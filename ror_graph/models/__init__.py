@@ -25,7 +25,7 @@ from ror_graph.models.organisation import (
     EtablissementCode,
     Tarif,
 )
-from ror_graph.models.tracking import AuditLog, FinessFieldState, ImportRun, OutboxEvent
+from ror_graph.models.tracking import AuditLog, Consumer, Event, FinessFieldState, ImportRun
 
 __all__ = [
     "PROFILE_LEVEL",
@@ -37,6 +37,7 @@ __all__ = [
     "Capacite",
     "CapaciteFiness",
     "Commune",
+    "Consumer",
     "Contact",
     "Departement",
     "EntiteJuridique",
@@ -44,6 +45,7 @@ __all__ = [
     "EquipementLimite",
     "Etablissement",
     "EtablissementCode",
+    "Event",
     "FinessFieldState",
     "Habitation",
     "Horaire",
@@ -51,7 +53,6 @@ __all__ = [
     "Lieu",
     "LoginThrottle",
     "Nomenclature",
-    "OutboxEvent",
     "PasswordReset",
     "Profile",
     "Region",

@@ -1,8 +1,8 @@
-"""Bookkeeping written in the same transaction as the data: audit trail, search outbox, FINESS state.
+"""Bookkeeping written in the same transaction as the data: audit trail, event log, FINESS state.
 
 * ``AuditLog``: one row per changed field, so "who changed what, when and why" is answerable.
-* ``OutboxEvent``: the transactional outbox; a worker pushes the change to Meilisearch later, so a
-  search outage never fails nor loses a write.
+* ``Event``: the domain event log (one row per changed entity); consumers (search sync, feeds…)
+  read it after their own ``Consumer`` cursor, so a search outage never fails nor loses a write.
 * ``FinessFieldState``: the last value FINESS sent per locked field, so a support correction
   survives re-imports until FINESS itself changes that value.
 * ``ImportRun``: one row per FINESS import, with its report.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ror_graph.models.base import utcnow
@@ -36,20 +37,41 @@ class AuditLog(SQLModel, table=True):
     change_id: str = Field(max_length=36, index=True, description="Groups the rows of one write.")
 
 
-class OutboxEvent(SQLModel, table=True):
-    """A pending index update: (entity, id) must be re-read and pushed to (or removed from) search."""
+class Event(SQLModel, table=True):
+    """One domain change, appended in the transaction of the write (see ``services.events.log``).
 
-    __tablename__ = "outbox_event"
+    ``seq`` is the commit order: a consumer that has processed every event up to its cursor reads
+    ``seq > cursor`` and never misses an event committed later (appends are serialized until commit).
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    entity: str = Field(max_length=20, description="unite | etablissement")
-    entity_id: int = Field(index=True)
-    action: str = Field(default="upsert", max_length=10, description="upsert | delete")
-    attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    __tablename__ = "event_log"
+    # AUTOINCREMENT on SQLite: a purged last row must never let its seq be handed out again
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    entity: str = Field(max_length=40, index=True, description="entite_juridique | etablissement | unite...")
+    entity_id: int | None = Field(default=None, index=True, description="Database id of the entity.")
+    entity_key: str | None = Field(default=None, max_length=40, description="FINESS or national identifier.")
+    op: str = Field(default="update", max_length=12, description="create | update | close | delete | visibility")
+    version: int | None = Field(default=None, description="Version of the entity after the change.")
+    fields: list[str] | None = Field(default=None, sa_column=Column(JSON), description="Changed field names.")
+    change_id: str | None = Field(default=None, max_length=36, description="Groups with the audit rows.")
+
+
+class Consumer(SQLModel, table=True):
+    """A reader of the event log with its own cursor and a lease, so one process at a time works on it."""
+
+    __tablename__ = "event_consumer"
+
+    name: str = Field(primary_key=True, max_length=60)
+    cursor: int = Field(default=0, description="Last seq processed.")
+    lease_owner: str | None = Field(default=None, max_length=120)
+    lease_expires_at: datetime | None = None
     last_error: str | None = None
-    processed_at: datetime | None = Field(default=None, index=True)
+    attempts: int = Field(default=0, description="Consecutive failed attempts.")
+    retry_at: datetime | None = Field(default=None, description="No attempt before (backoff after a failure).")
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class FinessFieldState(SQLModel, table=True):

@@ -14,11 +14,11 @@ from starlette.applications import Starlette
 
 from ror_graph.admin import mount_admin
 from ror_graph.admin.listing import CappedCount
-from ror_graph.models import Account, ApiClient, AuditLog, ImportRun, OutboxEvent, Unite, utcnow
+from ror_graph.models import Account, ApiClient, AuditLog, Event, ImportRun, Unite, utcnow
 from tests.admin.conftest import EG_COUNT, Seeded, login
 
 ROWS = 12
-VIEWS = ["etablissement", "entite-juridique", "unite", "audit-log", "outbox-event", "import-run", "nomenclature",
+VIEWS = ["etablissement", "entite-juridique", "unite", "audit-log", "event", "import-run", "nomenclature",
          "commune", "account", "api-client"]
 
 
@@ -35,8 +35,8 @@ async def every_table(session, structures: Seeded, accounts, password_hash) -> N
         at=now - timedelta(minutes=i), entity="etablissement", entity_id=structures.eg_finess[i], field="nom",
         old_value="a", new_value="b", actor="someone@ars.test", role="support", source="admin",
         change_id=str(uuid.uuid4())) for i in range(ROWS)])
-    await conn.execute(insert(OutboxEvent), [dict(
-        created_at=now, entity="etablissement", entity_id=i, action="upsert", attempts=0, next_attempt_at=now)
+    await conn.execute(insert(Event), [dict(
+        at=now, entity="etablissement", entity_id=i, entity_key=structures.eg_finess[i], op="update", version=2)
         for i in range(ROWS)])
     await conn.execute(insert(ImportRun), [dict(
         started_at=now - timedelta(days=i), source=f"finess_{i}.csv", format="csv", dry_run=False, status="done")
@@ -173,4 +173,4 @@ def test_mount_admin_returns_the_admin_with_all_views(settings):
     app = create_app(settings)
     assert mount_admin  # the app factory calls it
     identities = {getattr(v, "identity", "") for v in _admin_of(app).views}
-    assert set(VIEWS) | {"tableau-de-bord"} <= identities
+    assert set(VIEWS) | {"tableau-de-bord", "consumer"} <= identities

@@ -1,4 +1,4 @@
-"""Search-sync queue (retry, reindex), admin-only views (accounts, API clients), dashboard."""
+"""Event consumers (retry now, reindex) and event log, admin-only views (accounts, API clients), dashboard."""
 
 from __future__ import annotations
 
@@ -10,74 +10,90 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from ror_graph.admin.reindex import NOT_CONFIGURED
-from ror_graph.models import Account, AccountScope, ApiClient, ImportRun, OutboxEvent, utcnow
+from ror_graph.models import Account, AccountScope, ApiClient, Consumer, Event, ImportRun, utcnow
 from ror_graph.services.accounts.auth import hash_token
 from ror_graph.services.core.errors import BadInputError
-from ror_graph.services.events.queue import outbox_summary, retry_outbox_events
+from ror_graph.services.events.consumers import events_summary, retry_now
 from tests.admin.conftest import PASSWORD, Seeded, login, page_token
 
 
 @pytest.fixture
-async def queue(session) -> dict[str, int]:
-    """Three outbox events: one pending, one failed twice, one processed."""
+async def consumers(session) -> dict[str, int]:
+    """Five events; "search" has processed 2 and is failing, "feed" has processed all of them."""
     now = utcnow()
     conn = await session.connection()
-    ids = (await conn.execute(insert(OutboxEvent).returning(OutboxEvent.id), [
-        dict(created_at=now, entity="etablissement", entity_id=1, action="upsert", attempts=0, next_attempt_at=now,
-             last_error=None, processed_at=None),
-        dict(created_at=now - timedelta(hours=1), entity="unite", entity_id=2, action="upsert", attempts=2,
-             next_attempt_at=now + timedelta(minutes=30), last_error="Meilisearch unreachable", processed_at=None),
-        dict(created_at=now, entity="unite", entity_id=3, action="delete", attempts=1, next_attempt_at=now,
-             last_error=None, processed_at=now),
+    seqs = (await conn.execute(insert(Event).returning(Event.seq), [
+        dict(at=now - timedelta(hours=5 - i), entity="unite", entity_id=i, entity_key=f"11/{i}", op="update",
+             version=2, fields=["nom"]) for i in range(1, 6)
     ])).scalars().all()
+    await conn.execute(insert(Consumer), [
+        dict(name="search", cursor=seqs[1], attempts=4, last_error="Meilisearch unreachable",
+             retry_at=now + timedelta(seconds=4), lease_owner=None, updated_at=now),
+        dict(name="feed", cursor=seqs[-1], attempts=0, last_error=None, retry_at=None, lease_owner=None,
+             updated_at=now),
+    ])
     await session.commit()
-    return dict(zip(("pending", "failed", "processed"), sorted(ids), strict=True))
+    return {"last": seqs[-1], "search_cursor": seqs[1]}
 
 
-async def test_retry_reschedules_unprocessed_events_only(session, queue):
-    # when support retries the failed and the processed event
-    count = await retry_outbox_events(session, [queue["failed"], queue["processed"]])
-    # then only the failed one is rescheduled, attempts reset, its last error kept
+async def test_retry_now_resets_backoff_and_lease_and_keeps_the_error(session, consumers):
+    # when support retries the failing consumer
+    count = await retry_now(session, ["search"])
+    # then it may run at once (attempts reset, no retry date, lease free), its cursor and last error kept
     assert count == 1
     session.expire_all()
-    failed = await session.get(OutboxEvent, queue["failed"])
-    processed = await session.get(OutboxEvent, queue["processed"])
-    assert failed.attempts == 0 and failed.next_attempt_at <= utcnow()
-    assert failed.last_error == "Meilisearch unreachable"
-    assert processed.attempts == 1
+    search = await session.get(Consumer, "search")
+    assert (search.attempts, search.retry_at, search.lease_owner) == (0, None, None)
+    assert search.cursor == consumers["search_cursor"] and search.last_error == "Meilisearch unreachable"
 
 
 async def test_retry_needs_a_selection(session):
     with pytest.raises(BadInputError):
-        await retry_outbox_events(session, [])
+        await retry_now(session, [])
 
 
-async def test_outbox_summary_counts_pending_and_failed(session, queue):
-    summary = await outbox_summary(session)
-    assert (summary.pending, summary.failed) == (2, 1)
-    assert summary.oldest_pending_at is not None and summary.oldest_pending_at < utcnow() - timedelta(minutes=59)
+async def test_events_summary_counts_what_the_slowest_consumer_has_left(session, consumers):
+    summary = await events_summary(session)
+    assert (summary.pending, summary.failed) == (3, 1)
+    assert summary.oldest_pending_at is not None and summary.oldest_pending_at < utcnow() - timedelta(hours=2)
 
 
-async def test_queue_view_filters_by_state_and_retries(support: httpx.AsyncClient, queue, session):
-    failed = await support.get("/admin/outbox-event/list", params={"etat": "en_echec"})
-    assert "Meilisearch unreachable" in failed.text and "Lignes 1 à 1 sur 1" in failed.text
-    pending = await support.get("/admin/outbox-event/list", params={"etat": "en_attente"})
-    assert "Lignes 1 à 2 sur 2" in pending.text
-    # the "retry" action asks for confirmation, then reschedules through the service
-    action = await support.get("/admin/outbox-event/action/relancer", params={"pks": str(queue["failed"])})
+async def test_consumers_view_shows_lag_and_errors_and_retries(support: httpx.AsyncClient, consumers, session):
+    page = await support.get("/admin/consumer/list")
+    assert page.status_code == 200
+    assert "Meilisearch unreachable" in page.text and "Retard (événements)" in page.text
+    # the lag is the last seq minus the cursor: 3 for search, 0 for feed
+    row = page.text[page.text.index(">search<"):]
+    assert f">{consumers['search_cursor']}<" in row[:2000] and ">3<" in row[:2000]
+    failing = await support.get("/admin/consumer/list", params={"etat": "en_echec"})
+    assert "Lignes 1 à 1 sur 1" in failing.text
+    # the "retry now" action asks for confirmation, then goes through the service
+    action = await support.get("/admin/consumer/action/relancer", params={"pks": "search"})
     confirm = await support.get(action.headers["location"])
-    assert "1 événement(s)" in confirm.text
-    done = await support.post("/admin/outbox-event/relancer",
-                              data={"pks": str(queue["failed"]), "csrf_token": await page_token(support)})
+    assert "1 consommateur(s)" in confirm.text
+    done = await support.post("/admin/consumer/relancer", data={"pks": "search",
+                                                               "csrf_token": await page_token(support)})
     assert done.status_code == 303
     session.expire_all()
-    assert (await session.get(OutboxEvent, queue["failed"])).attempts == 0
+    assert (await session.get(Consumer, "search")).attempts == 0
+
+
+async def test_events_view_filters_by_entity_and_operation(support: httpx.AsyncClient, consumers, session):
+    session.add(Event(entity="etablissement", entity_id=9, entity_key="750000019", op="close", version=4,
+                      fields=["ferme"]))
+    await session.commit()
+    closing = await support.get("/admin/event/list", params={"operation": "close"})
+    assert closing.status_code == 200 and "750000019" in closing.text and "Lignes 1 à 1 sur 1" in closing.text
+    offers = await support.get("/admin/event/list", params={"entite": "unite"})
+    assert "Lignes 1 à 5 sur 5" in offers.text and "750000019" not in offers.text
+    found = await support.get("/admin/event/list", params={"search": "11/3"})
+    assert "Lignes 1 à 1 sur 1" in found.text
 
 
 async def test_reindex_says_clearly_when_search_is_not_configured(support: httpx.AsyncClient):
-    page = await support.get("/admin/outbox-event/reindexer")
+    page = await support.get("/admin/consumer/reindexer")
     assert page.status_code == 200 and "Réindexer la recherche" in page.text
-    response = await support.post("/admin/outbox-event/reindexer", data={"csrf_token": await page_token(support)})
+    response = await support.post("/admin/consumer/reindexer", data={"csrf_token": await page_token(support)})
     assert response.status_code == 200
     assert NOT_CONFIGURED.replace("'", "&#39;") in response.text
 

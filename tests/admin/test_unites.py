@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 from sqlmodel import select
 
-from ror_graph.models import AuditLog, OutboxEvent, Unite
+from ror_graph.models import AuditLog, Event, Unite
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.write import parse
 from ror_graph.services.unite.inputs import UniteUpdate
@@ -76,7 +76,7 @@ async def test_support_edits_a_unit_through_the_service(support: httpx.AsyncClie
     assert {(a.entity_id, a.actor, a.role, a.source) for a in audits.values()} == {
         (unite.identifiant, "support@ars.test", "support", "admin")}
     # and the search outbox will re-read the offer
-    assert ("unite", unite.id) in {(o.entity, o.entity_id) for o in await _rows(session, OutboxEvent)}
+    assert ("unite", unite.id) in {(o.entity, o.entity_id) for o in await _rows(session, Event)}
     # and the other offer is untouched
     assert (await _unite(session, offres[1])).version == 1
 
@@ -110,7 +110,7 @@ async def test_stale_version_is_refused_and_nothing_is_written(support: httpx.As
     await update_unite(session, SUPPORT, identifiant=opened.identifiant, version=1,
                        data=parse(UniteUpdate, {"nom": "Le nom de l'autre"}))
     audits_before = len(await _rows(session, AuditLog))
-    outbox_before = len(await _rows(session, OutboxEvent))
+    outbox_before = len(await _rows(session, Event))
     # when support saves the stale form
     response = await support.post(f"/admin/unite/edit/{opened.id}", data=form)
     # then the form explains the conflict and nothing of this save is written
@@ -120,7 +120,7 @@ async def test_stale_version_is_refused_and_nothing_is_written(support: httpx.As
     stored = await _unite(session, opened.id)
     assert (stored.nom, stored.version) == ("Le nom de l'autre", 2)
     assert len(await _rows(session, AuditLog)) == audits_before
-    assert len(await _rows(session, OutboxEvent)) == outbox_before
+    assert len(await _rows(session, Event)) == outbox_before
 
 
 async def test_invalid_code_is_a_form_error(support: httpx.AsyncClient, offres, session):
@@ -134,7 +134,7 @@ async def test_invalid_code_is_a_form_error(support: httpx.AsyncClient, offres, 
         assert "Code refusé" in page and "Rien n'a été enregistré" in page
     stored = await _unite(session, unite.id)
     assert (stored.champ_activite_code, stored.mode_prise_en_charge_code, stored.version) == ("04", "46", 1)
-    assert await _rows(session, AuditLog) == [] and await _rows(session, OutboxEvent) == []
+    assert await _rows(session, AuditLog) == [] and await _rows(session, Event) == []
 
 
 async def test_identifier_cannot_be_changed_from_the_form(support: httpx.AsyncClient, offres, session):
@@ -171,7 +171,7 @@ async def test_close_an_offer_with_a_motif(support: httpx.AsyncClient, offres, s
     audits = await _rows(session, AuditLog, AuditLog.entity == "unite")
     assert {a.field for a in audits} == {"date_fermeture", "type_fermeture_code", "ferme"}
     assert {(a.motif, a.source, a.actor) for a in audits} == {("Courrier ARS du 2 mars", "admin", "support@ars.test")}
-    assert ("unite", unite.id) in {(o.entity, o.entity_id) for o in await _rows(session, OutboxEvent)}
+    assert ("unite", unite.id) in {(o.entity, o.entity_id) for o in await _rows(session, Event)}
     # and a closed offer can no longer be edited from the back office
     assert (await support.get(f"/admin/unite/edit/{unite.id}")).status_code == 403
 
@@ -186,7 +186,7 @@ async def test_close_refuses_an_unknown_type_and_a_stale_version(support: httpx.
     assert stale.status_code == 400 and "modifiée par quelqu'un d'autre" in html.unescape(stale.text)
     stored = await _unite(session, unite.id)
     assert (stored.ferme, stored.version) == (False, 1)
-    assert await _rows(session, AuditLog) == [] and await _rows(session, OutboxEvent) == []
+    assert await _rows(session, AuditLog) == [] and await _rows(session, Event) == []
 
 
 async def test_provisional_closure_keeps_the_offer_open_with_its_reopening_date(support: httpx.AsyncClient, offres,

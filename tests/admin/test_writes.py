@@ -7,7 +7,7 @@ import html
 import httpx
 from sqlmodel import select
 
-from ror_graph.models import AuditLog, EntiteJuridique, Etablissement, FinessFieldState, OutboxEvent
+from ror_graph.models import AuditLog, EntiteJuridique, Etablissement, Event, FinessFieldState
 from tests.admin.conftest import Seeded, page_token
 
 
@@ -30,7 +30,7 @@ async def test_finess_correction_without_motif_is_refused(support: httpx.AsyncCl
     assert "Le motif de la correction est obligatoire." in response.text
     eg = (await _rows(session, Etablissement, Etablissement.id == eg_id))[0]
     assert eg.raison_sociale == "EHPAD NUMERO 03"
-    assert await _rows(session, AuditLog) == [] and await _rows(session, OutboxEvent) == []
+    assert await _rows(session, AuditLog) == [] and await _rows(session, Event) == []
 
 
 async def test_finess_correction_with_motif_changes_the_field_audits_and_enqueues(
@@ -53,7 +53,7 @@ async def test_finess_correction_with_motif_changes_the_field_audits_and_enqueue
     assert (audit.old_value, audit.new_value) == ("EHPAD NUMERO 03", "EHPAD LES TILLEULS")
     assert (audit.actor, audit.role, audit.source) == ("support@ars.test", "support", "admin")
     assert audit.motif == "Ticket 4521 : erreur de saisie FINESS"
-    outbox = await _rows(session, OutboxEvent)
+    outbox = await _rows(session, Event)
     assert [(o.entity, o.entity_id) for o in outbox] == [("etablissement", eg_id)]
     [state] = await _rows(session, FinessFieldState)
     assert state.corrected and state.finess_value == "EHPAD NUMERO 03"
@@ -71,7 +71,7 @@ async def test_ej_correction_goes_through_the_same_service(support: httpx.AsyncC
     [audit] = await _rows(session, AuditLog)
     assert (audit.entity, audit.entity_id, audit.motif) == ("entite_juridique", structures.ej_finess, "Statuts 2026")
     # every EG of the EJ is re-indexed (their documents carry the EJ's name)
-    assert {o.entity_id for o in await _rows(session, OutboxEvent, OutboxEvent.entity == "etablissement")} == set(
+    assert {o.entity_id for o in await _rows(session, Event, Event.entity == "etablissement")} == set(
         structures.eg_ids)
 
 
@@ -113,7 +113,7 @@ async def test_edit_form_shows_finess_fields_read_only_and_saves_declared_fields
     audits = {a.field: a for a in await _rows(session, AuditLog)}
     assert audits["nom_operationnel"].new_value == "Les Tilleuls"
     assert audits["nom_operationnel"].source == "admin"
-    assert [(o.entity, o.entity_id) for o in await _rows(session, OutboxEvent)] == [("etablissement", eg_id)]
+    assert [(o.entity, o.entity_id) for o in await _rows(session, Event)] == [("etablissement", eg_id)]
 
 
 async def test_edit_form_refuses_a_tampered_finess_field(support: httpx.AsyncClient, structures: Seeded, session):
@@ -148,7 +148,7 @@ async def test_edit_without_the_version_read_is_refused(support: httpx.AsyncClie
     assert "La version de la fiche que vous avez ouverte manque" in html.unescape(response.text)
     eg = (await _rows(session, Etablissement, Etablissement.id == eg_id))[0]
     assert (eg.nom_operationnel, eg.version) == (None, 1)
-    assert await _rows(session, AuditLog) == [] and await _rows(session, OutboxEvent) == []
+    assert await _rows(session, AuditLog) == [] and await _rows(session, Event) == []
 
 
 async def test_read_only_views_refuse_create_edit_and_delete(support: httpx.AsyncClient, structures: Seeded):

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from ror_graph.cli import app
 from ror_graph.db import session_factory
-from ror_graph.models import AuditLog, CapaciteFiness, EntiteJuridique, Etablissement, ImportRun, OutboxEvent
+from ror_graph.models import AuditLog, CapaciteFiness, EntiteJuridique, Etablissement, Event, ImportRun
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.core.write import parse
@@ -135,7 +135,7 @@ async def test_example_is_detected_as_finess_activites(activites_example, finess
 
 
 async def test_import_fills_capacites_and_rejects_unknown_eg(sessions, session, loaded, activites_example):
-    audit_before, outbox_before = await count(session, AuditLog), await count(session, OutboxEvent)
+    audit_before, outbox_before = await count(session, AuditLog), await count(session, Event)
     # When the Activités example is imported
     report = await import_finess(sessions, activites_example)
     # Then every known EG holds exactly the rows the file states for it (active activities only)
@@ -154,7 +154,7 @@ async def test_import_fills_capacites_and_rejects_unknown_eg(sessions, session, 
     assert sorted(a.entity_id for a in audits) == sorted(with_rows)
     assert all(a.old_value is None and a.new_value and a.actor == "finess-import" for a in audits)
     assert await count(session, AuditLog) - audit_before == len(with_rows)
-    assert await count(session, OutboxEvent) - outbox_before == len(with_rows)
+    assert await count(session, Event) - outbox_before == len(with_rows)
     run = (await session.exec(select(ImportRun).where(ImportRun.format == "finess-activites"))).one()
     assert run.status == "done" and json.loads(run.report)["etablissement"]["created"] == len(with_rows)
 
@@ -163,24 +163,24 @@ async def test_second_import_writes_nothing(sessions, session, loaded, activites
     # Given the example imported once
     await import_finess(sessions, activites_example)
     ids = set(await session.exec(select(CapaciteFiness.id)))
-    audit, outbox = await count(session, AuditLog), await count(session, OutboxEvent)
+    audit, outbox = await count(session, AuditLog), await count(session, Event)
     # When imported again
     again = await import_finess(sessions, activites_example)
     # Then nothing is created or updated, and no row is rewritten, audited or enqueued
     assert (again.etablissement.created, again.etablissement.updated) == (0, 0)
     assert again.etablissement.unchanged == len(loaded.known)
     assert set(await session.exec(select(CapaciteFiness.id))) == ids
-    assert (await count(session, AuditLog), await count(session, OutboxEvent)) == (audit, outbox)
+    assert (await count(session, AuditLog), await count(session, Event)) == (audit, outbox)
 
 
 async def test_dry_run_reports_and_writes_nothing(sessions, session, loaded, activites_example):
-    before = [await count(session, m) for m in (ImportRun, AuditLog, OutboxEvent)]
+    before = [await count(session, m) for m in (ImportRun, AuditLog, Event)]
     # When dry-running the example
     dry = await import_finess(sessions, activites_example, dry_run=True)
     # Then the report is the real one, but nothing is kept
     assert dry.status == "dry-run" and dry.etablissement.created == sum(bool(r) for r in loaded.known.values()) > 0
     assert await count(session, CapaciteFiness) == 0
-    assert [await count(session, m) for m in (ImportRun, AuditLog, OutboxEvent)] == before
+    assert [await count(session, m) for m in (ImportRun, AuditLog, Event)] == before
 
 
 async def test_changed_capacity_replaces_the_set(sessions, session, loaded, activites_example, tmp_path):

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from ror_graph.db import session_factory
-from ror_graph.models import AuditLog, Etablissement, FinessFieldState, OutboxEvent, Unite
+from ror_graph.models import AuditLog, Etablissement, Event, FinessFieldState, Unite
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import BadInputError, ForbiddenError, InvalidCodeError, NotFoundError
 from ror_graph.services.etablissement.inputs import FinessCorrection
@@ -59,7 +59,7 @@ async def test_correction_survives_reimport_until_finess_changes(sessions, sessi
     assert not state.corrected and state.finess_value == "CHU FELIX GUYON - BELLEPIERRE"
     audit = (await session.exec(select(AuditLog).where(AuditLog.motif == REPLACED_MOTIF))).one()
     assert (audit.old_value, audit.new_value, audit.actor) == ("CHU FELIX GUYON", eg.raison_sociale, "finess-import")
-    outbox = (await session.exec(select(OutboxEvent.entity_id).where(OutboxEvent.entity == "etablissement"))).all()
+    outbox = (await session.exec(select(Event.entity_id).where(Event.entity == "etablissement"))).all()
     assert eg.id in outbox
 
 
@@ -69,7 +69,7 @@ async def test_correction_is_audited_and_enqueues_the_eg_and_its_units(sessions,
     session.add(Unite(etablissement_id=eg.id, nom="Hémodialyse", champ_activite_code="01",
                       mode_prise_en_charge_code="01", age_min=18, age_max=120))
     await session.commit()
-    last_outbox_id = max((await session.exec(select(OutboxEvent.id))).all())
+    last_outbox_id = max((await session.exec(select(Event.seq))).all())
 
     assert await correct_finess_field(session, SUPPORT, entity="etablissement", finess=REUNION,
                                       data=FinessCorrection(field="siret", value="20003001300011 ",
@@ -86,7 +86,7 @@ async def test_correction_is_audited_and_enqueues_the_eg_and_its_units(sessions,
     moved = await etablissement(session, REUNION)
     assert (moved.commune_code, moved.departement_code, moved.region_code) == ("97209", "972", "02")
     after = {(e.entity, e.entity_id)
-             for e in (await session.exec(select(OutboxEvent).where(OutboxEvent.id > last_outbox_id))).all()}
+             for e in (await session.exec(select(Event).where(Event.seq > last_outbox_id))).all()}
     unite_id = (await session.exec(select(Unite.id))).one()
     assert ("etablissement", eg.id) in after and ("unite", unite_id) in after
 

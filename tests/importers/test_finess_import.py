@@ -13,9 +13,9 @@ from ror_graph.models import (
     AuditLog,
     EntiteJuridique,
     Etablissement,
+    Event,
     ImportRun,
     Nomenclature,
-    OutboxEvent,
 )
 from ror_graph.models.coded import CATEGORIE_EG
 from ror_graph.services.core.errors import BadInputError
@@ -28,7 +28,7 @@ async def count(session, model) -> int:
 
 async def row_counts(session) -> dict[str, int]:
     return {m.__name__: await count(session, m)
-            for m in (EntiteJuridique, Etablissement, AuditLog, OutboxEvent, ImportRun)}
+            for m in (EntiteJuridique, Etablissement, AuditLog, Event, ImportRun)}
 
 
 @pytest.fixture
@@ -66,9 +66,12 @@ async def test_finess_plus_sample(sessions, session, finess_plus_sample):
     assert convert.nom_operationnel is None and convert.statut_description == "a_completer"
     wallis = (await session.exec(select(Etablissement).where(Etablissement.finess == "980600027"))).one()
     assert (wallis.departement_code, wallis.region_code) == ("986", "986")
-    # One "created" audit row per entity, one outbox row per EG, one import run with the report.
+    # One "created" audit row and one "create" event per entity, one import run with the report.
     assert await count(session, AuditLog) == report.entite_juridique.created + report.etablissement.created
-    assert await count(session, OutboxEvent) == report.etablissement.created
+    events = (await session.exec(select(Event.entity, Event.op))).all()
+    assert sorted(set(events)) == [("entite_juridique", "create"), ("etablissement", "create")]
+    assert [e for e, _ in events].count("etablissement") == report.etablissement.created
+    assert len(events) == report.entite_juridique.created + report.etablissement.created
     run = (await session.exec(select(ImportRun))).one()
     assert run.status == "done" and json.loads(run.report)["etablissement"]["created"] == report.etablissement.created
 
@@ -166,11 +169,11 @@ async def test_a_file_broken_midway_fails_and_records_the_failed_run(sessions, s
     path.write_bytes(finess_plus_sample.read_bytes()[:70000])
     with pytest.raises(BadInputError, match="JSON FINESS\\+ invalide"):
         await import_finess(sessions, path, batch_size=5)
-    # Then the run is recorded as failed; the batches before the break are complete (rows + audit + outbox).
+    # Then the run is recorded as failed; the batches before the break are complete (rows + audit + events).
     run = (await session.exec(select(ImportRun))).one()
     assert run.status == "failed" and json.loads(run.report)["status"] == "failed"
     egs = await count(session, Etablissement)
-    assert egs > 0 and await count(session, OutboxEvent) == egs
+    assert egs > 0 and await count(session, Event) == egs + await count(session, EntiteJuridique)
     assert await count(session, AuditLog) == egs + await count(session, EntiteJuridique)
 
 

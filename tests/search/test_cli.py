@@ -9,7 +9,7 @@ from meilisearch_python_sdk import AsyncClient
 from typer.testing import CliRunner
 
 from ror_graph.cli import app
-from ror_graph.models import OutboxEvent
+from ror_graph.models import Event
 from ror_graph.settings import get_settings
 from search_index.index_settings import FILTERABLE_ATTRIBUTES
 from tests.search.dataset import PUBLIC
@@ -42,7 +42,7 @@ def filterable(meili, index_uid: str) -> set[str]:
 @pytest.fixture
 async def queued(dataset, session):
     """The dataset with one outbox event per offer (as the write services would have queued)."""
-    session.add_all(OutboxEvent(entity="unite", entity_id=i) for i in dataset.unite_ids.values())
+    session.add_all(Event(entity="unite", entity_id=i) for i in dataset.unite_ids.values())
     await session.commit()
     return dataset
 

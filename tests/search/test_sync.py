@@ -1,4 +1,4 @@
-"""The outbox keeps the index in sync: updates, closures, deletions, Meilisearch outages, reindex."""
+"""The search consumer keeps the index in sync: updates, closures, deletions, Meilisearch outages, reindex."""
 
 from __future__ import annotations
 
@@ -7,22 +7,24 @@ from datetime import timedelta
 
 from meilisearch_python_sdk import AsyncClient
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import func, select
 
 from ror_graph.api.search import search_worker
 from ror_graph.db import make_engine, session_factory
-from ror_graph.models import Etablissement, OutboxEvent, Unite, UniteCode, ZoneIntervention, utcnow
+from ror_graph.models import Consumer, Etablissement, Event, Unite, UniteCode, ZoneIntervention, utcnow
 from ror_graph.services.core.changes import Actor, ChangeSet
+from ror_graph.services.events.consumers import claim, register
+from ror_graph.services.events.signal import events_signal
 from search_index.indexer import reindex
 from search_index.query import SearchParams, search_offres
-from search_index.sync import backoff, drain_outbox, outbox_signal
+from search_index.sync import BACKOFF_CAP_SECONDS, CONSUMER, backoff, drain_search
 from tests.search.dataset import PUBLIC
 
 SUPPORT = Actor(name="support@ars.example", role="support", source="api")
 
 
 async def change(session, model, row_id: int, entity: str, **values) -> None:
-    """A real write: ChangeSet (audit + outbox row) then commit."""
+    """A real write: ChangeSet (audit rows + event) then commit."""
     obj = await session.get(model, row_id)
     cs = ChangeSet(session, SUPPORT, motif="test")
     for name, value in values.items():
@@ -33,8 +35,15 @@ async def change(session, model, row_id: int, entity: str, **values) -> None:
 
 
 async def drain(sessions, meili, index_uid, **kwargs):
-    return await drain_outbox(sessions, meili_url=meili.url, meili_key=meili.master_key, index_uid=index_uid,
+    return await drain_search(sessions, meili_url=meili.url, meili_key=meili.master_key, index_uid=index_uid,
                               **kwargs)
+
+
+async def search_consumer(session) -> Consumer:
+    session.expire_all()
+    consumer = (await session.exec(select(Consumer).where(Consumer.name == CONSUMER))).one()
+    await session.commit()
+    return consumer
 
 
 async def ids_for(client, index_uid, **params) -> set[int]:
@@ -47,14 +56,14 @@ async def test_an_update_is_visible_after_the_drain(indexed, session, sessions, 
     unite_id = indexed.unite_ids["heb_cholet"]
     await change(session, Unite, unite_id, "unite", nom="Hébergement Cantou Bellevue")
     assert unite_id not in await ids_for(client, index_uid, text="cantou bellevue")
-    # when the outbox is drained
+    # when the search consumer drains the log
     report = await drain(sessions, meili, index_uid)
-    # then the new name is searchable and the event is processed
+    # then the new name is searchable and the consumer's cursor is past the event
     assert (report.events, report.upserted, report.failed, report.pending) == (1, 1, 0, 0)
     assert await ids_for(client, index_uid, text="cantou bellevue") == {unite_id}
-    event = (await session.exec(select(OutboxEvent))).one()
-    await session.refresh(event)
-    assert event.processed_at is not None and event.last_error is None
+    event_seq = (await session.exec(select(Event.seq))).one()
+    consumer = await search_consumer(session)
+    assert consumer.cursor == event_seq and consumer.last_error is None and consumer.lease_owner is None
 
 
 async def test_several_events_coalesce_and_the_latest_state_wins(indexed, session, sessions, client, meili,
@@ -94,15 +103,18 @@ async def test_an_etablissement_change_reindexes_or_removes_its_offers(indexed, 
 
 
 async def test_deleted_rows_remove_their_documents(indexed, session, sessions, client, meili, index_uid):
-    # given the SSIAD unit and its EG deleted from the database, only the EG event queued
+    # given the SSIAD unit and its EG deleted from the database, only the EG's "delete" event appended
     unite_id, eg_id = indexed.unite_ids["ssiad"], indexed.eg_ids["ssiad_trelaze"]
     conn = await session.connection()
     for table in (UniteCode, ZoneIntervention):
         await conn.execute(delete(table).where(table.unite_id == unite_id))
     await conn.execute(delete(Unite).where(Unite.id == unite_id))
     await conn.execute(delete(Etablissement).where(Etablissement.id == eg_id))
-    session.add(OutboxEvent(entity="etablissement", entity_id=eg_id, action="delete"))
+    cs = ChangeSet(session, SUPPORT, motif="test")
+    cs.enqueue("etablissement", eg_id, "delete")
+    await cs.flush()
     await session.commit()
+    assert (await session.exec(select(Event.op))).all() == ["delete"]
     # when drained, then its documents are found by EG and removed
     await drain(sessions, meili, index_uid)
     assert unite_id not in await ids_for(client, index_uid)
@@ -111,33 +123,71 @@ async def test_deleted_rows_remove_their_documents(indexed, session, sessions, c
 
 async def test_sync_catches_up_after_meilisearch_was_down(indexed, session, sessions, client, meili, index_uid):
     unite_id = indexed.unite_ids["smr_paris"]
+    t0 = utcnow()
     # given Meilisearch stopped
     meili.stop()
     try:
-        # when a write happens, the write itself succeeds (outbox row committed with it)
+        # when a write happens, the write itself succeeds (its event committed with it)
         await change(session, Unite, unite_id, "unite", nom="Rééducation neurologique Auteuil")
-        report = await drain(sessions, meili, index_uid)
-        # then the drain does not raise: the event stays pending with its error and a backoff
+        report = await drain(sessions, meili, index_uid, now=t0)
+        # then the drain does not raise: the event stays pending, the consumer keeps the error and backs off
         assert report.failed == 1 and report.pending == 1 and report.error
-        event = (await session.exec(select(OutboxEvent))).one()
-        await session.refresh(event)
-        assert event.attempts == 1 and event.processed_at is None and event.last_error
-        assert event.next_attempt_at > event.created_at
+        consumer = await search_consumer(session)
+        assert consumer.attempts == 1 and consumer.cursor == 0 and consumer.last_error
+        assert consumer.retry_at == t0 + timedelta(seconds=1)
     finally:
         # when Meilisearch comes back on the same data and port
         meili.start()
     # then nothing is retried before the backoff delay
-    early = await drain(sessions, meili, index_uid, now=event.created_at)
-    assert early.events == 0 and early.pending == 1
+    early = await drain(sessions, meili, index_uid, now=t0 + timedelta(milliseconds=500))
+    assert early.events == 0 and early.busy and early.pending == 1
     # and once due, the update reaches the index
-    report = await drain(sessions, meili, index_uid, now=event.next_attempt_at)
+    report = await drain(sessions, meili, index_uid, now=consumer.retry_at)
     assert (report.events, report.failed, report.pending) == (1, 0, 0)
     assert await ids_for(client, index_uid, text="auteuil") == {unite_id}
 
 
-def test_backoff_grows_and_is_capped():
+async def test_after_a_long_outage_the_backlog_drains_within_five_seconds_of_recovery(indexed, session, sessions,
+                                                                                      client, meili, index_uid):
+    # given Meilisearch down for a long time: 6 writes queued, the consumer failed 6 times in a row
+    renamed = {indexed.unite_ids[key]: f"Offre reprise {n}" for n, key in enumerate(("ssiad", "heb_cholet"))}
+    meili.stop()
+    now = utcnow()
+    try:
+        for _round in range(3):
+            for unite_id, name in renamed.items():
+                await change(session, Unite, unite_id, "unite", nom=f"{name} {_round}")
+        for _attempt in range(6):
+            failed_at = now
+            assert (await drain(sessions, meili, index_uid, now=failed_at, batch_size=5)).failed == 5
+            now = (await search_consumer(session)).retry_at
+        consumer = await search_consumer(session)
+    finally:
+        meili.start()
+    # then the last failure scheduled the next attempt at most 5 s later (the backoff is capped)
+    assert consumer.attempts == 6 and consumer.cursor == 0
+    assert consumer.retry_at - failed_at == timedelta(seconds=BACKOFF_CAP_SECONDS) <= timedelta(seconds=5)
+    # when search answers again, then the drains due at that next attempt empty the whole backlog
+    reports = [await drain(sessions, meili, index_uid, now=consumer.retry_at, batch_size=5) for _ in range(2)]
+    assert [r.events for r in reports] == [5, 1] and reports[-1].pending == 0
+    for unite_id, name in renamed.items():
+        assert (await client.index(index_uid).get_document(str(unite_id)))["nom"] == f"{name} 2"
+
+
+def test_backoff_grows_and_is_capped_at_five_seconds():
     delays = [backoff(n) for n in range(1, 15)]
-    assert delays == sorted(delays) and delays[0] == timedelta(seconds=1) and delays[-1] == timedelta(minutes=5)
+    assert delays == sorted(delays) and delays[0] == timedelta(seconds=1) and delays[-1] == timedelta(seconds=5)
+
+
+async def test_a_second_drainer_waits_while_the_lease_is_held(indexed, session, sessions, meili, index_uid):
+    # given one write and another process (owner "other") holding the search consumer's lease
+    await change(session, Unite, indexed.unite_ids["ssiad"], "unite", age_min=25)
+    await register(session, CONSUMER)
+    assert await claim(session, CONSUMER, "other", now=utcnow()) == 0
+    # when this process drains, then it does nothing (no double push)
+    report = await drain(sessions, meili, index_uid)
+    assert report.busy and report.events == 0 and report.pending == 1
+    assert (await session.exec(select(func.count()).select_from(Event))).one() == 1
 
 
 async def test_the_server_worker_pushes_writes(indexed, session, app_state, client, index_uid):
@@ -172,34 +222,34 @@ async def test_the_worker_drains_right_after_a_commit_of_its_process(indexed, se
             assert found == {unite_id}
 
 
-async def test_outbox_signal_fires_only_after_commits_that_wrote_outbox_rows(indexed, session, engine,
+async def test_events_signal_fires_only_after_commits_that_appended_events(indexed, session, engine,
                                                                              database_url):
     calls = []
     other = make_engine(database_url)
     try:
-        with outbox_signal(engine, lambda: calls.append("wake")):
+        with events_signal(engine, lambda: calls.append("wake")):
             unite_id = indexed.unite_ids["ssiad"]
             unite = await session.get(Unite, unite_id)
-            # when a write without outbox rows commits, then nothing is signalled
-            unite.nom = "SSIAD renommé sans outbox"
+            # when a write without events commits, then nothing is signalled
+            unite.nom = "SSIAD renommé sans événement"
             session.add(unite)
             await session.commit()
             assert calls == []
-            # when a ChangeSet with an outbox row is rolled back, then nothing is signalled either
+            # when a ChangeSet with an event is rolled back, then nothing is signalled either
             cs = ChangeSet(session, SUPPORT, motif="test")
             cs.enqueue("unite", unite_id)
             await cs.flush()
             await session.flush()
             await session.rollback()
             assert calls == []
-            # when a session on another engine commits outbox rows, then this app is not signalled
+            # when a session on another engine commits events, then this app is not signalled
             async with session_factory(other)() as foreign:
                 cs = ChangeSet(foreign, SUPPORT, motif="test")
                 cs.enqueue("unite", unite_id)
                 await cs.flush()
                 await foreign.commit()
             assert calls == []
-            # when a ChangeSet with an outbox row commits, then the callback runs once
+            # when a ChangeSet with an event commits, then the callback runs once
             await change(session, Unite, unite_id, "unite", nom="SSIAD renommé")
             assert calls == ["wake"]
         # when the signal is closed, then later commits are not seen
@@ -210,7 +260,7 @@ async def test_outbox_signal_fires_only_after_commits_that_wrote_outbox_rows(ind
 
 
 async def test_reindex_swaps_atomically_while_searching(indexed, session, sessions, client, meili, index_uid):
-    # given a change made behind the outbox's back (only a full reindex can see it)
+    # given a change made behind the event log's back (only a full reindex can see it)
     unite_id = indexed.unite_ids["heb_cholet"]
     unite = await session.get(Unite, unite_id)
     unite.nom = "Hébergement Les Mauges"

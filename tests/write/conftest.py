@@ -59,7 +59,7 @@ EJ_B, EG_B = finess("69000001"), finess("69000002")
 # Tables whose content a refused write must leave untouched (everything the write path may touch).
 WATCHED = ("etablissement", "entitejuridique", "unite", "unite_code", "contact", "telecom", "horaire",
            "zone_intervention", "unite_lieu", "lieu", "capacite", "equipement", "equipement_limite", "habitation",
-           "tarif", "etablissement_code", "audit_log", "outbox_event", "finess_field_state")
+           "tarif", "etablissement_code", "audit_log", "event_log", "finess_field_state")
 
 
 @pytest.fixture

@@ -100,4 +100,4 @@ async def test_matrix(session, world, role, mutation, target):
     else:
         # and an accepted call wrote audit rows and at least one search-outbox row
         assert len(after["audit_log"]) > len(before["audit_log"])
-        assert len(after["outbox_event"]) > len(before["outbox_event"])
+        assert len(after["event_log"]) > len(before["event_log"])

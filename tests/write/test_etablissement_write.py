@@ -93,8 +93,8 @@ async def test_scalars_aides_and_tarifs_one_audit_row_per_changed_field(session,
     fields = sorted((await session.exec(select(AuditLog.field))).all())
     assert fields == ["aides_financieres", "commentaire", "hebergement_famille", "nb_place_aide_sociale_permanent",
                       "nom_operationnel", "statut_description", "tarifs"]
-    assert await count(session, "outbox_event", entity="etablissement", entity_id=world.eg_a) == 1
-    assert await count(session, "outbox_event", entity="unite") == 1
+    assert await count(session, "event_log", entity="etablissement", entity_id=world.eg_a) == 1
+    assert await count(session, "event_log", entity="unite") == 1
 
 
 async def test_a_deprecated_aide_is_refused(session, world):

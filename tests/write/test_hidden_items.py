@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from ror_graph.models import AuditLog, Contact, Etablissement, OutboxEvent, Telecom, Unite
+from ror_graph.models import AuditLog, Contact, Etablissement, Event, Telecom, Unite
 from ror_graph.services.core.errors import DomainError
 from ror_graph.services.core.write import parse
 from ror_graph.services.etablissement.inputs import EtablissementUpdate
@@ -125,13 +125,13 @@ async def test_a_referent_eg_write_does_not_touch_a_sensitive_unit(session, worl
     version = await version_of(session, Unite, identifiant=world.unite_a)
     unite = await update_unite(session, world.principal("support"), identifiant=world.unite_a, version=version,
                                data=parse(UniteUpdate, {"unite_sensible": True}))
-    last = max((await session.exec(select(OutboxEvent.id))).all())
+    last = max((await session.exec(select(Event.seq))).all())
     # when the référent renames the EG
     eg_version = await version_of(session, Etablissement, finess=EG_A)
     await update_etablissement(session, world.principal("referent_a"), finess=EG_A, version=eg_version,
                                data=parse(EtablissementUpdate, {"nom_operationnel": "Les Tilleuls"}))
     # then only the EG is queued, not the offer it cannot see
-    queued = (await session.exec(select(OutboxEvent.entity, OutboxEvent.entity_id).where(OutboxEvent.id > last)))
+    queued = (await session.exec(select(Event.entity, Event.entity_id).where(Event.seq > last)))
     assert sorted(queued) == [("etablissement", world.eg_a)]
     assert unite.unite_sensible
 

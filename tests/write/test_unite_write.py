@@ -81,7 +81,7 @@ async def test_create_with_every_attribute(session, world):
     assert (await session.exec(select(Habitation))).one().nombre == 40
     # and the creation is audited field by field, and queued for search
     assert await count(session, "audit_log", entity="unite", entity_id=unite.identifiant, field="lieux") == 1
-    assert await count(session, "outbox_event", entity="unite", entity_id=unite.id) == 1
+    assert await count(session, "event_log", entity="unite", entity_id=unite.id) == 1
 
 
 @pytest.mark.parametrize(("change", "code", "field"), [
@@ -162,7 +162,7 @@ async def test_close_definitively_then_no_more_changes(session, world):
     closed = await fermer_unite(session, world.principal("directeur_a"), identifiant=unite.identifiant, version=1,
                                 data=UniteClosure(date_fermeture=date(2026, 2, 1), type_fermeture_code="DEF"), now=T0)
     assert closed.ferme and closed.version == 2 and closed.type_fermeture_code == "DEF"
-    assert await count(session, "outbox_event", entity="unite", entity_id=unite.id) == 2
+    assert await count(session, "event_log", entity="unite", entity_id=unite.id) == 2
     with pytest.raises(BadInputError):
         await update_unite(session, world.principal("referent_a"), identifiant=unite.identifiant, version=2,
                            data=parse(UniteUpdate, {"nom": "x"}))

@@ -1,4 +1,4 @@
-"""A ``ChangeSet`` for bulk imports: same audit and outbox rows, written with Core executemany.
+"""A ``ChangeSet`` for bulk imports: same audit rows and events, written with Core executemany.
 
 The ORM path of ``ChangeSet`` builds one model object per audit row, which costs more than the
 import itself on a national file (≈100k EG → 150k "created" rows). This subclass keeps the exact
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from ror_graph.models import AuditLog, OutboxEvent
+from ror_graph.models import AuditLog
 from ror_graph.services.core.changes import ChangeSet, as_text
 
 
@@ -24,6 +24,7 @@ class BulkChangeSet(ChangeSet):
     _bulk_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def record(self, entity: str, entity_id: str, field_name: str, old: Any, new: Any) -> None:
+        self.touch(entity, entity_id, field_name, old, new)
         self._bulk_rows.append({
             "at": self.now, "entity": entity, "entity_id": entity_id, "field": field_name,
             "old_value": as_text(old), "new_value": as_text(new), "actor": self.actor.name,
@@ -34,16 +35,10 @@ class BulkChangeSet(ChangeSet):
     def changed(self) -> bool:
         return bool(self._bulk_rows) or super().changed
 
-    async def flush(self) -> None:
-        conn = await self.session.connection()
+    async def _write_audit(self) -> None:
+        """Audit rows as one executemany; ORM-tracked objects (FinessFieldState) go with the session flush."""
         if self._bulk_rows:
+            conn = await self.session.connection()
             await conn.execute(insert(AuditLog.__table__), self._bulk_rows)  # type: ignore[attr-defined]
-        if self._outbox:
-            await conn.execute(insert(OutboxEvent.__table__), [  # type: ignore[attr-defined]
-                {"entity": entity, "entity_id": entity_id, "action": action, "attempts": 0,
-                 "created_at": self.now, "next_attempt_at": self.now, "last_error": None, "processed_at": None}
-                for entity, entity_id, action in sorted(self._outbox)
-            ])
         self._bulk_rows = []
-        self._outbox.clear()
-        await super().flush()  # ORM-tracked objects of the session (FinessFieldState changes)
+        await super()._write_audit()
