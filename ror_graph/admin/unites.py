@@ -34,9 +34,9 @@ from ror_graph.services.unite.inputs import UniteUpdate
 from ror_graph.services.unite.write import CODE_COLUMNS
 
 READONLY = {"readonly": True}
-EDITABLE = ("nom", "type_offre_code", "champ_activite_code", "mode_prise_en_charge_code", "temporalite_code",
-            "age_min", "age_max", "unite_sensible", "soins_sans_consentement", "secteur_psychiatrique",
-            "commentaire")
+# The coded columns come from the registry (through the write service), so a new one is editable here too.
+EDITABLE = ("nom", *CODE_COLUMNS, "age_min", "age_max", "unite_sensible", "soins_sans_consentement",
+            "secteur_psychiatrique", "commentaire")
 TRI_STATE = [("", "Non renseigné"), ("true", "Oui"), ("false", "Non")]
 
 

@@ -8,16 +8,28 @@ import pytest
 from sqlmodel import select
 
 from ror_graph.models import Event
+from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.changes import Actor, ChangeSet
 from ror_graph.services.core.errors import BadInputError, ConflictError
+from ror_graph.services.core.write import parse
+from ror_graph.services.etablissement.inputs import EtablissementUpdate
 from ror_graph.services.etablissement.write import update_etablissement
 from ror_graph.services.events.log import infer_op
+from ror_graph.services.unite.inputs import UniteClosure, UniteCreate, UniteUpdate
 from ror_graph.services.unite.write import create_unite, fermer_unite, update_unite
 from tests.write.conftest import EG_A, T0
 
-NEW_OFFER = {"nom": "SSIAD Paris Centre", "type_offre_code": "28", "champ_activite_code": "04",
-             "mode_prise_en_charge_code": "49", "temporalite_code": "02", "age_min": 60, "age_max": 120,
-             "unite_sensible": False, "activites": ["003"]}
+NEW_OFFER = {
+    "nom": "SSIAD Paris Centre",
+    "type_offre_code": "28",
+    "champ_activite_code": "04",
+    "mode_prise_en_charge_code": "49",
+    "temporalite_code": "02",
+    "age_min": 60,
+    "age_max": 120,
+    "unite_sensible": False,
+    "activites": ["003"],
+}
 
 
 async def events(session) -> list[Event]:
@@ -32,7 +44,13 @@ def summary(rows: list[Event]) -> list[tuple]:
 
 async def test_creating_an_offer_appends_a_create_event_with_its_fields(session, world):
     # when a referent creates an offer
-    unite = await create_unite(session, actor=world.callers["referent_a"], finess=EG_A, data=NEW_OFFER, now=T0)
+    unite = await create_unite(
+        session,
+        Principal.from_caller(world.callers["referent_a"]),
+        finess=EG_A,
+        data=parse(UniteCreate, NEW_OFFER),
+        now=T0,
+    )
     # then one "create" event for the offer (national id, version 1, its fields) and one "update" for its EG
     # (the description goes back to "modifié"), both in the write's change
     rows = await events(session)
@@ -49,14 +67,32 @@ async def test_creating_an_offer_appends_a_create_event_with_its_fields(session,
 async def test_update_close_and_visibility_have_their_own_op(session, world):
     referent, directeur = world.callers["referent_a"], world.callers["directeur_a"]
     # given an offer at version 1
-    offer = await create_unite(session, actor=referent, finess=EG_A, data=NEW_OFFER, now=T0)
+    offer = await create_unite(
+        session, Principal.from_caller(referent), finess=EG_A, data=parse(UniteCreate, NEW_OFFER), now=T0
+    )
     start = max(e.seq for e in await events(session))
     # when it is renamed, then made sensitive, then closed
-    await update_unite(session, actor=referent, identifiant=offer.identifiant, version=1, changes={"nom": "SSIAD"})
-    await update_unite(session, actor=referent, identifiant=offer.identifiant, version=2,
-                       changes={"unite_sensible": True})
-    await fermer_unite(session, actor=directeur, identifiant=offer.identifiant, version=3,
-                       date_fermeture=date(2026, 2, 1), type_fermeture_code="DEF", motif="fin d'activité")
+    await update_unite(
+        session,
+        Principal.from_caller(referent),
+        identifiant=offer.identifiant,
+        version=1,
+        data=parse(UniteUpdate, {"nom": "SSIAD"}),
+    )
+    await update_unite(
+        session,
+        Principal.from_caller(referent),
+        identifiant=offer.identifiant,
+        version=2,
+        data=parse(UniteUpdate, {"unite_sensible": True}),
+    )
+    await fermer_unite(
+        session,
+        Principal.from_caller(directeur),
+        identifiant=offer.identifiant,
+        version=3,
+        data=UniteClosure(date_fermeture=date(2026, 2, 1), type_fermeture_code="DEF", motif="fin d'activité"),
+    )
     # then the offer's events say update (nom), visibility (unite_sensible), close, with the version reached
     offer_events = [e for e in await events(session) if e.entity == "unite" and e.seq > start]
     assert [(e.op, e.version) for e in offer_events] == [("update", 2), ("visibility", 3), ("close", 4)]
@@ -67,8 +103,13 @@ async def test_update_close_and_visibility_have_their_own_op(session, world):
 
 
 async def test_an_etablissement_update_is_one_event_for_it_and_one_per_offer(session, world):
-    await update_etablissement(session, actor=world.callers["referent_a"], finess=EG_A, version=1,
-                               changes={"nom_operationnel": "Résidence du Parc"})
+    await update_etablissement(
+        session,
+        Principal.from_caller(world.callers["referent_a"]),
+        finess=EG_A,
+        version=1,
+        data=parse(EtablissementUpdate, {"nom_operationnel": "Résidence du Parc"}),
+    )
     rows = await events(session)
     eg = [e for e in rows if e.entity == "etablissement"]
     assert [(e.entity_id, e.entity_key, e.op, e.version) for e in eg] == [(world.eg_a, EG_A, "update", 2)]
@@ -92,10 +133,21 @@ async def test_a_write_that_fails_leaves_no_event(session, world, attempt):
     # when a write is refused (bad input, or a version another writer already moved)
     with pytest.raises((BadInputError, ConflictError)):
         if attempt == "bad_input":
-            await update_unite(session, actor=referent, identifiant=world.unite_a, version=1,
-                               changes={"age_min": 130, "age_max": 20})
+            await update_unite(
+                session,
+                Principal.from_caller(referent),
+                identifiant=world.unite_a,
+                version=1,
+                data=parse(UniteUpdate, {"age_min": 130, "age_max": 20}),
+            )
         else:
-            await update_unite(session, actor=referent, identifiant=world.unite_a, version=7, changes={"nom": "x"})
+            await update_unite(
+                session,
+                Principal.from_caller(referent),
+                identifiant=world.unite_a,
+                version=7,
+                data=parse(UniteUpdate, {"nom": "x"}),
+            )
     # then the log is empty
     assert await events(session) == []
 
