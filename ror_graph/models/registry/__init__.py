@@ -108,7 +108,7 @@ def completeness_items(entity: Entity, attrs: Iterable[Attribute] = ATTRIBUTES) 
 def coded_columns(attrs: Iterable[Attribute] = ATTRIBUTES) -> dict[tuple[str, str], str]:
     """(table, column) → system of every single-valued coded column."""
     return {(a.table, a.column): a.system for a in attrs
-            if a.coded and a.storage is Storage.column and a.column}  # type: ignore[misc]
+            if a.system is not None and a.storage is Storage.column and a.column}
 
 
 def unite_code_systems(attrs: Iterable[Attribute] = ATTRIBUTES) -> dict[str, str]:
