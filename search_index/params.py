@@ -18,7 +18,8 @@ SCALARS = {"q", "age", "servesCommune", "lat", "lon", "nearCommune", "radiusKm",
 # The GraphQL filter input names its lists in the plural (``departements``, ``champsActivite``…): accepted too.
 PLURALS = {
     "departements": "departement", "regions": "region", "communes": "commune",
-    **{group[0].filter_param: name for name, group in registry.facets().items()},
+    # every facet has a filter field (``registry.check``): the guard only narrows ``str | None``
+    **{group[0].filter_param: name for name, group in registry.facets().items() if group[0].filter_param},
 }
 KNOWN = SCALARS | set(FACET_ATTRIBUTES) | set(PLURALS)
 

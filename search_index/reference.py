@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Commune, Departement, Region
@@ -63,14 +64,15 @@ async def load_search_reference(session: AsyncSession) -> SearchReference:
     for system, code, label in await nomenclature_rows(session):  # the rows the API's label cache reads
         ref.labels.setdefault(system, {})[code] = label
     conn = await session.connection()
-    for code, nom in await conn.execute(select(Region.code, Region.nom)):
+    for code, nom in await conn.execute(select(col(Region.code), col(Region.nom))):
         ref.regions[code] = nom
-    for code, nom, region in await conn.execute(select(Departement.code, Departement.nom, Departement.region_code)):
+    departements = select(col(Departement.code), col(Departement.nom), col(Departement.region_code))
+    for code, nom, region in await conn.execute(departements):
         ref.departements[code] = nom
         ref.departement_regions[code] = region
     rows = await conn.execute(
-        select(Commune.code, Commune.nom, Commune.departement_code, Commune.region_code, Commune.codes_postaux,
-               Commune.latitude, Commune.longitude)
+        select(col(Commune.code), col(Commune.nom), col(Commune.departement_code), col(Commune.region_code),
+               col(Commune.codes_postaux), col(Commune.latitude), col(Commune.longitude))
     )
     for code, nom, dep, reg, cps, lat, lon in rows:
         ref.communes[code] = CommuneRef(code, nom, dep, reg, tuple((cps or "").split()), lat, lon)

@@ -42,7 +42,7 @@ class _SelectionForm:
         raw = str(form.get("pks") or "") if form is not None else request.query_params.get("pks") or ""
         ids = _ids(raw)
         url = request.url_for(f"admin:view-{self.identity}-{endpoint}")  # type: ignore[attr-defined]
-        context = {"heading": heading, "intro": intro, "submit_label": submit, "action_url": url,
+        context: dict[str, Any] = {"heading": heading, "intro": intro, "submit_label": submit, "action_url": url,
                    "cancel_url": request.url_for("admin:list", identity=self.identity)}  # type: ignore[attr-defined]
         if not ids or len(ids) > MAX_SELECTION:
             error = "Sélectionnez au moins une ligne." if not ids else f"Sélectionnez au plus {MAX_SELECTION} lignes."

@@ -9,9 +9,11 @@ shown once, in SQLAdmin's one-time secret modal, and never stored in clear.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqladmin import Secret
+from sqlmodel import col
 from starlette.requests import Request
 from wtforms import DateField, Form, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
@@ -46,8 +48,15 @@ def throttle_text(account: Account, _attr: Any = None) -> str:
     row = account.throttle
     if row is None or not row.failures:
         return "—"
-    locked = row.locked_until is not None and row.locked_until > utcnow()
-    return f"{row.failures} échec(s)" + (f", verrouillé jusqu'au {fr_datetime(row.locked_until)}" if locked else "")
+    text = f"{row.failures} échec(s)"
+    if row.locked_until is not None and row.locked_until > utcnow():
+        text += f", verrouillé jusqu'au {fr_datetime(row.locked_until)}"
+    return text
+
+
+def _role_clause(role: Role) -> Callable[[], Any]:
+    """The WHERE clause factory of the role filter's choice ``role``."""
+    return lambda: col(Account.role) == role.value
 
 
 class AccountForm(Form):
@@ -88,7 +97,7 @@ class AccountAdmin(AccountActionsMixin, RorModelView, model=Account):
     name_plural = "Comptes"
     icon = "fa-solid fa-user"
     category = "Administration"
-    column_labels = {**ACCOUNT_LABELS, "throttle": "Échecs de connexion"}
+    column_labels = dict([*ACCOUNT_LABELS.items(), ("throttle", "Échecs de connexion")])
     column_list = ["id", "email", "nom", "role", "active", "created_at", "throttle"]
     column_details_list = ["id", "email", "nom", "role", "active", "created_at", "throttle"]
     column_formatters = {"throttle": throttle_text}
@@ -96,7 +105,7 @@ class AccountAdmin(AccountActionsMixin, RorModelView, model=Account):
     column_export_list = ["id", "email", "nom", "role", "active", "created_at"]
     column_searchable_list = ["email", "nom"]
     column_sortable_list = ["email", "created_at"]
-    column_filters = [ChoiceFilter("role", "Rôle", {r.value: (label, lambda r=r: Account.role == r.value)
+    column_filters = [ChoiceFilter("role", "Rôle", {r.value: (label, _role_clause(r))
                                                     for r, label in ROLE_LABELS.items()})]
     can_create = True
     form = AccountForm
@@ -118,7 +127,7 @@ class ApiClientAdmin(ApiClientActionsMixin, RorModelView, model=ApiClient):
     name_plural = "Clients API"
     icon = "fa-solid fa-key"
     category = "Administration"
-    column_labels = {**API_CLIENT_LABELS, "last_used_at": "Dernière utilisation"}
+    column_labels = dict([*API_CLIENT_LABELS.items(), ("last_used_at", "Dernière utilisation")])
     column_list = ["id", "name", "profile", "created_at", "expires_at", "last_used_at", "revoked_at"]
     column_details_list = ["id", "name", "profile", "created_at", "expires_at", "last_used_at", "revoked_at"]
     column_export_list = ["id", "name", "profile", "created_at", "expires_at", "last_used_at", "revoked_at"]
@@ -153,7 +162,7 @@ class LoginThrottleAdmin(LoginThrottleActionsMixin, RorModelView, model=LoginThr
     name_plural = "Tentatives de connexion"
     icon = "fa-solid fa-user-lock"
     category = "Administration"
-    column_labels = THROTTLE_LABELS
+    column_labels = dict(THROTTLE_LABELS.items())
     column_list = ["id", "scope", "key", "failures", "window_started_at", "last_attempt_at", "locked_until"]
     column_details_list = column_list
     column_export_list = column_list
@@ -170,7 +179,7 @@ class SessionAdmin(SessionActionsMixin, RorModelView, model=SessionToken):
     name_plural = "Sessions"
     icon = "fa-solid fa-id-badge"
     category = "Administration"
-    column_labels = SESSION_LABELS
+    column_labels = dict(SESSION_LABELS.items())
     column_list = ["id", "account_id", "kind", "created_at", "last_used_at", "expires_at", "revoked_at"]
     column_details_list = column_list
     column_export_list = column_list

@@ -108,6 +108,7 @@ class AdminAuth(AuthenticationBackend):
             if account.role not in BACK_OFFICE_ROLES:
                 return await self._login_page(request, REFUSED_ROLE, email, status_code=403)
             await revoke_session(session, request.session.get(SESSION_KEY))
+            assert account.id is not None  # a row read from the database
             token, _ = await issue_session(session, account.id, kind=SessionKind.admin, lifetime=self.lifetime)
         request.session.clear()  # a fresh session id (and CSRF token) for the new identity
         request.session[SESSION_KEY] = token
@@ -128,6 +129,7 @@ class AdminAuth(AuthenticationBackend):
         if account is None or account.role not in BACK_OFFICE_ROLES:
             request.session.clear()
             return False
+        assert account.id is not None  # a row read from the database
         setattr(request.state, _STATE_ATTR, AdminUser(account.id, account.email, account.role))
         return True
 

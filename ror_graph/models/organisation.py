@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from ror_graph.models.base import Address, Stamped, finess_field
+from ror_graph.models.base import Address, Stamped, finess_field, table_of
 
 
 class EntiteJuridique(Address, Stamped, table=True):
@@ -83,7 +83,7 @@ class Etablissement(Address, Stamped, table=True):
 # Whole-column address fields inherited from Address are FINESS-owned on EJ/EG (they come from FINESS).
 for _model in (EntiteJuridique, Etablissement):
     for _name in Address.model_fields:
-        _model.__table__.columns[_name].info["finess_owned"] = True  # type: ignore[attr-defined]
+        table_of(_model).columns[_name].info["finess_owned"] = True
 
 
 class EtablissementCode(SQLModel, table=True):

@@ -31,9 +31,10 @@ def _column_field(a: Attribute) -> tuple[Any, Any]:
         if not _visible(info, a):
             return None
         value = getattr(root, column)
-        return info.context.labels.concept(a.system, value) if a.coded else value
+        return info.context.labels.concept(a.system, value) if a.system is not None else value
 
     kind = ConceptType if a.coded else a.value_type
+    assert kind is not None, f"{a.key}: a scalar GraphQL field needs a value_type"
     return (kind if a.required and a.confidentiality == PUBLIC else kind | None), resolve
 
 

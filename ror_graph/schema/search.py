@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 
@@ -35,15 +35,17 @@ PLACE_FACETS = {
     "departement": "Département of the établissement.", "region": "Région of the établissement.",
     "commune": "Commune of the établissement.",
 }
-SearchFacetEnum = strawberry.enum(
-    Enum("SearchFacetEnum", {  # type: ignore[misc]
-        _upper_snake(name): strawberry.enum_value(name, description=description)
-        for name, description in {
-            **PLACE_FACETS, **{name: group[0].description for name, group in registry.facets().items()}
-        }.items()
-    }),
-    name="SearchFacet", description="Attributes whose values can be counted over the results.",
-)
+# Members come from the registry: mypy only types functional Enums whose members are literals (hence
+# the ignore), and needs the Enum bound to a plain name to use it as a type, so strawberry.enum (which
+# registers and returns that same class) is applied as a statement.
+SearchFacetEnum = Enum("SearchFacetEnum", {  # type: ignore[misc]
+    _upper_snake(name): strawberry.enum_value(name, description=description)
+    for name, description in {
+        **PLACE_FACETS, **{name: group[0].description for name, group in registry.facets().items()}
+    }.items()
+})
+strawberry.enum(SearchFacetEnum, name="SearchFacet",
+                description="Attributes whose values can be counted over the results.")
 
 
 @strawberry.enum(name="SearchSort", description="Order of the search results.")
@@ -75,7 +77,8 @@ class OffreSearchFilterInput:
 # GraphQL input field -> search filter name (the HTTP API's names).
 FILTER_NAMES = {
     "departements": "departement", "regions": "region", "communes": "commune",
-    **{group[0].filter_field: name for name, group in registry.facets().items()},
+    # every facet has a filter field (``registry.check``): the guard only narrows ``str | None``
+    **{group[0].filter_field: name for name, group in registry.facets().items() if group[0].filter_field},
 }
 
 
@@ -150,7 +153,7 @@ class SearchHitType:
     async def unite(self, info: Info) -> UniteType | None:
         if not self.identifiant:
             return None
-        return await info.context.loaders.unite_by_identifiant.load(self.identifiant)  # type: ignore[return-value]
+        return await info.context.loaders.unite_by_identifiant.load(self.identifiant)
 
 
 @strawberry.type(name="SearchFacetValue", description="One value of a facet and how many results have it.")
@@ -185,6 +188,11 @@ def _concepts(system: str, values: list[dict] | None) -> list[Concept]:
     return [Concept(code=v["code"], label=v.get("label"), system=system) for v in values or []]
 
 
+def _hit_value(attribute: Attribute, value: Any) -> Concept | list[Concept] | None:
+    assert attribute.system is not None, f"{attribute.key}: search document fields hold codes"
+    return (_concepts if attribute.multiple else _concept)(attribute.system, value)
+
+
 def _place(value: dict | None) -> SearchPlaceType | None:
     return SearchPlaceType(code=value["code"], nom=value.get("nom")) if value else None
 
@@ -195,14 +203,13 @@ def hit_type(hit: dict[str, Any]) -> SearchHitType:
     return SearchHitType(
         identifiant=hit.get("identifiant"), nom=hit["nom"], finess=hit["finess"], raison_sociale=hit["raisonSociale"],
         nom_operationnel=hit.get("nomOperationnel"),
-        **{name: (_concepts if a.multiple else _concept)(a.system, hit.get(key))  # type: ignore[operator]
-           for key, (name, a) in HIT_FIELDS.items()},
+        **{name: _hit_value(a, hit.get(key)) for key, (name, a) in HIT_FIELDS.items()},
         age_min=hit["ageMin"], age_max=hit["ageMax"], adresse=hit.get("adresse"), code_postal=hit.get("codePostal"),
         commune=_place(hit.get("commune")), departement=_place(hit.get("departement")),
         region=_place(hit.get("region")), telephone=hit.get("telephone"), zone_communes=hit.get("zoneCommunes") or [],
         position=SearchPositionType(latitude=position["lat"], longitude=position["lng"]) if position else None,
         distance_km=hit.get("distanceKm"),
-    )  # type: ignore[arg-type]
+    )
 
 
 def result_type(page: SearchPage) -> SearchResultType:
@@ -228,14 +235,16 @@ def search_params(
     }
     point = None
     if near and (near.latitude is not None or near.longitude is not None):
-        point = (near.latitude, near.longitude)
-        if None in point:
+        if near.latitude is None or near.longitude is None:
             raise BadInputError("latitude and longitude go together", field="near")
+        point = (near.latitude, near.longitude)
     return SearchParams(
         text=query or "", filters=filters, age=filter.age if filter else None,
-        serves_commune=filter.serves_commune if filter else None, near=point,  # type: ignore[arg-type]
+        serves_commune=filter.serves_commune if filter else None, near=point,
         near_commune=near.commune if near else None, radius_km=near.radius_km if near else None,
-        sort=sort.value if sort else None, facets=[f.value for f in facets or []], page=page, per_page=per_page,
+        # strawberry.enum swaps each member's EnumValueDefinition for its plain value: a str here
+        sort=cast(str, sort.value) if sort else None, facets=[f.value for f in facets or []],
+        page=page, per_page=per_page,
     )
 
 

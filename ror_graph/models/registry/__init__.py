@@ -108,7 +108,7 @@ def completeness_items(entity: Entity, attrs: Iterable[Attribute] = ATTRIBUTES) 
 def coded_columns(attrs: Iterable[Attribute] = ATTRIBUTES) -> dict[tuple[str, str], str]:
     """(table, column) → system of every single-valued coded column."""
     return {(a.table, a.column): a.system for a in attrs
-            if a.coded and a.storage is Storage.column and a.column}  # type: ignore[misc]
+            if a.system is not None and a.storage is Storage.column and a.column}
 
 
 def declared_coded_columns(entity: Entity, attrs: Iterable[Attribute] = ATTRIBUTES) -> list[Attribute]:

@@ -83,6 +83,7 @@ async def create_account(
     account = Account(email=email, nom=(nom or None), role=role, password_hash=await hash_password_async(password))
     session.add(account)
     await session.flush()
+    assert account.id is not None  # set by the flush
     session.add_all(AccountScope(account_id=account.id, kind=kind, finess=finess) for kind, finess in scope_rows)
     await session.commit()
     return account
@@ -99,11 +100,11 @@ async def authenticate(session: AsyncSession, email: str, password: str, *, addr
     keys = throttle_keys(_normalise_email(email), address)
     policy = policy or ThrottlePolicy()
     await begin_attempt(session, keys, policy, now)
-    account = (await session.exec(select(Account).where(Account.email == _normalise_email(email)))).first()
-    usable = account is not None and account.active
+    found = (await session.exec(select(Account).where(Account.email == _normalise_email(email)))).first()
+    account = found if found is not None and found.active else None  # only an active account may log in
     await session.commit()  # give the connection back to the pool while argon2 runs (bursts must not drain it)
-    matches = await verify_password_async(account.password_hash if usable else None, password)
-    if not (usable and matches):
+    matches = await verify_password_async(account.password_hash if account is not None else None, password)
+    if account is None or not matches:
         await record_failure(session, keys, policy, now)
         return None
     if needs_rehash(account.password_hash):
@@ -123,6 +124,7 @@ async def login(
     account = await authenticate(session, email, password, address=address, policy=policy, now=now)
     if account is None:
         raise UnauthenticatedError("Wrong e-mail or password.")
+    assert account.id is not None  # a row read from the database
     return await issue_session(session, account.id, kind=SessionKind.api, lifetime=timedelta(hours=hours), now=now)
 
 
@@ -155,6 +157,7 @@ async def set_account_active(session: AsyncSession, *, actor: Any, account_id: i
         cs = ChangeSet(session, writer, motif=(motif or "").strip() or None, now=now)
         cs.set(account, "account", str(account.id), "active", active)
         if not active:
+            assert account.id is not None  # a row read from the database
             revoked = await revoke_all_sessions(session, account.id, now=now)
             if revoked:
                 cs.record("account", str(account.id), "revoked_sessions", None, revoked)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import (
@@ -119,12 +119,13 @@ async def resolve_bearer(session: AsyncSession, token: str | None, *, now: datet
     if client is not None:
         if client.revoked_at is not None or (client.expires_at is not None and client.expires_at <= now):
             raise UnauthenticatedError("This API token is expired or revoked.")
+        assert client.id is not None  # a row read from the database
         await touch(session, ApiClient, client.id, client.last_used_at, now)
         return caller_for_profile(client.profile, api_client_id=client.id)
     row = (
         await session.exec(
             select(SessionToken, Account)
-            .join(Account, Account.id == SessionToken.account_id)
+            .join(Account, col(Account.id) == SessionToken.account_id)
             .where(SessionToken.token_hash == digest, SessionToken.kind == SessionKind.api.value)
         )
     ).first()
@@ -133,6 +134,7 @@ async def resolve_bearer(session: AsyncSession, token: str | None, *, now: datet
     login, account = row
     if login.revoked_at is not None or login.expires_at <= now or not account.active:
         raise UnauthenticatedError("This session has expired; log in again.")
+    assert login.id is not None  # a row read from the database
     await touch(session, SessionToken, login.id, login.last_used_at, now)
     scopes = (await session.exec(select(AccountScope).where(AccountScope.account_id == account.id))).all()
     return caller_for_profile(
@@ -151,13 +153,15 @@ async def admin_actor(session: AsyncSession, who: Any, *, source: str = "api") -
     ``who`` is an ``Actor`` (admin panel, CLI) or a GraphQL ``Caller``. When it names an account, the
     account is re-read: a deactivated or demoted admin loses these rights at once, not at logout.
     """
+    role: str | None
+    name: str | None
     if isinstance(who, Actor):
         account_id, role, name, source = who.account_id, who.role, who.name, who.source
     else:
         if who is None or getattr(who, "account_id", None) is None:
             raise UnauthenticatedError("Log in as an administrator to manage accounts and API clients.")
         account_id, role, name = who.account_id, getattr(who, "role", None), getattr(who, "email", None)
-    if role != Role.admin.value:
+    if role is None or role != Role.admin.value:
         raise ForbiddenError("Only administrators manage accounts and API clients.")
     if account_id is not None:
         account = await session.get(Account, account_id)

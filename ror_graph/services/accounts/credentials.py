@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Account, PasswordReset, utcnow
@@ -36,6 +36,7 @@ INVALID_LINK = "This reset link is invalid, already used or expired; ask an admi
 async def _set_password(session: AsyncSession, account: Account, password: str, *, actor: Actor, now: datetime,
                         field: str) -> int:
     """Store the new hash, revoke every session, audit (without any secret); returns the sessions revoked."""
+    assert account.id is not None  # a row read from the database
     check_password_policy(password, email=account.email, field=field)
     account.password_hash = await hash_password_async(password)
     cs = ChangeSet(session, actor, now=now)
@@ -86,9 +87,10 @@ async def issue_reset(session: AsyncSession, *, email: str, lifetime: timedelta 
     account = (await session.exec(select(Account).where(Account.email == (email or "").strip().lower()))).first()
     if account is None or not account.active:
         raise NotFoundError(f"No active account with e-mail {email!r}.", field="email")
+    assert account.id is not None  # a row read from the database
     conn = await session.connection()
-    await conn.execute(update(PasswordReset).where(PasswordReset.account_id == account.id,
-                                                   PasswordReset.used_at.is_(None)).values(used_at=now))
+    await conn.execute(update(PasswordReset).where(col(PasswordReset.account_id) == account.id,
+                                                   col(PasswordReset.used_at).is_(None)).values(used_at=now))
     token = new_token()
     session.add(PasswordReset(account_id=account.id, token_hash=hash_token(token), created_at=now,
                               expires_at=now + lifetime))
@@ -99,8 +101,8 @@ async def issue_reset(session: AsyncSession, *, email: str, lifetime: timedelta 
 async def reset_target(session: AsyncSession, token: str, *, now: datetime | None = None) -> Account:
     """The account a reset link is for; ``BAD_INPUT`` when the link is unknown, used or expired."""
     now = now or utcnow()
-    row = (await session.exec(select(PasswordReset, Account).join(Account, Account.id == PasswordReset.account_id)
-                              .where(PasswordReset.token_hash == hash_token(token or "")))).first()
+    row = (await session.exec(select(PasswordReset, Account).join(Account, col(Account.id) == PasswordReset.account_id)
+                              .where(col(PasswordReset.token_hash) == hash_token(token or "")))).first()
     if row is None or row[0].used_at is not None or _aware(row[0].expires_at) <= now or not row[1].active:
         raise BadInputError(INVALID_LINK, field="token")
     return row[1]
@@ -112,8 +114,8 @@ async def reset_password(session: AsyncSession, *, token: str, nouveau: str, now
     account = await reset_target(session, token, now=now)
     try:
         conn = await session.connection()
-        used = await conn.execute(update(PasswordReset).where(PasswordReset.token_hash == hash_token(token),
-                                                              PasswordReset.used_at.is_(None)).values(used_at=now))
+        used = await conn.execute(update(PasswordReset).where(col(PasswordReset.token_hash) == hash_token(token),
+                                                              col(PasswordReset.used_at).is_(None)).values(used_at=now))
         if not used.rowcount:  # a concurrent request used it first
             raise BadInputError(INVALID_LINK, field="token")
         actor = Actor(name=account.email, role=account.role, source="admin", account_id=account.id)

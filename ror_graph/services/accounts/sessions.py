@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Account, SessionKind, SessionToken, utcnow
@@ -41,8 +41,9 @@ async def revoke_session(session: AsyncSession, token: str | None, *, now: datet
     if not token:
         return
     conn = await session.connection()
-    await conn.execute(update(SessionToken).where(SessionToken.token_hash == hash_token(token),
-                                                  SessionToken.revoked_at.is_(None)).values(revoked_at=now or utcnow()))
+    await conn.execute(update(SessionToken)
+                       .where(col(SessionToken.token_hash) == hash_token(token), col(SessionToken.revoked_at).is_(None))
+                       .values(revoked_at=now or utcnow()))
     await session.commit()
 
 
@@ -51,7 +52,8 @@ async def revoke_all_sessions(session: AsyncSession, account_id: int, *, now: da
     conn = await session.connection()
     result = await conn.execute(
         update(SessionToken)
-        .where(SessionToken.account_id == account_id, SessionToken.revoked_at.is_(None), SessionToken.expires_at > now)
+        .where(col(SessionToken.account_id) == account_id, col(SessionToken.revoked_at).is_(None),
+               col(SessionToken.expires_at) > now)
         .values(revoked_at=now)
     )
     return result.rowcount or 0
@@ -79,8 +81,8 @@ async def resolve_admin_session(session: AsyncSession, token: str | None, *, idl
         return None
     now = now or utcnow()
     row = (await session.exec(
-        select(SessionToken, Account).join(Account, Account.id == SessionToken.account_id)
-        .where(SessionToken.token_hash == hash_token(token), SessionToken.kind == SessionKind.admin.value)
+        select(SessionToken, Account).join(Account, col(Account.id) == SessionToken.account_id)
+        .where(col(SessionToken.token_hash) == hash_token(token), col(SessionToken.kind) == SessionKind.admin.value)
     )).first()
     if row is None:
         return None
@@ -88,6 +90,7 @@ async def resolve_admin_session(session: AsyncSession, token: str | None, *, idl
     last = _aware(login.last_used_at or login.created_at)
     if login.revoked_at is not None or _aware(login.expires_at) <= now or last <= now - idle or not account.active:
         return None
+    assert login.id is not None  # a row read from the database
     await touch(session, SessionToken, login.id, login.last_used_at, now)
     return account
 

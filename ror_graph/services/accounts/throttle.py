@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, or_, update
+from sqlalchemy import ColumnElement, case, delete, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import LoginThrottle, utcnow
@@ -65,8 +65,8 @@ def throttle_keys(email: str, address: str | None) -> list[tuple[str, str]]:
     return keys
 
 
-def _row(scope: str, key: str):
-    return (LoginThrottle.scope == scope) & (LoginThrottle.key == key)
+def _row(scope: str, key: str) -> ColumnElement[bool]:
+    return (col(LoginThrottle.scope) == scope) & (col(LoginThrottle.key) == key)
 
 
 async def _ensure_row(session: AsyncSession, scope: str, key: str, now: datetime) -> None:
@@ -83,15 +83,16 @@ async def _ensure_row(session: AsyncSession, scope: str, key: str, now: datetime
 async def _count(session: AsyncSession, scope: str, key: str, policy: ThrottlePolicy, now: datetime) -> int | None:
     """Count one attempt on an unlocked key (a new window after expiry); ``None`` when the key is locked."""
     await _ensure_row(session, scope, key, now)
-    restart = or_(LoginThrottle.window_started_at <= now - policy.window, LoginThrottle.locked_until.is_not(None))
+    restart = or_(col(LoginThrottle.window_started_at) <= now - policy.window,
+                  col(LoginThrottle.locked_until).is_not(None))
     conn = await session.connection()
     result = await conn.execute(
         update(LoginThrottle)
-        .where(_row(scope, key), or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now))
+        .where(_row(scope, key), or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now))
         .values(failures=case((restart, 1), else_=LoginThrottle.failures + 1),
                 window_started_at=case((restart, now), else_=LoginThrottle.window_started_at),
                 locked_until=None, last_attempt_at=now)
-        .returning(LoginThrottle.failures)
+        .returning(col(LoginThrottle.failures))
     )
     return result.scalar_one_or_none()
 
@@ -100,9 +101,10 @@ async def _lock(session: AsyncSession, scope: str, key: str, until: datetime, no
     """Lock the key until ``until`` (an existing, later lock is kept); returns the lock's end."""
     conn = await session.connection()
     await conn.execute(update(LoginThrottle).where(
-        _row(scope, key), or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now))
+        _row(scope, key), or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now))
         .values(locked_until=until))
     locked = (await session.exec(select(LoginThrottle.locked_until).where(_row(scope, key)))).one()
+    assert locked is not None, "the UPDATE above set the lock, or kept a later one"
     return locked if locked.tzinfo else locked.replace(tzinfo=until.tzinfo)
 
 
@@ -131,8 +133,8 @@ async def record_failure(session: AsyncSession, keys: list[tuple[str, str]], pol
     for scope, key in keys:
         conn = await session.connection()
         await conn.execute(update(LoginThrottle).where(
-            _row(scope, key), LoginThrottle.failures >= policy.limit(scope),
-            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now))
+            _row(scope, key), col(LoginThrottle.failures) >= policy.limit(scope),
+            or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now))
             .values(locked_until=now + policy.lock))
     await session.commit()
 
@@ -144,7 +146,7 @@ async def record_success(session: AsyncSession, keys: list[tuple[str, str]]) -> 
         if scope == ACCOUNT:
             await conn.execute(delete(LoginThrottle).where(_row(scope, key)))
         else:
-            await conn.execute(update(LoginThrottle).where(_row(scope, key), LoginThrottle.failures > 0)
+            await conn.execute(update(LoginThrottle).where(_row(scope, key), col(LoginThrottle.failures) > 0)
                                .values(failures=LoginThrottle.failures - 1))
     await session.commit()
 

@@ -46,12 +46,12 @@ MAIL_DOMAIN = "demo.ror-graph.invalid"
 DEMO_COMMENT = "Offre de démonstration générée par « ror-graph demo » : ce n'est pas une déclaration réelle."
 EG_COMMENT = "Description de démonstration (« ror-graph demo ») : établissement FINESS réel, offres fictives."
 MULTI_VALUED = (  # template attribute, UniteAttribute, system
-    ("activites", UniteAttribute.activite, ACTIVITE),
-    ("publics", UniteAttribute.public, PUBLIC),
-    ("modalites", UniteAttribute.modalite_accueil, MODALITE_ACCUEIL),
-    ("specialisations", UniteAttribute.specialisation, SPECIALISATION),
-    ("professions", UniteAttribute.profession, PROFESSION),
-    ("modes_gestion", UniteAttribute.mode_gestion, MODE_GESTION),
+    ("activites", UniteAttribute("activite"), ACTIVITE),
+    ("publics", UniteAttribute("public"), PUBLIC),
+    ("modalites", UniteAttribute("modalite_accueil"), MODALITE_ACCUEIL),
+    ("specialisations", UniteAttribute("specialisation"), SPECIALISATION),
+    ("professions", UniteAttribute("profession"), PROFESSION),
+    ("modes_gestion", UniteAttribute("mode_gestion"), MODE_GESTION),
 )
 # Fictitious numbers: the ranges ARCEP reserves for works of fiction, per telephone zone.
 _FICTION = {"01": "01 99 00", "02": "02 61 91", "03": "03 53 01", "04": "04 65 71", "05": "05 36 49"}
