@@ -1,5 +1,7 @@
-"""Business rules and transactions: the only place that writes SQL.
+"""Business rules and transactions: the only place that writes SQL, one package per domain.
 
-GraphQL resolvers, the admin and the importers all call these functions, so the same rules,
-audit rows and search-outbox rows apply whatever the entry point.
+GraphQL resolvers, the admin, the CLI and search sync all call these functions, so the same rules,
+visibility policy, audit rows and events apply whatever the entry point. Domains import downwards
+only: demo → directory, suivi, finess → etablissement → unite → policy → accounts, core, events,
+reference (checked by import-linter in ``make lint``).
 """
