@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,13 @@ class Settings(BaseSettings):
     debug: bool = Field(False, description="Unmasked GraphQL errors, GraphiQL, verbose logs.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed on /api/search.")
     session_token_hours: int = Field(12, description="Lifetime of a login bearer token, in hours.")
+    max_query_cost: int = Field(
+        25_000, description="GraphQL queries estimated above this many result nodes are refused (QUERY_TOO_COSTLY)."
+    )
+    request_timeout_seconds: float = Field(
+        15.0, gt=0, description="A GraphQL request still running after this is cancelled (TIMEOUT)."
+    )
+    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object each.")
 
     @field_validator("database_url")
     @classmethod
