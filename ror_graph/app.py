@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             try:
                 managed = ManagedMeili(settings.data_dir / "meilisearch").start()
                 state.meili_url, state.meili_key = managed.url, managed.master_key
+                state.extras["managed_meili"] = managed
                 log.info("managed Meilisearch on %s", managed.url)
             except MeiliUnavailable as exc:  # search degrades, writes keep working (outbox)
                 log.warning("search disabled: %s", exc)
