@@ -21,7 +21,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -41,9 +41,10 @@ _SESSION, _CALLER, _NOT_EXECUTED = "ror_session", "ror_caller", "ror_not_execute
 log = logging.getLogger("ror_graph.graphql")
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
-    """The JSON error body of a request refused before or instead of execution."""
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status, headers)
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+    """The JSON error body of a request refused before or instead of execution (ASCII: any text is safe)."""
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return Response(body, status, headers, media_type="application/json")
 
 
 def bearer_token(request: Request) -> str | None:

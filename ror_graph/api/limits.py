@@ -68,7 +68,7 @@ def input_problem(value: Any, where: str) -> str | None:
                 return f"{path} {problem}"
         elif isinstance(item, dict):
             stack.extend((key, f"{path} (a key)") for key in item)
-            stack.extend((child, f"{path}.{key}") for key, child in item.items() if isinstance(key, str))
+            stack.extend((child, f"{path}.{key if not unusable_text(key) else '?'}") for key, child in item.items())
         elif isinstance(item, list):
             stack.extend((child, f"{path}[{n}]") for n, child in enumerate(item))
     return None
