@@ -34,8 +34,10 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    SchemaMetaFieldDef,
     SelectionSetNode,
     StringValueNode,
+    TypeMetaFieldDef,
     ValidationRule,
     VariableNode,
     get_named_type,
@@ -56,6 +58,8 @@ PAGE_ARGUMENTS = {"first": max(MAX_PAGE_SIZE, HISTORY_MAX_PAGE), "perPage": MAX_
 """Page-size arguments and the largest page their resolvers accept (a variable counts as that)."""
 
 CODE = "QUERY_TOO_COSTLY"
+INTROSPECTION = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+"""Meta fields of the root type, costed like any other (30 aliased introspections are no free lunch)."""
 
 
 def unusable_text(value: str) -> str | None:
@@ -120,7 +124,7 @@ class CostEstimator:
 
     def field(self, node: FieldNode, parent: Any, page: int | None, seen: frozenset) -> int:
         fields = parent.fields if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
-        definition = fields.get(node.name.value)
+        definition = fields.get(node.name.value) or INTROSPECTION.get(node.name.value)
         if definition is None:  # __typename, or an unknown field that validation reports
             return 1
         named = get_named_type(definition.type)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 
+from graphql import get_introspection_query
+
 from ror_graph.app import create_app
 from ror_graph.settings import Settings
 from tests.security.conftest import GRAPHQL_RESPONSE
@@ -103,3 +105,16 @@ async def test_the_execution_is_cancelled_when_the_client_disconnects(directory,
     # then the execution was cancelled and nothing was sent to nobody
     assert sent == []
     assert any("cancelled: ClientDisconnected" in r.getMessage() for r in caplog.records)
+
+
+async def test_introspection_is_costed_like_any_query(http):
+    # when GraphiQL's introspection query is sent, then it runs
+    single = await http.post("/graphql", json={"query": get_introspection_query(descriptions=True)})
+    assert single.status_code == 200 and single.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+    # when the schema is introspected under several aliases at once, then the sum is refused
+    text = get_introspection_query(descriptions=True)
+    operation, fragments = text[: text.index("fragment ")], text[text.index("fragment ") :]
+    schema_selection = operation.strip().removeprefix("query IntrospectionQuery {").removesuffix("}")
+    aliased = "{ " + " ".join(f"a{n}: {schema_selection.strip()}" for n in range(5)) + " } " + fragments
+    refused = await http.post("/graphql", json={"query": aliased})
+    assert refused.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
