@@ -255,10 +255,17 @@ ALL_FIELDS = sorted({name for t in GRAPHQL.type_map.values() if hasattr(t, "fiel
 ALIASES = st.one_of(st.just(""), NAMES.map(lambda n: f"{n}: "))
 
 
+# These resolvers use the request's session directly, concurrently with the DataLoaders: that fails
+# ("concurrent operations are not permitted": INTERNAL; on PostgreSQL sometimes a 500 when the broken
+# connection is rolled back). Pinned by test_fields_sharing_the_session_concurrently (strict xfail);
+# left out here so that the fuzzing keeps looking for other failures.
+SESSION_SHARING_FIELDS = {"suiviEtablissement", "historique", "indicateurs"}
+
+
 @st.composite
 def selection(draw: Any, parent: Any, depth: int = 0) -> str:
     """A selection on ``parent`` (mostly real fields with typed arguments, sometimes anything)."""
-    fields = getattr(parent, "fields", None) or {}
+    fields = {n: f for n, f in (getattr(parent, "fields", None) or {}).items() if n not in SESSION_SHARING_FIELDS}
     parts = []
     for _ in range(draw(st.integers(1, 3))):
         if not fields or draw(st.integers(0, 9)) == 0:
@@ -345,6 +352,19 @@ def test_random_search_parameters(live, params, export):
     response = app.request("GET", export, params=params)
     if response.status_code == 200 and export == "/api/search":
         assert isinstance(response.json()["hits"], list)
+
+
+@pytest.mark.xfail(strict=True, reason="known bug: schema/suivi.py resolvers share the session with the DataLoaders")
+def test_fields_sharing_the_session_concurrently(live):
+    app, _, _ = live
+    # when an EG's follow-up and an EJ are asked for in one query (two root fields run concurrently)
+    document = (f'{{ s: suiviEtablissement(finess: "{EG_A}") {{ aMettreAJour }} '
+                f'e: entiteJuridique(finess: "{EJ_A}") {{ finess }} }}')
+    for _ in range(5):
+        body = app.graphql("POST", content=json.dumps({"query": document}),
+                           headers={"content-type": "application/json"})
+        # then the follow-up is refused (anonymous) and that is the only error: no INTERNAL, no 5xx
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
 
 
 MUTATION_FIELDS = {name: field for name, field in GRAPHQL.mutation_type.fields.items()
