@@ -7,10 +7,11 @@ worker; everything is closed on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from starlette.routing import Route
 
 from ror_graph import __version__
 from ror_graph.db import make_engine, session_factory
+from ror_graph.logs import configure_logging
 from ror_graph.settings import Settings, get_settings
 from ror_graph.state import AppState
 
@@ -38,6 +40,7 @@ async def health(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The ASGI app for ``settings`` (defaults to the environment)."""
     settings = settings or get_settings()
+    configure_logging(settings.log_format, logging.DEBUG if settings.debug else logging.INFO)
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, sessions=session_factory(engine),
                      meili_url=settings.meili_url or None, meili_key=settings.meili_key or None)
@@ -51,10 +54,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             try:
                 managed = ManagedMeili(settings.data_dir / "meilisearch").start()
                 state.meili_url, state.meili_key = managed.url, managed.master_key
+                state.extras["managed_meili"] = managed
                 log.info("managed Meilisearch on %s", managed.url)
             except MeiliUnavailable as exc:  # search degrades, writes keep working (outbox)
                 log.warning("search disabled: %s", exc)
         async with contextlib.AsyncExitStack() as stack:
+            if managed:
+                await stack.enter_async_context(_background(managed.supervise(), "meilisearch-supervisor"))
             for hook in _lifespan_hooks():
                 await stack.enter_async_context(hook(state))
             # Start-up objects (schema, metadata, label cache) live forever: moving them out of the
@@ -71,6 +77,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.ror = state
     _mount_admin(app, state)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
+    """Run ``work`` as a task for the duration of the block (cancelled and awaited at exit)."""
+    task = asyncio.create_task(work, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _routes(state: AppState) -> list:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,13 @@ class Settings(BaseSettings):
     public_url: str = Field("http://localhost:8000", description="Public base URL, for links (password reset).")
     event_retention_days: int = Field(400, ge=1, description="Events older than this, once every consumer has "
                                       "processed them, are purged from the event log.")
+    max_query_cost: int = Field(
+        25_000, description="GraphQL queries estimated above this many result nodes are refused (QUERY_TOO_COSTLY)."
+    )
+    request_timeout_seconds: float = Field(
+        15.0, gt=0, description="A GraphQL request still running after this is cancelled (TIMEOUT)."
+    )
+    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object each.")
 
     @field_validator("database_url")
     @classmethod

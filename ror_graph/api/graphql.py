@@ -5,20 +5,31 @@ Each request gets its own database session (closed after the response), its own 
 query runs. Responses follow the GraphQL-over-HTTP spec: ``application/graphql-response+json`` when
 the client accepts it (then a request that could not be executed gets a 4xx status and no ``data``),
 ``application/json`` otherwise.
+
+Guards (``api/limits.py``, ``schema/limits.py``): every error answer is JSON (``{"errors": [{message,
+extensions: {code}}]}``); a body that is not a JSON object, a string with a NUL character and the
+like are refused with 400 ``BAD_REQUEST`` / ``BAD_INPUT`` before anything runs; the execution is
+cancelled when the client disconnects or after ``Settings.request_timeout_seconds`` (504 ``TIMEOUT``);
+queries costlier than ``Settings.max_query_cost`` are refused (``QUERY_TOO_COSTLY``).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema.schema import PreExecutionError
 from strawberry.types import ExecutionResult
 
+from ror_graph.api.limits import ClientDisconnected, RequestTimeout, input_problem, run_guarded
+from ror_graph.logs import query_digest
 from ror_graph.resolvers.context import Context, make_context
 from ror_graph.schema.root import build_schema
 from ror_graph.services.accounts.auth import resolve_bearer
@@ -27,6 +38,13 @@ from ror_graph.state import AppState
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 _SESSION, _CALLER, _NOT_EXECUTED = "ror_session", "ror_caller", "ror_not_executed"
+log = logging.getLogger("ror_graph.graphql")
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+    """The JSON error body of a request refused before or instead of execution (ASCII: any text is safe)."""
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return Response(body, status, headers, media_type="application/json")
 
 
 def bearer_token(request: Request) -> str | None:
@@ -43,7 +61,8 @@ class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with a per-request session, caller and GraphQL-over-HTTP media types."""
 
     def __init__(self, state: AppState) -> None:
-        super().__init__(build_schema(debug=state.settings.debug), graphql_ide="graphiql")
+        settings = state.settings
+        super().__init__(build_schema(debug=settings.debug, max_cost=settings.max_query_cost), graphql_ide="graphiql")
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -55,12 +74,58 @@ class GraphQLApp(GraphQL[Context, None]):
             try:
                 caller = await resolve_bearer(session, bearer_token(request))
             except UnauthenticatedError as exc:
-                body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
-                await JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
+                response = error_response(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send)
                 return
             setattr(request.state, _SESSION, session)
             setattr(request.state, _CALLER, caller)
-            await super().__call__(scope, receive, send)
+            response = await self._guarded_run(request)
+        if response is not None:
+            await response(scope, receive, send)
+
+    async def _guarded_run(self, request: Request) -> Response | None:
+        """``run`` with its refusals as JSON; ``None`` when the client is gone (nobody to answer)."""
+        try:
+            return await self.run(request)
+        except HTTPException as exc:
+            code = "BAD_INPUT" if exc.status_code == 400 else "BAD_REQUEST"
+            return error_response(exc.status_code, code, exc.reason)
+        except RequestTimeout as exc:
+            return error_response(504, "TIMEOUT", str(exc))
+        except ClientDisconnected:
+            return None
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as exc:  # bad UTF-8, absurd nesting: not a 500
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
+
+    async def parse_http_body(self, request_adapter: Any) -> Any:
+        """Strawberry's parsing, after checking the parts' shapes and that their strings are usable."""
+        if request_adapter.method == "GET":
+            data = self.parse_query_params(request_adapter.query_params)
+        else:
+            data = self.parse_json(await request_adapter.get_body()) if _is_json(request_adapter) else {}
+        if request_adapter.method != "GET" and _is_json(request_adapter) and not isinstance(data, dict):
+            raise HTTPException(400, "The request body must be a JSON object ({\"query\": ...}).")
+        if not isinstance(data.get("operationName"), str | None):
+            raise HTTPException(400, "operationName must be a string or null.")
+        if problem := input_problem(data, "request"):
+            raise HTTPException(400, f"Unusable input: {problem}.")
+        return await super().parse_http_body(request_adapter)
+
+    async def execute_operation(self, request: Request, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """The execution, cancelled on client disconnect or after the request time limit."""
+        work = super().execute_operation(request, *args, **kwargs)
+        try:
+            return await run_guarded(work, request.receive, self.state.settings.request_timeout_seconds)
+        except (RequestTimeout, ClientDisconnected) as exc:
+            level = logging.WARNING if isinstance(exc, RequestTimeout) else logging.INFO
+            data = kwargs.get("request_data")
+            log.log(level, "graphql execution cancelled: %s query_hash=%s", type(exc).__name__,
+                    query_digest(getattr(data, "query", None)))
+            raise
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         state = request.state
@@ -71,16 +136,24 @@ class GraphQLApp(GraphQL[Context, None]):
         if isinstance(result, PreExecutionError):
             # Not executed (syntax, validation, limits): the spec says the response has no `data`.
             data.pop("data", None)
-            setattr(request.state, _NOT_EXECUTED, True)
+            bad_input = any((e.extensions or {}).get("code") == "BAD_INPUT" for e in result.errors or ())
+            setattr(request.state, _NOT_EXECUTED, "bad_input" if bad_input else True)
         return data  # type: ignore[return-value]
 
     async def run(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         response = await super().run(request, *args, **kwargs)
+        not_executed = getattr(request.state, _NOT_EXECUTED, False)
         if wants_graphql_response(request) and response.media_type == "application/json":
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if getattr(request.state, _NOT_EXECUTED, False):
+            if not_executed:
                 response.status_code = 400
+        if not_executed == "bad_input":  # unusable input is a bad request whatever the media type
+            response.status_code = 400
         return response
+
+
+def _is_json(request_adapter: Any) -> bool:
+    return "json" in (request_adapter.content_type or "")
 
 
 def routes(state: AppState) -> list:

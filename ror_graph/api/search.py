@@ -31,6 +31,7 @@ from ror_graph.resolvers.search import (
     run_search,
     search_reference,
 )
+from ror_graph.schema.limits import unusable_text
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.events.consumers import new_owner
 from ror_graph.services.events.signal import events_signal
@@ -50,10 +51,18 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
     return JSONResponse({"error": {"code": code, "field": field, "message": message}}, status_code=status)
 
 
+def check_text(request: Request) -> None:
+    """Refuse parameter names or values the database and the index cannot take (NUL, lone surrogate)."""
+    for name, value in request.query_params.multi_items():
+        if problem := unusable_text(name) or unusable_text(value):
+            raise BadInputError(f"A parameter {problem}.", field=name if not unusable_text(name) else None)
+
+
 def _guarded(handler: Callable) -> Callable:
     """Map bad input to 400 and an unreachable search to 503, for every search endpoint."""
     async def endpoint(request: Request) -> Response:
         try:
+            check_text(request)
             return await handler(request, request.app.state.ror)
         except BadInputError as exc:
             return _error(400, exc.code, exc.message, exc.field)

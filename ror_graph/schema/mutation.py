@@ -131,9 +131,10 @@ class Mutation:
     async def corriger_champ_finess(
         self,
         info: Info,
+        *,
         finess: Finess,
         champ: Annotated[str, strawberry.argument(description="Field, e.g. `raisonSociale` or `adresse.communeCode`.")],
-        valeur: Annotated[str | None, strawberry.argument(description="New value as text; null clears it.")],
+        valeur: Annotated[str | None, strawberry.argument(description="New value as text; null clears it.")] = None,
         motif: Annotated[str, strawberry.argument(description="Why FINESS is wrong (required).")],
     ) -> CorrectionResult:
         changed, eg, ej = await resolve.corriger_champ_finess(info, finess, champ, valeur, motif)

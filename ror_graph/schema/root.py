@@ -19,10 +19,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
+from ror_graph.logs import log_graphql_errors
 from ror_graph.schema.account import AccountMutation
 from ror_graph.schema.directory import DirectoryQuery
 from ror_graph.schema.errors import ERROR_HANDLERS, ERROR_TYPES, DomainErrorCodes, MaskUnexpectedErrors
+from ror_graph.schema.limits import QueryLimits
 from ror_graph.schema.mutation import Mutation as WriteMutation
 from ror_graph.schema.nomenclature import NomenclatureQuery
 from ror_graph.schema.rules import SingleLogin
@@ -32,6 +35,7 @@ from ror_graph.schema.suivi import SuiviQuery
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
 MAX_ALIASES = 30
+# The cost limit (estimated result nodes, ``schema/limits.py``) is a setting: ``Settings.max_query_cost``.
 
 QUERY_TYPES: tuple[type, ...] = (DirectoryQuery, NomenclatureQuery, SuiviQuery, SearchQuery)
 Query = merge_types("Query", QUERY_TYPES)
@@ -49,21 +53,35 @@ def _fresh(template: SchemaExtension) -> Callable[[], SchemaExtension]:
     return lambda: copy.copy(template)
 
 
+class Schema(strawberry.Schema):
+    """Strawberry's schema whose error log is redacted (``ror_graph.logs``): no query text, no variables."""
+
+    def process_errors(self, errors: list, execution_context: ExecutionContext | None = None) -> None:
+        context = execution_context
+        log_graphql_errors(errors, getattr(context, "query", None), getattr(context, "graphql_document", None),
+                           getattr(context, "operation_name", None))
+
+
 @cache
-def build_schema(*, debug: bool = False) -> strawberry.Schema:
-    """The schema; outside ``debug`` unexpected errors are masked (domain and validation errors never are)."""
+def build_schema(*, debug: bool = False, max_cost: int | None = None) -> strawberry.Schema:
+    """The schema; outside ``debug`` unexpected errors are masked (domain and validation errors never are).
+
+    ``max_cost`` (the HTTP app passes ``Settings.max_query_cost``) refuses costlier queries before
+    they run; the in-process schema (SDL export, tests calling ``schema.execute``) has no cost limit.
+    """
     extensions: list = [
         _fresh(MaxTokensLimiter(max_token_count=MAX_TOKENS)),
         ParserCache,
         _fresh(QueryDepthLimiter(max_depth=MAX_DEPTH)),
         _fresh(MaxAliasesLimiter(max_alias_count=MAX_ALIASES)),
+        _fresh(QueryLimits(max_cost)),
         ValidationCache,
         DomainErrorCodes,
         SingleLogin,
     ]
     if not debug:
         extensions.append(MaskUnexpectedErrors)
-    return strawberry.Schema(
+    return Schema(
         query=Query, mutation=Mutation, extensions=extensions, types=ERROR_TYPES, exception_handlers=ERROR_HANDLERS
     )
 

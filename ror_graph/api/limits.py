@@ -1,0 +1,74 @@
+"""Per-request guards of the HTTP API: a time limit, cancellation when the client leaves, input sanity.
+
+The server runs one event loop: a request that keeps working after its client has gone, or for
+minutes, takes time from every other request. ``run_guarded`` runs the work as a task beside a
+watcher of the ASGI receive channel (``http.disconnect`` arrives there when the client closes the
+connection) and cancels the work on disconnect or when the time limit is reached; cancellation
+unwinds through the request's database session, which rolls back whatever was not committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from starlette.types import Receive
+
+from ror_graph.schema.limits import unusable_text
+
+T = TypeVar("T")
+
+
+class RequestTimeout(Exception):
+    """The work ran longer than the request time limit and was cancelled."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request took longer than {seconds:g} s and was cancelled.")
+        self.seconds = seconds
+
+
+class ClientDisconnected(Exception):
+    """The client closed the connection before the answer was ready; the work was cancelled."""
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return once the ASGI server reports the client gone (the body must already have been read)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def run_guarded(work: Awaitable[T], receive: Receive, seconds: float) -> T:
+    """``await work``, cancelled after ``seconds`` (``RequestTimeout``) or on disconnect (``ClientDisconnected``)."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnected(receive))
+    try:
+        done, _ = await asyncio.wait((task, watcher), timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (watcher, task):
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pending
+    if task in done:
+        return task.result()
+    if watcher in done:
+        raise ClientDisconnected
+    raise RequestTimeout(seconds)
+
+
+def input_problem(value: Any, where: str) -> str | None:
+    """Why a JSON value from the request cannot be used (NUL or lone surrogate in a string or key)."""
+    stack = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if problem := unusable_text(item):
+                return f"{path} {problem}"
+        elif isinstance(item, dict):
+            stack.extend((key, f"{path} (a key)") for key in item)
+            stack.extend((child, f"{path}.{key if not unusable_text(key) else '?'}") for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{n}]") for n, child in enumerate(item))
+    return None
