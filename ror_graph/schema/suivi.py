@@ -79,8 +79,9 @@ class HistoriquePageType:
 
 
 async def _historique(info: Info, entite: str, cle: str, first: int, after: str | None) -> HistoriquePageType:
-    page = await history.historique(
-        info.context.session, caller=info.context.caller, entity=entite, key=cle, first=first, after=after
+    # Through the loaders' lock: sibling fields' DataLoaders share this request's session.
+    page = await info.context.loaders.run(
+        history.historique, caller=info.context.caller, entity=entite, key=cle, first=first, after=after
     )
     return HistoriquePageType(
         modifications=[_modification(r) for r in page.items], has_next_page=page.has_next, end_cursor=page.end_cursor
@@ -131,7 +132,7 @@ class SuiviQuery:
     async def suivi_etablissement(
         self, info: Info, finess: Annotated[str, strawberry.argument(description="FINESS ET number.")]
     ) -> SuiviEtablissementType:
-        suivi = await reads.suivi_etablissement(info.context.session, caller=info.context.caller, finess=finess)
+        suivi = await info.context.loaders.run(reads.suivi_etablissement, caller=info.context.caller, finess=finess)
         eg = suivi.etablissement
         return SuiviEtablissementType(
             finess=eg.finess,
@@ -164,7 +165,7 @@ class SuiviQuery:
         departement: Annotated[str | None, strawberry.argument(description="INSEE département code.")] = None,
         region: Annotated[str | None, strawberry.argument(description="INSEE région code.")] = None,
     ) -> IndicateursType:
-        value = await validation_flow.indicateurs(info.context.session, departement=departement, region=region)
+        value = await info.context.loaders.run(validation_flow.indicateurs, departement=departement, region=region)
         return IndicateursType(
             total=value.total,
             complets=value.complets,
