@@ -354,7 +354,7 @@ def test_random_search_parameters(live, params, export):
         assert isinstance(response.json()["hits"], list)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a suivi field beside a DataLoader field in one request breaks the shared session (INTERNAL, or a closed connection at the end of the request)")
+@pytest.mark.xfail(strict=True, reason="known bug: a suivi field beside a DataLoader field breaks the shared session")
 def test_fields_sharing_the_session_concurrently(live):
     app, _, _ = live
     # when an EG's follow-up and an EJ are asked for in one query (two root fields run concurrently)
