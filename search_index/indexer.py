@@ -16,7 +16,7 @@ from meilisearch_python_sdk.errors import MeilisearchApiError, MeilisearchError
 from meilisearch_python_sdk.index import AsyncIndex
 from meilisearch_python_sdk.models.task import TaskInfo
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Event, utcnow
@@ -157,11 +157,11 @@ async def _catch_up(sessions: async_sessionmaker[AsyncSession], client: AsyncCli
     """Re-push what was written during the rebuild (the worker sent it to the old index)."""
     async with sessions() as session:
         rows = (await session.exec(
-            select(Event.entity, Event.entity_id).where(Event.at >= since, Event.entity_id.is_not(None))
+            select(Event.entity, Event.entity_id).where(col(Event.at) >= since, col(Event.entity_id).is_not(None))
         )).all()
         if rows:
             await push_offres(
                 session, client, index_uid,
-                unite_ids=[i for e, i in rows if e == "unite"],
-                etablissement_ids=[i for e, i in rows if e == "etablissement"],
+                unite_ids=[i for e, i in rows if e == "unite" and i is not None],
+                etablissement_ids=[i for e, i in rows if e == "etablissement" and i is not None],
             )

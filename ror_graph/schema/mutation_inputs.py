@@ -20,6 +20,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import strawberry
 from pydantic import BaseModel, Field, create_model
 from strawberry.scalars import JSON
+from strawberry.types.base import get_object_definition
 
 from ror_graph.models import Etablissement, finess_owned_fields
 from ror_graph.schema.finess import camel, graphql_path
@@ -47,7 +48,7 @@ def _graphql_annotation(annotation: Any) -> Any:
         return GRAPHQL_INPUTS[annotation]
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is list:
-        return list[_graphql_annotation(args[0])]
+        return types.GenericAlias(list, (_graphql_annotation(args[0]),))  # ``list[…]`` of a runtime value
     if origin in (Union, types.UnionType):
         swapped = tuple(_graphql_annotation(arg) for arg in args)
         return Union[swapped]  # noqa: UP007 - rebuilt from a tuple of members
@@ -65,7 +66,7 @@ def derive(model: type[BaseModel], name: str, description: str, *, top_level: bo
     subclass = create_model(f"{model.__name__}Graphql", __base__=model, **overrides, **(extra or {}))
     graphql = strawberry.pydantic.input(subclass, name=name, description=description)
     if top_level:  # a published default would be filled in by GraphQL and look like an explicit value
-        for field in graphql.__strawberry_definition__.fields:
+        for field in get_object_definition(graphql, strict=True).fields:
             if not field.python_name.startswith("_"):
                 field.default = field.default_value = strawberry.UNSET
     GRAPHQL_INPUTS[model] = graphql

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import EntiteJuridique, Etablissement
@@ -34,7 +34,7 @@ async def load_etablissement(session: AsyncSession, finess: str) -> tuple[Etabli
     row = (
         await session.exec(
             select(Etablissement, EntiteJuridique)
-            .join(EntiteJuridique, EntiteJuridique.id == Etablissement.entite_juridique_id)
+            .join(EntiteJuridique, col(EntiteJuridique.id) == Etablissement.entite_juridique_id)
             .where(Etablissement.finess == finess)
         )
     ).first()

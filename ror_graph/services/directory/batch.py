@@ -136,7 +136,7 @@ async def lieux_by_unite_ids(session: AsyncSession, ids: Sequence[int], *, calle
         select(UniteLieu.unite_id, Lieu)
         .join(Lieu, col(Lieu.id) == UniteLieu.lieu_id)
         .where(col(UniteLieu.unite_id).in_(list(dict.fromkeys(ids))), under_visible_unite(caller, UniteLieu.unite_id))
-        .order_by(UniteLieu.unite_id, Lieu.id)
+        .order_by(col(UniteLieu.unite_id), col(Lieu.id))
     )
     return [(unite_id, lieu) for unite_id, lieu in await session.exec(statement)]
 
@@ -160,7 +160,8 @@ async def limites_by_equipement_ids(
     session: AsyncSession, ids: Sequence[int], *, caller: Caller
 ) -> list[EquipementLimite]:
     equipement = aliased(Equipement)
-    visible = exists().where(equipement.id == EquipementLimite.equipement_id, lieu_visible(caller, equipement.lieu_id))
+    visible = exists().where(col(equipement.id) == EquipementLimite.equipement_id,
+                             lieu_visible(caller, equipement.lieu_id))
     return await _rows(session, EquipementLimite, EquipementLimite.equipement_id, ids, visible)
 
 
@@ -202,7 +203,7 @@ async def telecoms_by_contact_ids(session: AsyncSession, ids: Sequence[int], *, 
             level_clause(caller, Contact.confidentialite, Telecom.confidentialite),
             col(Contact.unite_id).is_(None) | under_visible_unite(caller, Contact.unite_id),
         )
-        .order_by(Telecom.contact_id, Telecom.id)
+        .order_by(col(Telecom.contact_id), col(Telecom.id))
     )
     return list(await session.exec(statement))
 
@@ -219,4 +220,4 @@ async def nomenclature_rows(session: AsyncSession) -> list[tuple[str, str, str]]
     statement = select(Nomenclature.system, Nomenclature.code, Nomenclature.label).order_by(
         Nomenclature.system, Nomenclature.code
     )
-    return [tuple(row) for row in await session.exec(statement)]
+    return [(system, code, label) for system, code, label in await session.exec(statement)]

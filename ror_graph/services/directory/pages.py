@@ -78,14 +78,15 @@ def check_page_size(first: int) -> None:
         raise BadInputError(f"first must lie between 0 and {MAX_PAGE_SIZE}.", field="first")
 
 
-def _code_condition(model: type, attributes: list[Attribute], codes: tuple[str, ...]) -> ColumnElement[bool]:
+def _code_condition(model: type[Unite] | type[Etablissement], attributes: list[Attribute],
+                    codes: tuple[str, ...]) -> ColumnElement[bool]:
     """``model`` has one of ``codes`` in one of ``attributes`` (own column or code rows)."""
     first = attributes[0]
     if first.storage is Storage.column:
         return or_(*(col(getattr(model, a.column or a.key)).in_(codes) for a in attributes))
     rows, owner = (UniteCode, UniteCode.unite_id) if model is Unite else (EtablissementCode,
                                                                           EtablissementCode.etablissement_id)
-    return exists().where(owner == model.id, col(rows.attribute).in_([a.column for a in attributes]),
+    return exists().where(col(owner) == col(model.id), col(rows.attribute).in_([a.column for a in attributes]),
                           col(rows.code).in_(codes))
 
 
@@ -138,7 +139,8 @@ def etablissement_conditions(f: DirectoryFilter, caller: Caller) -> list[ColumnE
         conditions.append(col(Etablissement.updated_at) >= f.updated_since)
     if f.has_offer_criteria:
         conditions.append(
-            exists().where(Unite.etablissement_id == Etablissement.id, unite_visible(caller), *_offer_conditions(f))
+            exists().where(col(Unite.etablissement_id) == Etablissement.id, unite_visible(caller),
+                           *_offer_conditions(f))
         )
     return conditions
 

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Etablissement, EtablissementCode, Tarif, Unite, finess_owned_fields
@@ -117,8 +117,14 @@ async def _clean_scalars(changes: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _required_code(value: Any, *, field: str) -> str:
+    code = clean_code(value, field=field, required=True)
+    assert code is not None  # required: ``clean_code`` raised otherwise
+    return code
+
+
 async def _current_tarifs(session: AsyncSession, etablissement_id: int) -> list[dict[str, Any]]:
-    query = select(Tarif).where(Tarif.etablissement_id == etablissement_id).order_by(Tarif.id)
+    query = select(Tarif).where(Tarif.etablissement_id == etablissement_id).order_by(col(Tarif.id))
     rows = (await session.exec(query)).all()
     keys = ("type_code", "montant", "unite_prix", "date_debut", "moins_de_60_ans", "type_habitation_code",
             "temporalite_code", "condition_code", "niveau_dependance_code")
@@ -165,7 +171,7 @@ class UpdateEtablissement(WriteOperation[Etablissement]):
             self.values["contacts"] = contacts
             self.lists["contacts"] = (visible_contacts(stored, level), [c.as_dict() for c in contacts])
         if "aides_financieres" in self.changes:
-            aides = sorted({clean_code(c, field="aides_financieres", required=True)
+            aides = sorted({_required_code(c, field="aides_financieres")
                             for c in check_list(self.changes["aides_financieres"], field="aides_financieres")})
             await check_codes(self.session, AIDE_FINANCIERE, aides, field="aides_financieres")
             self.values["aides_financieres"] = aides
@@ -191,7 +197,7 @@ class UpdateEtablissement(WriteOperation[Etablissement]):
                                  etablissement_id=eg.id)
         if "aides_financieres" in self.lists:
             await conn.execute(delete(EtablissementCode).where(
-                EtablissementCode.etablissement_id == eg.id, EtablissementCode.attribute == AIDE_ATTRIBUTE))
+                col(EtablissementCode.etablissement_id) == eg.id, col(EtablissementCode.attribute) == AIDE_ATTRIBUTE))
             self.session.add_all(EtablissementCode(etablissement_id=eg.id, attribute=AIDE_ATTRIBUTE,
                                                    system=AIDE_FINANCIERE, code=code)
                                  for code in self.values["aides_financieres"])
@@ -203,11 +209,13 @@ class UpdateEtablissement(WriteOperation[Etablissement]):
     async def enqueue(self, cs: ChangeSet) -> None:
         eg = self.row
         mark_modified(cs, eg, eg.finess, self.now)
+        assert eg.id is not None  # loaded
         cs.enqueue("etablissement", eg.id)
         units = select(Unite.id).where(Unite.etablissement_id == eg.id)
         if self.principal.level < SENSITIVE_LEVEL:  # hidden offers are not the author's to touch
             units = units.where(Unite.unite_sensible == False)  # noqa: E712
         for unit_id in await self.session.exec(units):  # offer documents carry the EG's names and contacts
+            assert unit_id is not None  # primary key
             cs.enqueue("unite", unit_id)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Consumer, Event, utcnow
@@ -58,9 +58,10 @@ async def claim(session: AsyncSession, name: str, owner: str, *, now: datetime, 
     conn = await session.connection()
     result = await conn.execute(
         update(Consumer)
-        .where(Consumer.name == name,
-               or_(Consumer.lease_owner.is_(None), Consumer.lease_expires_at <= now, Consumer.lease_owner == owner),
-               or_(Consumer.retry_at.is_(None), Consumer.retry_at <= now))
+        .where(col(Consumer.name) == name,
+               or_(col(Consumer.lease_owner).is_(None), col(Consumer.lease_expires_at) <= now,
+                   col(Consumer.lease_owner) == owner),
+               or_(col(Consumer.retry_at).is_(None), col(Consumer.retry_at) <= now))
         .values(lease_owner=owner, lease_expires_at=now + lease, updated_at=now)
     )
     cursor = None
@@ -72,7 +73,8 @@ async def claim(session: AsyncSession, name: str, owner: str, *, now: datetime, 
 
 async def read_after(session: AsyncSession, cursor: int, limit: int) -> list[Event]:
     """The next ``limit`` events after ``cursor``, in seq (commit) order."""
-    return list((await session.exec(select(Event).where(Event.seq > cursor).order_by(Event.seq).limit(limit))).all())
+    query = select(Event).where(col(Event.seq) > cursor).order_by(col(Event.seq)).limit(limit)
+    return list((await session.exec(query)).all())
 
 
 async def _finish(session: AsyncSession, name: str, owner: str, start: int, now: datetime, **values: Any) -> bool:
@@ -80,7 +82,7 @@ async def _finish(session: AsyncSession, name: str, owner: str, start: int, now:
     conn = await session.connection()
     result = await conn.execute(
         update(Consumer)
-        .where(Consumer.name == name, Consumer.lease_owner == owner, Consumer.cursor == start)
+        .where(col(Consumer.name) == name, col(Consumer.lease_owner) == owner, col(Consumer.cursor) == start)
         .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values)
     )
     await session.commit()
@@ -108,7 +110,7 @@ async def lag(session: AsyncSession, name: str) -> int:
     conn = await session.connection()
     cursor = select(Consumer.cursor).where(Consumer.name == name).scalar_subquery()
     return (await conn.execute(select(func.count()).select_from(Event)
-                               .where(Event.seq > func.coalesce(cursor, 0)))).scalar_one()
+                               .where(col(Event.seq) > func.coalesce(cursor, 0)))).scalar_one()
 
 
 async def _has_work(session: AsyncSession, name: str) -> bool:
@@ -119,7 +121,7 @@ async def _has_work(session: AsyncSession, name: str) -> bool:
         await session.commit()
         await register(session, name)
         cursor, conn = 0, await session.connection()
-    waiting = (await conn.execute(select(Event.seq).where(Event.seq > cursor).limit(1))).first() is not None
+    waiting = (await conn.execute(select(Event.seq).where(col(Event.seq) > cursor).limit(1))).first() is not None
     await session.commit()
     return waiting
 
@@ -176,7 +178,7 @@ async def retry_now(session: AsyncSession, names: Iterable[str], *, now: datetim
         raise BadInputError("Select at least one consumer to retry.", field="pks")
     conn = await session.connection()
     result = await conn.execute(
-        update(Consumer).where(Consumer.name.in_(wanted))
+        update(Consumer).where(col(Consumer.name).in_(wanted))
         .values(attempts=0, retry_at=None, lease_owner=None, lease_expires_at=None, updated_at=now or utcnow())
     )
     await session.commit()

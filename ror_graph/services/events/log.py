@@ -31,9 +31,11 @@ from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Consumer, EntiteJuridique, Etablissement, Event, Unite
+from ror_graph.models.base import table_of
 
 APPEND_LOCK = 7_240_001  # pg_advisory_xact_lock key of event appends (arbitrary, unique to this app)
 WROTE_EVENTS = "ror_graph.wrote_events"  # session.info flag read by ``services.events.signal``
@@ -74,7 +76,7 @@ def _closes(change: tuple[str | None, str | None] | None) -> bool:
 async def _resolve(conn: AsyncConnection, entity: str, ids: set[int], keys: set[str]) -> list[tuple]:
     """(id, key, version) of the rows of ``entity`` matching ``ids`` or ``keys`` (deleted rows: absent)."""
     model, key_name = DOMAIN_ENTITIES[entity]
-    table: Table = model.__table__
+    table: Table = table_of(model)
     found: list[tuple] = []
     id_list, key_list = sorted(ids), sorted(keys)
     for start in range(0, max(len(id_list), len(key_list)), CHUNK):
@@ -155,14 +157,16 @@ async def append_events(session: AsyncSession, rows: list[dict[str, Any]]) -> No
     conn = await session.connection()
     if conn.dialect.name == "postgresql":
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
-    await conn.execute(insert(Event.__table__), rows)  # type: ignore[attr-defined]
+    await conn.execute(insert(table_of(Event)), rows)
     session.sync_session.info[WROTE_EVENTS] = True
 
 
 async def last_seq(session: AsyncSession) -> int:
     """The highest seq ever committed and still kept (0 for an empty log)."""
     conn = await session.connection()
-    return (await conn.execute(select(func.coalesce(func.max(Event.seq), 0)))).scalar_one()
+    seq = (await conn.execute(select(func.coalesce(func.max(col(Event.seq)), 0)))).scalar_one()
+    assert seq is not None  # COALESCE(…, 0)
+    return seq
 
 
 async def purge_events(session: AsyncSession, *, before: datetime) -> int:
@@ -172,6 +176,7 @@ async def purge_events(session: AsyncSession, *, before: datetime) -> int:
     registered, nobody waits for anything and age alone decides.
     """
     conn = await session.connection()
-    slowest = select(func.min(Consumer.cursor)).scalar_subquery()  # NULL when no consumer is registered
-    result = await conn.execute(delete(Event).where(Event.at < before, Event.seq <= func.coalesce(slowest, Event.seq)))
+    slowest = select(func.min(col(Consumer.cursor))).scalar_subquery()  # NULL when no consumer is registered
+    result = await conn.execute(delete(Event).where(col(Event.at) < before,
+                                                    col(Event.seq) <= func.coalesce(slowest, col(Event.seq))))
     return result.rowcount or 0

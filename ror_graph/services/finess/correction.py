@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Float
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import (
@@ -24,6 +24,7 @@ from ror_graph.models import (
     Unite,
     finess_owned_fields,
 )
+from ror_graph.models.base import table_of
 from ror_graph.models.coded import CODED_COLUMNS
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.accounts.scope import require_global
@@ -40,7 +41,9 @@ from ror_graph.services.core.validation import (
 from ror_graph.services.core.write import WriteOperation
 from ror_graph.services.etablissement.inputs import FinessCorrection
 
-MODELS = {"entite_juridique": EntiteJuridique, "etablissement": Etablissement}
+MODELS: dict[str, type[EntiteJuridique] | type[Etablissement]] = {
+    "entite_juridique": EntiteJuridique, "etablissement": Etablissement,
+}
 CORRECTOR_ROLES = {"support", "admin"}
 _TEXT_CHECKS = {
     "siren": (siren_ok, "SIREN invalide (9 chiffres, clé de Luhn)."),
@@ -53,15 +56,15 @@ _TEXT_CHECKS = {
 _TRUE, _FALSE = {"true", "1", "oui", "yes", "vrai"}, {"false", "0", "non", "no", "faux"}
 
 
-def _convert(model: type, field: str, value: str | None) -> Any:
+def _convert(model: type[SQLModel], field: str, value: str | None) -> Any:
     """``value`` converted to the column's type and checked; BadInputError(field="value") otherwise."""
     text = value.strip() if isinstance(value, str) else value
     if text in (None, ""):
-        column = model.__table__.columns[field]  # type: ignore[attr-defined]
+        column = table_of(model).columns[field]
         if not column.nullable:
             raise BadInputError(f"{field} ne peut pas être vide.", field="value")
         return None
-    column_type = model.__table__.columns[field].type  # type: ignore[attr-defined]
+    column_type = table_of(model).columns[field].type
     try:
         if isinstance(column_type, Boolean):
             if text.lower() not in _TRUE | _FALSE:
@@ -96,10 +99,11 @@ class CorrectFinessField(WriteOperation[bool]):
         self.changed = False
 
     async def load(self) -> None:
-        self.model = MODELS.get(self.entity)
-        if self.model is None:
+        model = MODELS.get(self.entity)
+        if model is None:
             raise BadInputError(f"Entité inconnue {self.entity!r}: entite_juridique ou etablissement.", field="entity")
-        self.row = (await self.session.exec(select(self.model).where(self.model.finess == self.finess))).first()
+        self.model = model
+        self.row = (await self.session.exec(select(model).where(col(model.finess) == self.finess))).first()
         if self.row is None:
             raise NotFoundError(f"{self.entity} {self.finess} introuvable.", field="finess")
 
@@ -153,9 +157,11 @@ class CorrectFinessField(WriteOperation[bool]):
         eg_ids = [row.id] if self.model is Etablissement else list(
             await self.session.exec(select(Etablissement.id).where(Etablissement.entite_juridique_id == row.id)))
         for eg_id in eg_ids:
+            assert eg_id is not None  # primary keys of stored rows
             cs.enqueue("etablissement", eg_id)
         if eg_ids:
             for unite_id in await self.session.exec(select(Unite.id).where(col(Unite.etablissement_id).in_(eg_ids))):
+                assert unite_id is not None  # primary key
                 cs.enqueue("unite", unite_id)
 
     def result(self) -> bool:
@@ -184,10 +190,14 @@ async def correct_by_finess(session: AsyncSession, principal: Principal, *, fine
     ej = None if eg else (await session.exec(select(EntiteJuridique).where(EntiteJuridique.finess == finess))).first()
     if eg is None and ej is None:
         raise NotFoundError(f"No établissement or entité juridique with FINESS {finess!r}.", field="finess")
+    model: type[Etablissement] | type[EntiteJuridique]
     model, entity = (Etablissement, "etablissement") if eg else (EntiteJuridique, "entite_juridique")
     if column_of is not None:
         data = data.model_copy(update={"field": column_of(model, data.field)})
     changed = await correct_finess_field(session, principal, entity=entity, finess=finess, data=data)
-    row = (await session.exec(select(model).where(model.finess == finess))).one()
+    row = (await session.exec(select(model).where(col(model.finess) == finess))).one()
     await session.refresh(row)
-    return (changed, row, None) if eg else (changed, None, row)
+    if isinstance(row, Etablissement):  # ``eg`` was found
+        return changed, row, None
+    assert isinstance(row, EntiteJuridique)
+    return changed, None, row

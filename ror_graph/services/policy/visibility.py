@@ -118,8 +118,8 @@ def _scoped_etablissement_ids(eg_scopes: frozenset[str], ej_scopes: frozenset[st
     if eg_scopes:
         parts.append(col(eg.finess).in_(sorted(eg_scopes)))
     if ej_scopes:
-        parts.append(col(eg.entite_juridique_id).in_(select(ej.id).where(col(ej.finess).in_(sorted(ej_scopes)))))
-    return select(eg.id).where(or_(*parts)).correlate(None)
+        parts.append(col(eg.entite_juridique_id).in_(select(col(ej.id)).where(col(ej.finess).in_(sorted(ej_scopes)))))
+    return select(col(eg.id)).where(or_(*parts)).correlate(None)
 
 
 def unite_visible(caller: Any, unite: Any = Unite) -> ColumnElement[bool]:
@@ -140,7 +140,7 @@ def under_visible_unite(caller: Any, unite_id: Any) -> ColumnElement[bool]:
     if sees_all_sensitive(caller):
         return true()
     unite = aliased(Unite)
-    return exists().where(unite.id == unite_id, unite_visible(caller, unite))
+    return exists().where(col(unite.id) == unite_id, unite_visible(caller, unite))
 
 
 def lieu_visible(caller: Any, lieu_id: Any) -> ColumnElement[bool]:
@@ -148,8 +148,8 @@ def lieu_visible(caller: Any, lieu_id: Any) -> ColumnElement[bool]:
     if sees_all_sensitive(caller):
         return true()
     link, unite = aliased(UniteLieu), aliased(Unite)
-    unused = not_(exists().where(link.lieu_id == lieu_id))
+    unused = not_(exists().where(col(link.lieu_id) == lieu_id))
     link2 = aliased(UniteLieu)
-    used_by_visible = exists().where(link2.lieu_id == lieu_id, unite.id == link2.unite_id,
+    used_by_visible = exists().where(col(link2.lieu_id) == lieu_id, col(unite.id) == col(link2.unite_id),
                                      unite_visible(caller, unite))
     return or_(unused, used_by_visible)

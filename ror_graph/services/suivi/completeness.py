@@ -91,31 +91,39 @@ class _Facts:
     unit_capacity: set[int] = field(default_factory=set)
 
 
+def _id(row: Etablissement | Unite) -> int:
+    """The id of a stored row (set by the database)."""
+    assert row.id is not None, "not flushed"
+    return row.id
+
+
 async def _load_facts(session: AsyncSession, eg_ids: list[int], unit_ids: list[int] | None = None) -> _Facts:
     """Contacts of the EGs, their open offers (or ``unit_ids``) and what those offers carry."""
     facts = _Facts()
     for chunk in _chunks(eg_ids):
         rows = await session.exec(select(Contact.etablissement_id, Contact.nature_code, Telecom.canal_code)
-                                  .join(Telecom, Telecom.contact_id == Contact.id)
+                                  .join(Telecom, col(Telecom.contact_id) == Contact.id)
                                   .where(col(Contact.etablissement_id).in_(chunk)))
         for eg_id, nature, canal in rows:
+            assert eg_id is not None  # filtered on it
             facts.eg_telecoms[eg_id].append((nature, canal))
         if unit_ids is None:
             for unite in await session.exec(select(Unite).where(col(Unite.etablissement_id).in_(chunk),
                                                                 Unite.ferme == False)):  # noqa: E712
                 facts.units[unite.etablissement_id].append(unite)
-    ids = unit_ids if unit_ids is not None else [u.id for units in facts.units.values() for u in units]
+    ids = unit_ids if unit_ids is not None else [_id(u) for units in facts.units.values() for u in units]
     for chunk in _chunks(ids):
         for unite_id, attribute in await session.exec(select(UniteCode.unite_id, UniteCode.attribute).where(
                 col(UniteCode.unite_id).in_(chunk))):
             facts.unit_codes[unite_id].add(attribute)
-        facts.unit_contact |= set(await session.exec(select(Contact.unite_id).join(
-            Telecom, Telecom.contact_id == Contact.id).where(col(Contact.unite_id).in_(chunk))))
+        facts.unit_contact |= {i for i in await session.exec(select(Contact.unite_id).join(
+            Telecom, col(Telecom.contact_id) == Contact.id).where(col(Contact.unite_id).in_(chunk)))
+            if i is not None}  # filtered on it: never NULL
         facts.unit_horaires |= set(await session.exec(select(Horaire.unite_id).where(
             col(Horaire.unite_id).in_(chunk))))
         facts.unit_capacity |= set(await session.exec(
-            select(UniteLieu.unite_id).join(Capacite, Capacite.lieu_id == UniteLieu.lieu_id).where(
-                col(UniteLieu.unite_id).in_(chunk), Capacite.statut_code == "01", Capacite.nombre > 0)))
+            select(UniteLieu.unite_id).join(Capacite, col(Capacite.lieu_id) == UniteLieu.lieu_id).where(
+                col(UniteLieu.unite_id).in_(chunk), col(Capacite.statut_code) == "01", col(Capacite.nombre) > 0)))
     return facts
 
 
@@ -138,7 +146,8 @@ def _eg_completeness(eg: Etablissement, telecoms: list[tuple[str | None, str]],
 
 def _unite_completeness(unite: Unite, facts: _Facts,
                         attributes: Iterable[Attribute] = registry.ATTRIBUTES) -> Completeness:
-    present = _registry_present(unite, facts.unit_codes.get(unite.id, set()), Entity.unite, attributes)
+    codes = facts.unit_codes.get(unite.id, set()) if unite.id is not None else set()
+    present = _registry_present(unite, codes, Entity.unite, attributes)
     present |= {name for name, ok in (
         ("nom", unite.nom),
         ("tranche_age", unite.age_min is not None and unite.age_max is not None),
@@ -151,14 +160,15 @@ def _unite_completeness(unite: Unite, facts: _Facts,
 
 async def completeness_etablissement(session: AsyncSession, etablissement: Etablissement) -> Completeness:
     """Completeness of the EG's own mandatory items (its offers are scored separately)."""
-    facts = await _load_facts(session, [etablissement.id], unit_ids=[])
-    return _eg_completeness(etablissement, facts.eg_telecoms.get(etablissement.id, []))
+    eg_id = _id(etablissement)
+    facts = await _load_facts(session, [eg_id], unit_ids=[])
+    return _eg_completeness(etablissement, facts.eg_telecoms.get(eg_id, []))
 
 
 async def completeness_unite(session: AsyncSession, unite: Unite,
                              attributes: Iterable[Attribute] = registry.ATTRIBUTES) -> Completeness:
     """Completeness of one offer (``attributes``: the registry whose weighted items count)."""
-    facts = await _load_facts(session, [], unit_ids=[unite.id])
+    facts = await _load_facts(session, [], unit_ids=[_id(unite)])
     return _unite_completeness(unite, facts, attributes)
 
 
@@ -169,7 +179,8 @@ async def etablissements_complets(session: AsyncSession, eg_ids: Iterable[int]) 
     complete: set[int] = set()
     for chunk in _chunks(ids):
         for eg in await session.exec(select(Etablissement).where(col(Etablissement.id).in_(chunk))):
-            if _eg_completeness(eg, facts.eg_telecoms.get(eg.id, [])).complete and all(
-                    _unite_completeness(u, facts).complete for u in facts.units.get(eg.id, [])):
-                complete.add(eg.id)
+            eg_id = _id(eg)
+            if _eg_completeness(eg, facts.eg_telecoms.get(eg_id, [])).complete and all(
+                    _unite_completeness(u, facts).complete for u in facts.units.get(eg_id, [])):
+                complete.add(eg_id)
     return complete

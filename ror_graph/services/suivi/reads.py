@@ -45,7 +45,11 @@ class SuiviEtablissement:
 
 async def completeness_unites(session: AsyncSession, unites: list[Unite]) -> list[Completeness]:
     """Completeness of each offer of ``unites`` (same order), from one batched load of their facts."""
-    facts = await _load_facts(session, [], unit_ids=[u.id for u in unites])
+    unit_ids: list[int] = []
+    for u in unites:
+        assert u.id is not None  # loaded rows
+        unit_ids.append(u.id)
+    facts = await _load_facts(session, [], unit_ids=unit_ids)
     return [_unite_completeness(u, facts) for u in unites]
 
 
@@ -58,11 +62,14 @@ async def suivi_etablissement(session: AsyncSession, *, caller: Any, finess: str
         raise ForbiddenError("Reserved to support and to the établissement's own accounts.")
     unites = list((await session.exec(
         select(Unite).where(Unite.etablissement_id == eg.id, col(Unite.ferme).is_(False), unite_visible(caller))
-        .order_by(Unite.id)
+        .order_by(col(Unite.id))
     )).all())
-    scores = zip(unites, await completeness_unites(session, unites), strict=True)
+    rows: list[SuiviUnite] = []
+    for u, c in zip(unites, await completeness_unites(session, unites), strict=True):
+        assert u.identifiant is not None  # set when the offer is created, in the same transaction
+        rows.append(SuiviUnite(identifiant=u.identifiant, nom=u.nom, completeness=c))
     return SuiviEtablissement(
         etablissement=eg,
         completeness=await completeness_etablissement(session, eg),
-        unites=[SuiviUnite(identifiant=u.identifiant, nom=u.nom, completeness=c) for u, c in scores],
+        unites=rows,
     )

@@ -150,7 +150,7 @@ async def indicateurs(
     total = len(rows)
     threshold = twelve_months_before(now)
     valides = sum(1 for _, at in rows if at is not None and at >= threshold)
-    complets = len(await etablissements_complets(session, [eg_id for eg_id, _ in rows]))
+    complets = len(await etablissements_complets(session, [eg_id for eg_id, _ in rows if eg_id is not None]))
     return Indicateurs(
         total=total, complets=complets, valides_12_mois=valides, a_mettre_a_jour=total - valides,
         part_complets=complets / total if total else 0.0, part_valides=valides / total if total else 0.0,

@@ -33,7 +33,8 @@ from ror_graph.services.unite.inputs import ATTRIBUTE_SYSTEMS, CODED_LISTS
 from ror_graph.services.unite.lieux import clean_lieux, current_lieux, write_lieux
 
 # Single-valued coded columns (champ, mode de prise en charge, type d'offre…), from the registry.
-CODE_COLUMNS = {a.column: a.system for a in registry.declared_coded_columns(Entity.unite)}
+CODE_COLUMNS: dict[str, str] = {a.column: a.system for a in registry.declared_coded_columns(Entity.unite)
+                                if a.column and a.system}
 TEXT_COLUMNS = {"nom": 300, "secteur_psychiatrique": 200, "commentaire": 4000}
 SCALARS = (*TEXT_COLUMNS, *CODE_COLUMNS, "age_min", "age_max", "unite_sensible", "soins_sans_consentement")
 LISTS = (*CODED_LISTS, "horaires", "contacts", "zone_intervention", "lieux")
@@ -55,9 +56,9 @@ async def clean_scalars(session: AsyncSession, changes: dict[str, Any], unite: U
         if key in changes or (creating and key in REQUIRED):
             out[key] = check_bool(changes.get(key), field=key, required=key in REQUIRED)
     if {"age_min", "age_max"} & changes.keys() or creating:
-        age_min = check_int(changes.get("age_min", None if creating else unite.age_min), field="age_min",
+        age_min = check_int(changes.get("age_min", None if unite is None else unite.age_min), field="age_min",
                             required=True, high=200)
-        age_max = check_int(changes.get("age_max", None if creating else unite.age_max), field="age_max",
+        age_max = check_int(changes.get("age_max", None if unite is None else unite.age_max), field="age_max",
                             required=True, high=200)
         check_age_range(age_min, age_max, field="age_min")
         out["age_min"], out["age_max"] = age_min, age_max
@@ -70,7 +71,7 @@ async def clean_lists(session: AsyncSession, etablissement: Etablissement, chang
     out: dict[str, Any] = {}
     for key, system in ATTRIBUTE_SYSTEMS.items():
         if key in changes or (creating and key == "activites"):
-            codes = sorted({clean_code(c, field=key, required=True) for c in check_list(changes.get(key), field=key)})
+            codes = sorted({_required_code(c, field=key) for c in check_list(changes.get(key), field=key)})
             if key == "activites" and not codes:
                 raise BadInputError("An offer needs at least one activité opérationnelle.", field=key)
             await check_codes(session, system, codes, field=key)
@@ -87,8 +88,14 @@ async def clean_lists(session: AsyncSession, etablissement: Etablissement, chang
     return out
 
 
+def _required_code(value: Any, *, field: str) -> str:
+    code = clean_code(value, field=field, required=True)
+    assert code is not None  # required: ``clean_code`` raised otherwise
+    return code
+
+
 async def _clean_zone(session: AsyncSession, value: Any) -> list[str]:
-    codes = sorted({clean_code(c, field="zone_intervention", required=True)
+    codes = sorted({_required_code(c, field="zone_intervention")
                     for c in check_list(value, field="zone_intervention", max_items=2000)})
     for code in codes:
         if not commune_code_ok(code):
@@ -104,21 +111,23 @@ async def _clean_zone(session: AsyncSession, value: Any) -> list[str]:
 async def current_lists(session: AsyncSession, unite: Unite, keys: set[str]) -> dict[str, Any]:
     """Stored values of the list keys in ``keys``, normalised like ``clean_lists``' output."""
     current: dict[str, Any] = {}
+    unite_id = unite.id
+    assert unite_id is not None  # a stored offer
     wanted = {k: item.attribute for k, item in CODED_LISTS.items() if k in keys}
     if wanted:
         rows = (await session.exec(select(UniteCode.attribute, UniteCode.code).where(
-            UniteCode.unite_id == unite.id))).all()
+            col(UniteCode.unite_id) == unite_id))).all()
         for key, attribute in wanted.items():
             current[key] = sorted(code for attr, code in rows if attr == attribute.value)
     if "horaires" in keys:
-        current["horaires"] = await current_horaires(session, unite.id)
+        current["horaires"] = await current_horaires(session, unite_id)
     if "contacts" in keys:
-        current["contacts"] = await current_contacts(session, unite_id=unite.id)
+        current["contacts"] = await current_contacts(session, unite_id=unite_id)
     if "zone_intervention" in keys:
         current["zone_intervention"] = sorted(await session.exec(select(ZoneIntervention.code).where(
-            ZoneIntervention.unite_id == unite.id)))
+            col(ZoneIntervention.unite_id) == unite_id)))
     if "lieux" in keys:
-        ids = list(await session.exec(select(UniteLieu.lieu_id).where(UniteLieu.unite_id == unite.id)))
+        ids = list(await session.exec(select(UniteLieu.lieu_id).where(col(UniteLieu.unite_id) == unite_id)))
         current["lieux"] = await current_lieux(session, ids)
     return current
 
@@ -137,23 +146,25 @@ def changed_lists(new: dict[str, Any], old: dict[str, Any], level: int) -> dict[
 async def write_lists(session: AsyncSession, cs: ChangeSet, etablissement: Etablissement, unite: Unite,
                       new: dict[str, Any], old: dict[str, Any], *, level: int, now: datetime) -> None:
     """Audit then write each changed list of ``new`` (``old``: the stored values, same shape)."""
+    unite_id, identifiant = unite.id, unite.identifiant
+    assert unite_id is not None and identifiant is not None  # flushed (a new offer gets both then)
     conn = await session.connection()
     for key, value in changed_lists(new, old, level).items():
         before, after = audit_value(key, old.get(key, []), level), audit_value(key, value, level)
-        cs.record("unite", unite.identifiant, key, snapshot(before) if before else None, snapshot(after))
+        cs.record("unite", identifiant, key, snapshot(before) if before else None, snapshot(after))
         if key in CODED_LISTS:
             attribute = CODED_LISTS[key].attribute
-            await conn.execute(delete(UniteCode).where(UniteCode.unite_id == unite.id,
-                                                       UniteCode.attribute == attribute.value))
-            session.add_all(UniteCode(unite_id=unite.id, attribute=attribute.value, system=ATTRIBUTE_SYSTEMS[key],
+            await conn.execute(delete(UniteCode).where(col(UniteCode.unite_id) == unite_id,
+                                                       col(UniteCode.attribute) == attribute.value))
+            session.add_all(UniteCode(unite_id=unite_id, attribute=attribute.value, system=ATTRIBUTE_SYSTEMS[key],
                                       code=c) for c in value)
         elif key == "horaires":
-            await write_horaires(session, unite.id, value)
+            await write_horaires(session, unite_id, value)
         elif key == "contacts":
-            await write_contacts(session, value, level=level, now=now, unite_id=unite.id)
+            await write_contacts(session, value, level=level, now=now, unite_id=unite_id)
         elif key == "zone_intervention":
-            await conn.execute(delete(ZoneIntervention).where(ZoneIntervention.unite_id == unite.id))
-            session.add_all(ZoneIntervention(unite_id=unite.id, type_code="3", code=c) for c in value)
+            await conn.execute(delete(ZoneIntervention).where(col(ZoneIntervention.unite_id) == unite_id))
+            session.add_all(ZoneIntervention(unite_id=unite_id, type_code="3", code=c) for c in value)
         elif key == "lieux":
             await _link_lieux(session, etablissement, unite, value, old.get("lieux", []), now)
 
@@ -165,6 +176,8 @@ async def _link_lieux(session: AsyncSession, etablissement: Etablissement, unite
     written = await write_lieux(session, etablissement, changed, now)
     new_ids = {id(row): lieu_id for row, lieu_id in zip(changed, written, strict=True)}
     ids = [new_ids.get(id(row), row["id"]) for row in new]
+    unite_id = unite.id
+    assert unite_id is not None  # flushed
     conn = await session.connection()
-    await conn.execute(delete(UniteLieu).where(UniteLieu.unite_id == unite.id))
-    session.add_all(UniteLieu(unite_id=unite.id, lieu_id=i) for i in dict.fromkeys(ids))
+    await conn.execute(delete(UniteLieu).where(col(UniteLieu.unite_id) == unite_id))
+    session.add_all(UniteLieu(unite_id=unite_id, lieu_id=i) for i in dict.fromkeys(ids))

@@ -80,6 +80,7 @@ def _clean_telecom(tel: Any, where: str, level: int) -> CleanTelecom:
     canal = clean_code(tel.canal_code, field=f"{where}.canal", required=True)
     valeur = clean_text(tel.valeur, field=f"{where}.valeur", max_length=300, required=True)
     tlevel = check_int(tel.confidentialite, field=f"{where}.confidentialite", low=1, high=3, required=True)
+    assert canal is not None and valeur is not None and tlevel is not None  # required: raised otherwise
     if tlevel > level:
         raise ForbiddenError(f"You read at level {level}: you cannot write a level-{tlevel} telecom.",
                              field=f"{where}.confidentialite")
@@ -181,17 +182,21 @@ async def current_contacts(
 ) -> list[CleanContact]:
     """The owner's stored contacts (all levels, with ids) in the shape of validated input."""
     contacts = (await session.exec(select(Contact).where(_owner(etablissement_id, unite_id))
-                                   .order_by(Contact.id))).all()
-    ids = [c.id for c in contacts]
+                                   .order_by(col(Contact.id)))).all()
+    ids: list[int] = []
+    for c in contacts:
+        assert c.id is not None  # loaded rows
+        ids.append(c.id)
     telecoms: dict[int, list[Telecom]] = {i: [] for i in ids}
     if ids:
-        for tel in (await session.exec(select(Telecom).where(col(Telecom.contact_id).in_(ids)).order_by(Telecom.id))):
+        query = select(Telecom).where(col(Telecom.contact_id).in_(ids)).order_by(col(Telecom.id))
+        for tel in (await session.exec(query)):
             telecoms[tel.contact_id].append(tel)
     return [
-        CleanContact(c.id, c.nom, c.fonction, c.nature_code, c.description, c.confidentialite,
+        CleanContact(i, c.nom, c.fonction, c.nature_code, c.description, c.confidentialite,
                      tuple(CleanTelecom(t.canal_code, t.valeur, t.confidentialite, t.utilisation)
-                           for t in telecoms[c.id]))
-        for c in contacts
+                           for t in telecoms[i]))
+        for c, i in zip(contacts, ids, strict=True)
     ]
 
 
@@ -207,15 +212,16 @@ async def write_contacts(
     conn = await session.connection()
     kept = {c.id for c in contacts if c.id is not None}
     visible = await session.exec(select(Contact.id).where(_owner(etablissement_id, unite_id),
-                                                          Contact.confidentialite <= level))
+                                                          col(Contact.confidentialite) <= level))
     dropped = [contact_id for contact_id in visible if contact_id not in kept]
     if dropped:
         await conn.execute(delete(Telecom).where(col(Telecom.contact_id).in_(dropped)))
         await conn.execute(delete(Contact).where(col(Contact.id).in_(dropped)))
     if kept:
-        await conn.execute(delete(Telecom).where(col(Telecom.contact_id).in_(kept), Telecom.confidentialite <= level))
+        await conn.execute(delete(Telecom).where(col(Telecom.contact_id).in_(kept),
+                                                         col(Telecom.confidentialite) <= level))
     for item in contacts:
-        fields = {"nom": item.nom, "fonction": item.fonction, "nature_code": item.nature_code,
+        fields: dict[str, Any] = {"nom": item.nom, "fonction": item.fonction, "nature_code": item.nature_code,
                   "description": item.description, "confidentialite": item.confidentialite}
         if item.id is None:
             contact = Contact(etablissement_id=etablissement_id, unite_id=unite_id, created_at=now, updated_at=now,
@@ -223,10 +229,13 @@ async def write_contacts(
             session.add(contact)
             await session.flush()
         else:
-            contact = await session.get(Contact, item.id)
+            found = await session.get(Contact, item.id)
+            assert found is not None  # ``clean_contacts`` checked the id against the stored contacts
+            contact = found
             for key, value in fields.items():
                 setattr(contact, key, value)
             contact.version, contact.updated_at = contact.version + 1, now
+        assert contact.id is not None  # flushed or loaded
         session.add_all(Telecom(contact_id=contact.id, canal_code=t.canal_code, valeur=t.valeur,
                                 confidentialite=t.confidentialite, utilisation=t.utilisation)
                         for t in item.telecoms)

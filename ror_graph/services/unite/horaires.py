@@ -6,7 +6,7 @@ from datetime import date, time
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Horaire
@@ -54,5 +54,5 @@ async def current_horaires(session: AsyncSession, unite_id: int) -> list[dict[st
 
 async def write_horaires(session: AsyncSession, unite_id: int, rows: list[dict[str, Any]]) -> None:
     conn = await session.connection()
-    await conn.execute(delete(Horaire).where(Horaire.unite_id == unite_id))
+    await conn.execute(delete(Horaire).where(col(Horaire.unite_id) == unite_id))
     session.add_all(Horaire(unite_id=unite_id, **row) for row in rows)

@@ -11,7 +11,7 @@ fields of ``UniteCreate``/``UniteUpdate`` and the write service's storage are bo
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import Field, create_model
 
@@ -141,7 +141,7 @@ REQUIRED_FIELDS: dict[str, tuple[Any, str]] = {
 }
 OPTIONAL_FIELDS: dict[str, tuple[Any, str]] = {
     **{a.column: (str, a.description) for a in registry.declared_coded_columns(Entity.unite)
-       if a.column not in REQUIRED_FIELDS},
+       if a.column and a.column not in REQUIRED_FIELDS},
     "soins_sans_consentement": (bool, "Habilitation aux soins sans consentement."),
     "secteur_psychiatrique": (str, "Psychiatric sector label."),
     "commentaire": (str, "Free comment."),
@@ -157,18 +157,34 @@ def _optional(fields: dict[str, tuple[Any, str]]) -> dict[str, Any]:
     return {name: (kind | None, Field(default=None, description=text)) for name, (kind, text) in fields.items()}
 
 
-UniteCreate = create_model(
-    "UniteCreate", __base__=PatchInput, __doc__="A new offer: the required pieces plus any declared attribute.",
+_CREATE_FIELDS: dict[str, Any] = {
     **{name: (kind, Field(description=text)) for name, (kind, text) in REQUIRED_FIELDS.items()},
-    activites=(list[str], Field(description=CODED_LISTS["activites"].description)),
+    "activites": (list[str], Field(description=CODED_LISTS["activites"].description)),
     **_optional(OPTIONAL_FIELDS),
-)
-UniteUpdate = create_model(
-    "UniteUpdate", __base__=PatchInput, __doc__="Changes of an offer; omitted fields are left unchanged.",
+}
+_UPDATE_FIELDS: dict[str, Any] = {
     **_optional(REQUIRED_FIELDS),
-    activites=(list[str] | None, Field(default=None, description="Activités opérationnelles (TRE_R211).")),
+    "activites": (list[str] | None, Field(default=None, description="Activités opérationnelles (TRE_R211).")),
     **_optional(OPTIONAL_FIELDS),
-)
+}
+
+if TYPE_CHECKING:
+    # Built at runtime from the registry, so mypy cannot see their fields: as types they are
+    # ``PatchInput`` subclasses (callers read them through ``model_dump``/``model_fields_set``).
+    class UniteCreate(PatchInput):
+        """A new offer: the required pieces plus any declared attribute."""
+
+    class UniteUpdate(PatchInput):
+        """Changes of an offer; omitted fields are left unchanged."""
+else:
+    UniteCreate = create_model(
+        "UniteCreate", __base__=PatchInput, __doc__="A new offer: the required pieces plus any declared attribute.",
+        **_CREATE_FIELDS,
+    )
+    UniteUpdate = create_model(
+        "UniteUpdate", __base__=PatchInput, __doc__="Changes of an offer; omitted fields are left unchanged.",
+        **_UPDATE_FIELDS,
+    )
 
 
 class UniteClosure(WriteInput):

@@ -73,7 +73,7 @@ def _coordinate(value: Any, *, field: str, bound: float) -> float | None:
 def _clean_capacite(item: Any, where: str) -> dict[str, Any]:
     if not isinstance(item, CapaciteInput):
         raise BadInputError("Expected a capacity.", field=where)
-    row = {key: clean_code(getattr(item, key), field=f"{where}.{key.removesuffix('_code')}",
+    row: dict[str, Any] = {key: clean_code(getattr(item, key), field=f"{where}.{key.removesuffix('_code')}",
                            required=key in {"nature_code", "statut_code", "temporalite_code", "affectation_code",
                                             "source_code"})
            for key in CAPACITE_KEYS if key != "nombre"}
@@ -201,7 +201,7 @@ async def _check_installed_capacity(session: AsyncSession, etablissement: Etabli
     if not authorised[0]:
         return  # FINESS sent no authorised capacity for this EG: nothing to compare with
     rewritten = [row["id"] for row in lieux if row["id"] is not None]
-    others = select(func.coalesce(func.sum(Capacite.nombre), 0)).join(Lieu, Lieu.id == Capacite.lieu_id).where(
+    others = select(func.coalesce(func.sum(Capacite.nombre), 0)).join(Lieu, col(Lieu.id) == Capacite.lieu_id).where(
         Lieu.etablissement_id == etablissement.id, Capacite.statut_code == INSTALLED,
         Capacite.temporalite_code == CURRENT, col(Lieu.id).not_in(rewritten))
     installed = (await session.exec(others)).one() + sum(
@@ -217,7 +217,7 @@ async def current_lieux(session: AsyncSession, lieu_ids: list[int]) -> list[dict
     """Stored lieux in the normalised shape of ``clean_lieux`` (for diffing and auditing)."""
     if not lieu_ids:
         return []
-    lieux = (await session.exec(select(Lieu).where(col(Lieu.id).in_(lieu_ids)).order_by(Lieu.id))).all()
+    lieux = (await session.exec(select(Lieu).where(col(Lieu.id).in_(lieu_ids)).order_by(col(Lieu.id)))).all()
     caps = (await session.exec(select(Capacite).where(col(Capacite.lieu_id).in_(lieu_ids)))).all()
     eqs = (await session.exec(select(Equipement).where(col(Equipement.lieu_id).in_(lieu_ids)))).all()
     lims = (await session.exec(select(EquipementLimite).where(
@@ -250,26 +250,33 @@ async def write_lieux(session: AsyncSession, etablissement: Etablissement, lieux
     for row in lieux:
         fields = {k: v for k, v in row.items() if k not in {"id", "capacites", "equipements", "habitations"}}
         if row["id"] is None:
+            assert etablissement.id is not None  # loaded
             lieu = Lieu(etablissement_id=etablissement.id, created_at=now, updated_at=now, **fields)
             session.add(lieu)
             await session.flush()
         else:
-            lieu = await session.get(Lieu, row["id"])
+            found = await session.get(Lieu, row["id"])
+            assert found is not None  # ``clean_lieux`` checked the id against the EG's lieux
+            lieu = found
             for key, value in fields.items():
                 setattr(lieu, key, value)
             lieu.version += 1
             lieu.updated_at = now
-            await conn.execute(delete(Capacite).where(Capacite.lieu_id == lieu.id))
-            await conn.execute(delete(Equipement).where(Equipement.lieu_id == lieu.id))
-            await conn.execute(delete(Habitation).where(Habitation.lieu_id == lieu.id))
-        session.add_all(Capacite(lieu_id=lieu.id, updated_at=now, **cap) for cap in row["capacites"])
-        session.add_all(Habitation(lieu_id=lieu.id, **hab) for hab in row["habitations"])
+            await conn.execute(delete(Capacite).where(col(Capacite.lieu_id) == lieu.id))
+            await conn.execute(delete(Equipement).where(col(Equipement.lieu_id) == lieu.id))
+            await conn.execute(delete(Habitation).where(col(Habitation.lieu_id) == lieu.id))
+        lieu_id = lieu.id
+        assert lieu_id is not None  # flushed or loaded
+        session.add_all(Capacite(lieu_id=lieu_id, updated_at=now, **cap) for cap in row["capacites"])
+        session.add_all(Habitation(lieu_id=lieu_id, **hab) for hab in row["habitations"])
         for eq in row["equipements"]:
-            equipement = Equipement(lieu_id=lieu.id, type_code=eq["type_code"],
+            equipement = Equipement(lieu_id=lieu_id, type_code=eq["type_code"],
                                     nombre_en_service=eq["nombre_en_service"])
             session.add(equipement)
             await session.flush()
-            session.add_all(EquipementLimite(equipement_id=equipement.id, **lim) for lim in eq["limites"])
-        ids.append(lieu.id)
+            equipement_id = equipement.id
+            assert equipement_id is not None  # flushed
+            session.add_all(EquipementLimite(equipement_id=equipement_id, **lim) for lim in eq["limites"])
+        ids.append(lieu_id)
     await session.flush()
     return ids

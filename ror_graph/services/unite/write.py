@@ -59,7 +59,9 @@ async def load_unite(session: AsyncSession, identifiant: str) -> tuple[Unite, Et
     if unite is None:
         raise NotFoundError(f"No offer with identifier {identifiant!r}.", field="identifiant")
     eg = await session.get(Etablissement, unite.etablissement_id)
+    assert eg is not None  # foreign key
     ej = await session.get(EntiteJuridique, eg.entite_juridique_id)
+    assert ej is not None  # foreign key
     return unite, eg, ej
 
 
@@ -138,6 +140,7 @@ class CreateUnite(_DeclaredUniteWrite):
 
     async def claim(self) -> None:
         region = await _region_of(self.session, self.eg)
+        assert self.eg.id is not None  # loaded
         self.row = Unite(etablissement_id=self.eg.id, created_at=self.now, updated_at=self.now, **self.scalars)
         self.session.add(self.row)
         await self.session.flush()
@@ -204,7 +207,9 @@ class CloseUnite(_UniteWrite):
 
     async def clean(self) -> None:
         data = self.data
-        self.code = clean_code(data.type_fermeture_code, field="type", required=True)
+        code = clean_code(data.type_fermeture_code, field="type", required=True)
+        assert code is not None  # required: ``clean_code`` raised otherwise
+        self.code = code
         await check_codes(self.session, TYPE_FERMETURE, [self.code], field="type")
         if data.date_reouverture_prevue is not None:
             if self.code != DEFINITIVE_CLOSURE_EXCLUDED:
