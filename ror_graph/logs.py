@@ -61,7 +61,7 @@ def hide_sql_parameters(exc: BaseException | None) -> None:
     """SQLAlchemy statement errors print their bound parameters (values from the request): hide them."""
     while exc is not None:
         if hasattr(exc, "hide_parameters") and hasattr(exc, "params"):
-            exc.hide_parameters = True  # type: ignore[attr-defined]
+            exc.hide_parameters = True
         exc = exc.__cause__ or exc.__context__
 
 

@@ -129,7 +129,7 @@ class ManagedMeili:
             if self.alive or self.stopped:
                 continue
             log.warning("managed Meilisearch on %s exited with %s; restarting in %.1f s",
-                        self.url, self.process.returncode, delay)
+                        self.url, self.process.returncode if self.process else None, delay)
             await asyncio.sleep(delay)
             try:
                 await self._restart()
@@ -137,7 +137,8 @@ class ManagedMeili:
                 log.error("managed Meilisearch restart failed: %s", exc)
                 delay = min(delay * 2, delays[1])
                 continue
-            log.warning("managed Meilisearch restarted on %s (pid %s)", self.url, self.process.pid)
+            log.warning("managed Meilisearch restarted on %s (pid %s)", self.url,
+                        self.process.pid if self.process else None)
             delay = delays[0]
 
     async def _restart(self) -> None:

@@ -74,8 +74,8 @@ class GraphQLApp(GraphQL[Context, None]):
             try:
                 caller = await resolve_bearer(session, bearer_token(request))
             except UnauthenticatedError as exc:
-                response = error_response(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"})
-                await response(scope, receive, send)
+                refusal = error_response(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"})
+                await refusal(scope, receive, send)
                 return
             setattr(request.state, _SESSION, session)
             setattr(request.state, _CALLER, caller)
@@ -115,7 +115,7 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(400, f"Unusable input: {problem}.")
         return await super().parse_http_body(request_adapter)
 
-    async def execute_operation(self, request: Request, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def execute_operation(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         """The execution, cancelled on client disconnect or after the request time limit."""
         work = super().execute_operation(request, *args, **kwargs)
         try:
