@@ -7,8 +7,6 @@ Tokens are random strings shown once; only their SHA-256 digest is stored.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +25,7 @@ from ror_graph.models import (
     SessionToken,
     utcnow,
 )
+from ror_graph.services.accounts.tokens import hash_token, new_token
 from ror_graph.services.core.changes import Actor, ChangeSet
 from ror_graph.services.core.errors import BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError
 
@@ -66,16 +65,6 @@ def caller_for_profile(profile: Profile | str, **identity) -> Caller:
     )
 
 
-def new_token() -> str:
-    """A fresh random bearer token (256 bits, URL-safe)."""
-    return secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    """SHA-256 hex digest of ``token``: what the database keeps instead of the secret."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 async def create_api_client(
     session: AsyncSession, *, name: str, profile: Profile | str, expires_at: datetime | None = None,
     lifetime: timedelta | None = DEFAULT_API_TOKEN_LIFETIME, now: datetime | None = None,
@@ -109,7 +98,6 @@ async def resolve_bearer(session: AsyncSession, token: str | None, *, now: datet
     broken token learns it instead of silently getting public data. Back-office cookie sessions are
     not bearer tokens. The token's last use is recorded (at most once a minute; commits then).
     """
-    from ror_graph.services.accounts.sessions import touch
 
     if not token:
         return ANONYMOUS

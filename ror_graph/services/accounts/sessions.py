@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Account, SessionKind, SessionToken, utcnow
-from ror_graph.services.accounts.auth import hash_token, new_token
-
-TOUCH_EVERY = timedelta(minutes=1)
+from ror_graph.services.accounts.tokens import aware as _aware
+from ror_graph.services.accounts.tokens import hash_token, new_token, touch
 
 
 async def issue_session(session: AsyncSession, account_id: int, *, kind: SessionKind, lifetime: timedelta,
@@ -57,18 +56,6 @@ async def revoke_all_sessions(session: AsyncSession, account_id: int, *, now: da
         .values(revoked_at=now)
     )
     return result.rowcount or 0
-
-
-async def touch(session: AsyncSession, model: Any, row_id: int, last_used_at: datetime | None,
-                now: datetime) -> None:
-    """Record a use of ``model`` row ``row_id`` (a token) unless one was recorded less than a minute ago; commits."""
-    if last_used_at is not None and _aware(last_used_at) > now - TOUCH_EVERY:
-        return
-    conn = await session.connection()
-    await conn.execute(update(model).where(model.id == row_id, or_(model.last_used_at.is_(None),
-                                                                   model.last_used_at <= now - TOUCH_EVERY))
-                       .values(last_used_at=now))
-    await session.commit()
 
 
 async def resolve_admin_session(session: AsyncSession, token: str | None, *, idle: timedelta,
@@ -117,9 +104,3 @@ async def revoke_session_by_id(session: AsyncSession, *, actor: Any, session_id:
     except BaseException:
         await session.rollback()
         raise
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
