@@ -25,7 +25,7 @@ from ror_graph.models import (
     SessionToken,
     utcnow,
 )
-from ror_graph.services.accounts.tokens import hash_token, new_token
+from ror_graph.services.accounts.tokens import hash_token, new_token, touch
 from ror_graph.services.core.changes import Actor, ChangeSet
 from ror_graph.services.core.errors import BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError
 
