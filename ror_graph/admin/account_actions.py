@@ -13,7 +13,7 @@ from typing import Any
 
 from sqladmin import action, expose
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from ror_graph.admin.selection import SelectionForm
 from ror_graph.models import Account, ApiClient
@@ -57,11 +57,6 @@ class AccountActionsMixin(SelectionForm):
     async def reactivate_form(self, request: Request) -> Response:
         return await self._activation(request, active=True)
 
-    def _to_form(self, request: Request, endpoint: str) -> Response:
-        pks = self.selected_pks(request)  # type: ignore[attr-defined]
-        url = request.url_for(f"admin:view-{self.identity}-{endpoint}")  # type: ignore[attr-defined]
-        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
-
     async def _activation(self, request: Request, *, active: bool) -> Response:
         from ror_graph.services.accounts.accounts import set_account_active
 
@@ -85,9 +80,7 @@ class ApiClientActionsMixin(SelectionForm):
 
     @action("revoquer", label="Révoquer le jeton", add_in_list=True, add_in_detail=True)
     async def revoke_action(self, request: Request) -> Response:
-        pks = self.selected_pks(request)  # type: ignore[attr-defined]
-        url = request.url_for(f"admin:view-{self.identity}-revoke_form")  # type: ignore[attr-defined]
-        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+        return self._to_form(request, "revoke_form")
 
     @expose("/revoquer", methods=["GET", "POST"])
     async def revoke_form(self, request: Request) -> Response:
@@ -109,9 +102,7 @@ class LoginThrottleActionsMixin(SelectionForm):
 
     @action("debloquer", label="Débloquer", add_in_list=True, add_in_detail=True)
     async def unlock_action(self, request: Request) -> Response:
-        pks = self.selected_pks(request)  # type: ignore[attr-defined]
-        url = request.url_for(f"admin:view-{self.identity}-unlock_form")  # type: ignore[attr-defined]
-        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+        return self._to_form(request, "unlock_form")
 
     @expose("/debloquer", methods=["GET", "POST"])
     async def unlock_form(self, request: Request) -> Response:
@@ -131,9 +122,7 @@ class SessionActionsMixin(SelectionForm):
 
     @action("revoquer", label="Fermer la session", add_in_list=True, add_in_detail=True)
     async def revoke_action(self, request: Request) -> Response:
-        pks = self.selected_pks(request)  # type: ignore[attr-defined]
-        url = request.url_for(f"admin:view-{self.identity}-revoke_form")  # type: ignore[attr-defined]
-        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+        return self._to_form(request, "revoke_form")
 
     @expose("/revoquer", methods=["GET", "POST"])
     async def revoke_form(self, request: Request) -> Response:

@@ -31,6 +31,12 @@ def _ids(raw: str) -> list[int]:
 class SelectionForm:
     """A confirmation form over the selected rows: list them, ask a motif, apply one service call per row."""
 
+    def _to_form(self, request: Request, endpoint: str) -> Response:
+        """The list's action: go to the confirmation form ``endpoint`` with the selected rows."""
+        pks = self.selected_pks(request)  # type: ignore[attr-defined]
+        url = request.url_for(f"admin:view-{self.identity}-{endpoint}")  # type: ignore[attr-defined]
+        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+
     async def _selection_form(self, request: Request, *, endpoint: str, heading: str, submit: str, done: str,
                               describe: Callable[[Any], str], apply: Callable[..., Awaitable[Any]],
                               motif_required: bool, intro: str, motif_help: str = MOTIF_HELP) -> Response:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqladmin import action, expose
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.selection import SelectionForm
@@ -25,9 +25,7 @@ class ValidationMixin(SelectionForm):
 
     @action("valider", label="Marquer validé (pour le directeur)", add_in_list=True, add_in_detail=True)
     async def validation_action(self, request: Request) -> Response:
-        pks = self.selected_pks(request)  # type: ignore[attr-defined]
-        url = request.url_for(f"admin:view-{self.identity}-validation_form")  # type: ignore[attr-defined]
-        return RedirectResponse(url.include_query_params(pks=",".join(pks)), status_code=302)
+        return self._to_form(request, "validation_form")
 
     @expose("/valider", methods=["GET", "POST"])
     async def validation_form(self, request: Request) -> Response:
