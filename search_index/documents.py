@@ -30,18 +30,23 @@ CATEGORIE_KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 CHAMP_KEYWORDS: dict[str, tuple[str, ...]] = {"01": ("MCO",), "02": ("SMR",), "03": ("PSY",)}
 
+# One row as a mapping, column name → value: a plain dict, or a SQLAlchemy ``RowMapping``
+# (whose declared key type also admits Column objects, hence ``Any`` keys).
+Row = Mapping[Any, Any]
+
+
 @dataclass
 class OffreSource:
     """Every row one document is built from (as plain mappings: column name → value)."""
 
-    unite: Mapping[str, Any]
-    etablissement: Mapping[str, Any]
-    entite_juridique: Mapping[str, Any] | None = None
+    unite: Row
+    etablissement: Row
+    entite_juridique: Row | None = None
     codes: list[tuple[str, str]] = field(default_factory=list)  # (attribute, code)
     zones: list[tuple[str, str]] = field(default_factory=list)  # (type_code, code)
-    lieux: list[Mapping[str, Any]] = field(default_factory=list)  # in lieu id order
+    lieux: list[Row] = field(default_factory=list)  # in lieu id order
     equipements: list[str] = field(default_factory=list)  # TRE_R212 codes of the offer's lieux
-    contacts: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = field(default_factory=list)
+    contacts: list[tuple[Row, list[Row]]] = field(default_factory=list)
 
 
 # Values of child-table attributes, gathered by the source loader (equipments of the offer's lieux).

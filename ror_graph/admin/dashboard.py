@@ -7,7 +7,7 @@ support sees are the ones the API reports.
 from __future__ import annotations
 
 from sqladmin import BaseView, expose
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -40,14 +40,14 @@ class DashboardView(BaseView):
         async with self.ror_state.sessions() as session:
             national = await indicateurs(session, region=region)
             codes_stmt = select(Etablissement.departement_code).distinct().where(
-                Etablissement.departement_code.is_not(None))
+                col(Etablissement.departement_code).is_not(None))
             if region:
                 codes_stmt = codes_stmt.where(Etablissement.region_code == region)
             codes = sorted(c for c in await session.exec(codes_stmt) if c)
             names = dict((await session.exec(select(Departement.code, Departement.nom))).all())
             rows = [(code, names.get(code, ""), await indicateurs(session, departement=code)) for code in codes]
             queue = await events_summary(session)
-            runs = list(await session.exec(select(ImportRun).order_by(ImportRun.started_at.desc())
+            runs = list(await session.exec(select(ImportRun).order_by(col(ImportRun.started_at).desc())
                                            .limit(IMPORT_HISTORY)))
         return await self.templates.TemplateResponse(request, "ror_admin/dashboard.html", {
             "title": "Tableau de bord", "national": national, "rows": rows, "queue": queue, "runs": runs,

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
+from sqlmodel import col
 from starlette.requests import Request
 
 from ror_graph.admin.auth import require_user
@@ -50,13 +51,13 @@ def structure_search(stmt: Select, term: str, model: Any, *names: Any) -> Select
     if CODE5_TERM.match(term):
         return stmt.where(or_(model.commune_code == term.upper(), model.code_postal == term))
     pattern = _like(term)
-    communes = select(Commune.code).where(Commune.nom.ilike(pattern, escape="\\"))
+    communes = select(col(Commune.code)).where(col(Commune.nom).ilike(pattern, escape="\\"))
     return stmt.where(or_(*(n.ilike(pattern, escape="\\") for n in names), model.commune_code.in_(communes)))
 
 
 def departement_filter(column: Any) -> ReferenceFilter:
-    return ReferenceFilter(column, "Département", lambda: select(Departement.code, Departement.nom)
-                           .order_by(Departement.code), parameter_name="departement")
+    return ReferenceFilter(column, "Département", lambda: select(col(Departement.code), col(Departement.nom))
+                           .order_by(col(Departement.code)), parameter_name="departement")
 
 
 class EntiteJuridiqueAdmin(FinessCorrectionMixin, RorModelView, model=EntiteJuridique):
@@ -67,15 +68,15 @@ class EntiteJuridiqueAdmin(FinessCorrectionMixin, RorModelView, model=EntiteJuri
     name_plural = "Entités juridiques"
     icon = "fa-solid fa-building"
     category = "Structures"
-    column_labels = ENTITE_LABELS
+    column_labels = dict(ENTITE_LABELS.items())
     column_list = ["finess", "raison_sociale", "siren", "commune_code", "statut_juridique_code", "date_fermeture"]
     column_details_exclude_list = ["id"]
     column_searchable_list = ["finess", "raison_sociale", "commune_code"]
     column_sortable_list = ["finess", "raison_sociale"]
     column_filters = [
         ChoiceFilter("etat", "Ouverte / fermée", {
-            "ouvertes": ("Ouvertes", lambda: EntiteJuridique.date_fermeture.is_(None)),
-            "fermees": ("Fermées", lambda: EntiteJuridique.date_fermeture.is_not(None)),
+            "ouvertes": ("Ouvertes", lambda: col(EntiteJuridique.date_fermeture).is_(None)),
+            "fermees": ("Fermées", lambda: col(EntiteJuridique.date_fermeture).is_not(None)),
         }),
     ]
 
@@ -91,7 +92,7 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
     name_plural = "Établissements"
     icon = "fa-solid fa-hospital"
     category = "Structures"
-    column_labels = ETABLISSEMENT_LABELS
+    column_labels = dict(ETABLISSEMENT_LABELS.items())
     column_list = ["finess", "raison_sociale", "nom_operationnel", "commune_code", "departement_code",
                    "categorie_code", "ferme", "statut_description", "derniere_validation_at"]
     column_details_exclude_list = ["id"]
@@ -101,21 +102,22 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
         departement_filter(Etablissement.departement_code),
         ReferenceFilter(
             Etablissement.categorie_code, "Catégorie",
-            lambda: select(Nomenclature.code, Nomenclature.label)
-            .where(Nomenclature.system == CATEGORIE_EG,
-                   exists().where(Etablissement.categorie_code == Nomenclature.code))
-            .order_by(Nomenclature.code),
+            lambda: select(col(Nomenclature.code), col(Nomenclature.label))
+            .where(col(Nomenclature.system) == CATEGORIE_EG,
+                   exists().where(col(Etablissement.categorie_code) == col(Nomenclature.code)))
+            .order_by(col(Nomenclature.code)),
             parameter_name="categorie",
         ),
         ChoiceFilter("etat", "Ouvert / fermé", {
-            "ouverts": ("Ouverts", lambda: Etablissement.ferme.is_(False)),
-            "fermes": ("Fermés", lambda: Etablissement.ferme.is_(True)),
+            "ouverts": ("Ouverts", lambda: col(Etablissement.ferme).is_(False)),
+            "fermes": ("Fermés", lambda: col(Etablissement.ferme).is_(True)),
         }),
         ChoiceFilter("a_mettre_a_jour", "À mettre à jour", {
             "oui": ("Oui (non validé depuis 12 mois)", lambda: or_(
-                Etablissement.derniere_validation_at.is_(None),
-                Etablissement.derniere_validation_at < utcnow() - FRESHNESS)),
-            "non": ("Non (validé dans l'année)", lambda: Etablissement.derniere_validation_at >= utcnow() - FRESHNESS),
+                col(Etablissement.derniere_validation_at).is_(None),
+                col(Etablissement.derniere_validation_at) < utcnow() - FRESHNESS)),
+            "non": ("Non (validé dans l'année)",
+                    lambda: col(Etablissement.derniere_validation_at) >= utcnow() - FRESHNESS),
         }),
     ]
 

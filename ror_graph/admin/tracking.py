@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqladmin import Flash, action, expose
 from sqladmin.filters import OperationColumnFilter
+from sqladmin.pagination import Pagination
 from sqlalchemy import Select, or_
+from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -30,8 +35,13 @@ class TextFilter(OperationColumnFilter):
         return [("contains", "Contient"), ("equals", "Égal à"), ("starts_with", "Commence par")]
 
 
-def _since(days: int):
-    return lambda: AuditLog.at >= utcnow() - timedelta(days=days)
+def _since(days: int) -> Callable[[], Any]:
+    return lambda: col(AuditLog.at) >= utcnow() - timedelta(days=days)
+
+
+def _equals(column: Any, value: str) -> Callable[[], Any]:
+    """The WHERE clause factory of a choice ``column = value``."""
+    return lambda: column == value
 
 
 class AuditLogAdmin(RorModelView, model=AuditLog):
@@ -41,13 +51,13 @@ class AuditLogAdmin(RorModelView, model=AuditLog):
     name_plural = "Historique des modifications"
     icon = "fa-solid fa-clock-rotate-left"
     category = "Suivi"
-    column_labels = AUDIT_LABELS
+    column_labels = dict(AUDIT_LABELS.items())
     column_list = ["at", "entity", "entity_id", "field", "old_value", "new_value", "actor", "motif"]
     column_searchable_list = ["entity_id", "actor", "field"]
     column_sortable_list = ["at", "entity_id", "actor"]
     column_default_sort = [("at", True), ("id", True)]
     column_filters = [
-        ChoiceFilter("entite", "Entité", {k: (label, lambda k=k: AuditLog.entity == k)
+        ChoiceFilter("entite", "Entité", {k: (label, _equals(col(AuditLog.entity), k))
                                           for k, label in {**ENTITIES, **ADMIN_ENTITIES}.items()}),
         TextFilter(AuditLog.actor, "Auteur", parameter_name="auteur"),
         ChoiceFilter("periode", "Période", {
@@ -56,15 +66,15 @@ class AuditLogAdmin(RorModelView, model=AuditLog):
             "mois": ("30 derniers jours", _since(30)),
             "an": ("12 derniers mois", _since(365)),
         }),
-        ChoiceFilter("origine", "Origine", {s: (s, lambda s=s: AuditLog.source == s)
+        ChoiceFilter("origine", "Origine", {s: (s, _equals(col(AuditLog.source), s))
                                             for s in ("admin", "api", "import", "cli")}),
     ]
 
     def search_query(self, stmt: Select, term: str) -> Select:
         """Identifier (FINESS, offer id) or field: exact; author: prefix."""
         term = term.strip()
-        return stmt.where(or_(AuditLog.entity_id == term, AuditLog.field == term,
-                              AuditLog.actor.ilike(term.replace("%", r"\%") + "%", escape="\\")))
+        return stmt.where(or_(col(AuditLog.entity_id) == term, col(AuditLog.field) == term,
+                              col(AuditLog.actor).ilike(term.replace("%", r"\%") + "%", escape="\\")))
 
 
 OPS = {"create": "Création", "update": "Modification", "close": "Fermeture", "delete": "Suppression",
@@ -78,19 +88,19 @@ class EventAdmin(RorModelView, model=Event):
     name_plural = "Journal des événements"
     icon = "fa-solid fa-list-ol"
     category = "Suivi"
-    column_labels = EVENT_LABELS
+    column_labels = dict(EVENT_LABELS.items())
     column_list = ["seq", "at", "entity", "entity_id", "entity_key", "op", "version", "fields"]
     column_searchable_list = ["entity_key"]
     column_sortable_list = ["seq"]
     column_default_sort = [("seq", True)]
     column_filters = [
-        ChoiceFilter("entite", "Entité", {k: (label, lambda k=k: Event.entity == k) for k, label in ENTITIES.items()}),
-        ChoiceFilter("operation", "Opération", {k: (label, lambda k=k: Event.op == k) for k, label in OPS.items()}),
+        ChoiceFilter("entite", "Entité", {k: (label, _equals(col(Event.entity), k)) for k, label in ENTITIES.items()}),
+        ChoiceFilter("operation", "Opération", {k: (label, _equals(col(Event.op), k)) for k, label in OPS.items()}),
     ]
 
     def search_query(self, stmt: Select, term: str) -> Select:
         """FINESS or offer identifier: exact."""
-        return stmt.where(Event.entity_key == term.strip())
+        return stmt.where(col(Event.entity_key) == term.strip())
 
 
 class ConsumerAdmin(RorModelView, model=Consumer):
@@ -100,7 +110,7 @@ class ConsumerAdmin(RorModelView, model=Consumer):
     name_plural = "Consommateurs d'événements"
     icon = "fa-solid fa-arrows-rotate"
     category = "Suivi"
-    column_labels = CONSUMER_LABELS
+    column_labels = dict(CONSUMER_LABELS.items())
     column_list = ["name", "cursor", "lag", "lease_owner", "lease_expires_at", "attempts", "retry_at", "last_error",
                    "updated_at"]
     column_sortable_list = ["name", "cursor", "attempts"]
@@ -113,13 +123,13 @@ class ConsumerAdmin(RorModelView, model=Consumer):
         }),
     ]
 
-    async def list(self, request: Request):
+    async def list(self, request: Request) -> Pagination:
         """The list, with the log's last seq at hand for the lag column (lag = last seq − cursor)."""
         async with self.ror_state.sessions() as session:
             request.state.event_top = await last_seq(session)
         return await super().list(request)
 
-    def menu_links(self, request: Request) -> list[MenuLink]:
+    def menu_links(self, request: Request) -> builtins.list[MenuLink]:  # `list` is the method here
         return [MenuLink("Réindexer la recherche", str(request.url_for(f"admin:view-{self.identity}-reindex_form")))]
 
     @action("relancer", label="Relancer maintenant", add_in_list=True, add_in_detail=True)
@@ -172,7 +182,7 @@ class ImportRunAdmin(RorModelView, model=ImportRun):
     name_plural = "Imports FINESS"
     icon = "fa-solid fa-file-import"
     category = "Suivi"
-    column_labels = IMPORT_RUN_LABELS
+    column_labels = dict(IMPORT_RUN_LABELS.items())
     column_list = ["id", "started_at", "finished_at", "source", "format", "dry_run", "status"]
     column_sortable_list = ["started_at"]
     column_default_sort = [("started_at", True)]

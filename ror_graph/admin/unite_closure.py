@@ -11,6 +11,7 @@ from typing import Any
 
 from sqladmin import Flash, action, expose
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -33,9 +34,9 @@ async def code_options(sessions: Any, systems: list[str]) -> dict[str, list[tupl
     """``system → [(code, "code — libellé")]``; codes no longer writable stay listed, marked obsolete,
     so a unit holding one still shows its value."""
     async with sessions() as session:
-        rows = (await session.exec(select(Nomenclature.system, Nomenclature.code, Nomenclature.label,
-                                          Nomenclature.writable)
-                                   .where(Nomenclature.system.in_(systems))
+        rows = (await session.exec(select(col(Nomenclature.system), col(Nomenclature.code),
+                                          col(Nomenclature.label), col(Nomenclature.writable))
+                                   .where(col(Nomenclature.system).in_(systems))
                                    .order_by(Nomenclature.system, Nomenclature.code))).all()
     options: dict[str, list[tuple[str, str]]] = {system: [] for system in systems}
     for system, code, label, writable in rows:

@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import Select
+from sqlmodel import col
 from starlette.requests import Request
 from wtforms import Form, SelectField
 
@@ -66,7 +67,7 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
     name_plural = "Unités (offres)"
     icon = "fa-solid fa-stethoscope"
     category = "Structures"
-    column_labels = UNITE_LABELS
+    column_labels = dict(UNITE_LABELS.items())
     column_list = ["identifiant", "nom", "etablissement_id", "champ_activite_code", "mode_prise_en_charge_code",
                    "age_min", "age_max", "unite_sensible", "ferme"]
     column_details_exclude_list = ["id"]
@@ -76,12 +77,12 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
     column_formatters_detail = {"etablissement_id": _etablissement_link}
     column_filters = [
         ChoiceFilter("sensible", "Unité sensible", {
-            "oui": ("Oui", lambda: Unite.unite_sensible.is_(True)),
-            "non": ("Non", lambda: Unite.unite_sensible.is_(False)),
+            "oui": ("Oui", lambda: col(Unite.unite_sensible).is_(True)),
+            "non": ("Non", lambda: col(Unite.unite_sensible).is_(False)),
         }),
         ChoiceFilter("etat", "Ouverte / fermée", {
-            "ouvertes": ("Ouvertes", lambda: Unite.ferme.is_(False)),
-            "fermees": ("Fermées", lambda: Unite.ferme.is_(True)),
+            "ouvertes": ("Ouvertes", lambda: col(Unite.ferme).is_(False)),
+            "fermees": ("Fermées", lambda: col(Unite.ferme).is_(True)),
         }),
     ]
 
@@ -97,8 +98,8 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
         """Offer identifier (``52/123``): exact; otherwise the offer name."""
         term = term.strip()
         if "/" in term:
-            return stmt.where(Unite.identifiant == term)
-        return stmt.where(Unite.nom.ilike("%" + term.replace("%", r"\%") + "%", escape="\\"))
+            return stmt.where(col(Unite.identifiant) == term)
+        return stmt.where(col(Unite.nom).ilike("%" + term.replace("%", r"\%") + "%", escape="\\"))
 
     async def check_can_edit(self, request: Request, model: Any) -> bool:
         """Closed offers are history: the service refuses changes, so no edit button either."""
@@ -133,7 +134,7 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
         user = require_user(request)
         async with self.ror_state.sessions() as session:
             unite = await session.get(Unite, int(pk)) if str(pk).isdigit() else None
-            if unite is None:
+            if unite is None or unite.identifiant is None:  # the identifier is set when the offer is created
                 raise LookupError("Unité introuvable.")
             if "identifiant" in data and (_blank_to_none(data["identifiant"]) or None) != unite.identifiant:
                 raise ValueError("L'identifiant national d'une offre ne change jamais.")

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from ror_graph.cli import app
 from ror_graph.cli.common import engine_for, run, settings
@@ -89,7 +89,7 @@ def reindex(batch_size: int = typer.Option(2000, help="Offers read and sent per 
         async with engine_for() as engine, meili_connection() as (url, key):
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console, transient=False) as bar:
-                tasks: dict[str, int] = {}
+                tasks: dict[str, TaskID] = {}
 
                 def progress(phase: str, done: int, total: int) -> None:
                     label = {"read": "read + send offers", "index": "Meilisearch indexing"}[phase]

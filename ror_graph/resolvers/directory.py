@@ -6,6 +6,8 @@ Lookups that find nothing, or find something the caller may not see, return ``No
 
 from __future__ import annotations
 
+from typing import cast
+
 from ror_graph.models import EntiteJuridique, Etablissement, Unite
 from ror_graph.resolvers.context import Info
 from ror_graph.resolvers.pagination import Connection, connection, decode_cursor
@@ -54,7 +56,8 @@ async def etablissements(
     after: str | None,
     order_by: EtablissementOrderEnum,
 ) -> Connection:
-    ctx, criteria, order = info.context, to_filter(filter), pages.EtablissementOrder(order_by.value)
+    # strawberry.enum swaps each member's EnumValueDefinition for its plain value: a str here
+    ctx, criteria, order = info.context, to_filter(filter), pages.EtablissementOrder(cast(str, order_by.value))
     key = (
         decode_cursor(after, order.value, datetime_key=order is pages.EtablissementOrder.updated_at) if after else None
     )
@@ -75,7 +78,8 @@ async def unites(
     after: str | None,
     order_by: UniteOrderEnum,
 ) -> Connection:
-    ctx, criteria, order = info.context, to_filter(filter), pages.UniteOrder(order_by.value)
+    # strawberry.enum swaps each member's EnumValueDefinition for its plain value: a str here
+    ctx, criteria, order = info.context, to_filter(filter), pages.UniteOrder(cast(str, order_by.value))
     key = decode_cursor(after, order.value, datetime_key=order is pages.UniteOrder.updated_at) if after else None
     page = await ctx.loaders.run(
         pages.unites_page, caller=ctx.caller, filter=criteria, order=order, first=first, after=key

@@ -38,11 +38,12 @@ class NomenclatureCache:
         return self.loaded_at is None or time.monotonic() - self.loaded_at > self.max_age
 
     async def refresh(self, session: AsyncSession) -> None:
+        rows = await directory.nomenclature_rows(session)
         systems: dict[str, list[Concept]] = {}
-        for system, code, label in await directory.nomenclature_rows(session):
+        for system, code, label in rows:
             systems.setdefault(system, []).append(Concept(code=code, label=label, system=system))
         self.systems = systems
-        self.labels = {(c.system, c.code): c.label for concepts in systems.values() for c in concepts}
+        self.labels = {(system, code): label for system, code, label in rows}
         self.loaded_at = time.monotonic()
 
     def concept(self, system: str, code: str | None) -> Concept | None:

@@ -66,7 +66,7 @@ class CapaciteFinessType:
 )
 @with_registry_fields(Entity.eg)  # coded attributes (catégorie, aides financières, ORSAN…) from the registry
 class EtablissementType:
-    id: strawberry.ID = strawberry.field(description="Internal identifier of the établissement.")
+    id: int = strawberry.field(graphql_type=strawberry.ID, description="Internal identifier of the établissement.")
     finess: str = strawberry.field(description="FINESS ET number (9 characters).")
     raison_sociale: str = strawberry.field(description="FINESS name.")
     raison_sociale_longue: str | None = strawberry.field(description="FINESS long name.")
@@ -101,6 +101,7 @@ class EtablissementType:
     version: int = strawberry.field(description=VERSION_DESCRIPTION)
     created_at: datetime = strawberry.field(description="When the établissement was created here.")
     updated_at: datetime = strawberry.field(description="When the établissement was last changed.")
+    entite_juridique_id: strawberry.Private[int]
 
     @strawberry.field(
         description=(

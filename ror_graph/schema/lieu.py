@@ -48,7 +48,7 @@ class EquipementLimiteType:
 
 @strawberry.type(name="Equipement", description="A specific (discriminating) equipment available on a lieu.")
 class EquipementType:
-    id: strawberry.ID = strawberry.field(description="Internal identifier of the equipment.")
+    id: int = strawberry.field(graphql_type=strawberry.ID, description="Internal identifier of the equipment.")
     type: ConceptType = concept_field(coded.EQUIPEMENT, "type_code", "Type of equipment (TRE_R212).")
     nombre_en_service: int | None = strawberry.field(description="Number of devices in service.")
 
@@ -70,7 +70,7 @@ class HabitationType:
     name="Lieu", description="A place where offers are delivered (FHIR Location), belonging to an établissement."
 )
 class LieuType:
-    id: strawberry.ID = strawberry.field(description="Internal identifier of the lieu.")
+    id: int = strawberry.field(graphql_type=strawberry.ID, description="Internal identifier of the lieu.")
     nom: str | None = strawberry.field(description="Name of the place.")
     description: str | None = strawberry.field(description="Free description (access, building...).")
     fonction: ConceptType | None = concept_field(

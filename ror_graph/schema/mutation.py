@@ -13,6 +13,7 @@ from typing import Annotated
 
 import strawberry
 
+from ror_graph.models import EntiteJuridique, Etablissement, Unite
 from ror_graph.resolvers import mutations as resolve
 from ror_graph.resolvers.context import Info
 from ror_graph.schema.entite_juridique import EntiteJuridiqueType
@@ -31,7 +32,8 @@ from ror_graph.schema.mutation_inputs import (
     etablissement_update,
 )
 from ror_graph.schema.unite import UniteType
-from ror_graph.services.unite.inputs import UniteClosure
+from ror_graph.services.etablissement.inputs import EtablissementUpdate
+from ror_graph.services.unite.inputs import UniteClosure, UniteCreate, UniteUpdate
 
 Finess = Annotated[str, strawberry.argument(description="FINESS number (9 characters).")]
 Version = Annotated[int, strawberry.argument(description="The version you read; a stale one gets a ConflictError.")]
@@ -40,20 +42,24 @@ Identifiant = Annotated[str, strawberry.argument(description="National offer ide
 
 @strawberry.type(description="The établissement after the change.")
 class EtablissementPayload:
-    etablissement: EtablissementType = strawberry.field(description="The établissement, with its new version.")
+    etablissement: Etablissement = strawberry.field(
+        graphql_type=EtablissementType, description="The établissement, with its new version."
+    )
 
 
 @strawberry.type(description="The offer after the change.")
 class UnitePayload:
-    unite: UniteType = strawberry.field(description="The offer, with its new version.")
+    unite: Unite = strawberry.field(graphql_type=UniteType, description="The offer, with its new version.")
 
 
 @strawberry.type(description="Outcome of a FINESS field correction.")
 class CorrectionFinessPayload:
     modifie: bool = strawberry.field(description="False when the field already had this value (nothing written).")
-    etablissement: EtablissementType | None = strawberry.field(description="The corrected établissement, if any.")
-    entite_juridique: EntiteJuridiqueType | None = strawberry.field(
-        description="The corrected entité juridique, if any."
+    etablissement: Etablissement | None = strawberry.field(
+        graphql_type=EtablissementType | None, description="The corrected établissement, if any."
+    )
+    entite_juridique: EntiteJuridique | None = strawberry.field(
+        graphql_type=EntiteJuridiqueType | None, description="The corrected entité juridique, if any."
     )
 
 
@@ -73,7 +79,10 @@ class Mutation:
         info: Info,
         finess: Finess,
         version: Version,
-        input: Annotated[EtablissementInputType, strawberry.argument(description="The fields to change.")],
+        input: Annotated[
+            EtablissementUpdate,
+            strawberry.argument(graphql_type=EtablissementInputType, description="The fields to change."),
+        ],
     ) -> EtablissementResult:
         changed = await resolve.modifier_etablissement(info, finess, version, etablissement_update(input))
         return EtablissementPayload(etablissement=changed)
@@ -83,7 +92,7 @@ class Mutation:
         self,
         info: Info,
         finess: Finess,
-        input: Annotated[CreerUniteInputType, strawberry.argument(description="The offer.")],
+        input: Annotated[UniteCreate, strawberry.argument(graphql_type=CreerUniteInputType, description="The offer.")],
     ) -> UniteResult:
         return UnitePayload(unite=await resolve.creer_unite(info, finess, input))
 
@@ -93,7 +102,10 @@ class Mutation:
         info: Info,
         identifiant: Identifiant,
         version: Version,
-        input: Annotated[ModifierUniteInputType, strawberry.argument(description="The fields to change.")],
+        input: Annotated[
+            UniteUpdate,
+            strawberry.argument(graphql_type=ModifierUniteInputType, description="The fields to change."),
+        ],
     ) -> UniteResult:
         return UnitePayload(unite=await resolve.modifier_unite(info, identifiant, version, input))
 

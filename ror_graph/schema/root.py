@@ -20,6 +20,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 from ror_graph.logs import log_graphql_errors
 from ror_graph.schema.account import AccountMutation
@@ -39,9 +40,9 @@ MAX_ALIASES = 30
 
 QUERY_TYPES: tuple[type, ...] = (DirectoryQuery, NomenclatureQuery, SuiviQuery, SearchQuery)
 Query = merge_types("Query", QUERY_TYPES)
-Query.__strawberry_definition__.description = "Read the ROR directory: what the caller's profile may see."
+get_object_definition(Query, strict=True).description = "Read the ROR directory: what the caller's profile may see."
 Mutation = merge_types("Mutation", (AccountMutation, WriteMutation))
-Mutation.__strawberry_definition__.description = WriteMutation.__strawberry_definition__.description
+get_object_definition(Mutation, strict=True).description = get_object_definition(WriteMutation, strict=True).description
 
 
 def _fresh(template: SchemaExtension) -> Callable[[], SchemaExtension]:

@@ -44,6 +44,7 @@ class ZoneInterventionType:
         coded.DIVISION_TERRITORIALE, "type_code", "Kind of division (TRE_R201; 3 = commune)."
     )
     code: str = strawberry.field(description="Code of the division (COG code for a commune).")
+    type_code: strawberry.Private[str]  # resolved from the model's column; exposed as `type`
 
     @strawberry.field(description="The commune, when the division is a commune.")
     async def commune(self, info: Info) -> CommuneType | None:
@@ -55,7 +56,7 @@ class ZoneInterventionType:
 @strawberry.type(name="Unite", description="An operational offer (unité opérationnelle) of an établissement.")
 @with_registry_fields(Entity.unite)  # coded attributes (type d'offre, activités, publics…) from the registry
 class UniteType:
-    id: strawberry.ID = strawberry.field(description="Internal identifier of the offer.")
+    id: int = strawberry.field(graphql_type=strawberry.ID, description="Internal identifier of the offer.")
     identifiant: str | None = strawberry.field(description="National offer identifier `<INSEE region code>/<id>`.")
     nom: str = strawberry.field(description="Name of the offer.")
     age_min: int = strawberry.field(description="Youngest age accepted, in years, inclusive.")
@@ -76,6 +77,7 @@ class UniteType:
     )
     created_at: datetime = strawberry.field(description="When the offer was created.")
     updated_at: datetime = strawberry.field(description="When the offer was last changed.")
+    etablissement_id: strawberry.Private[int]
 
     @strawberry.field(description="The établissement offering it.")
     async def etablissement(

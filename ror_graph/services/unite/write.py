@@ -232,9 +232,12 @@ async def create_unite(session: AsyncSession, principal: Principal, *, finess: s
     return await CreateUnite(session, principal, finess, data, now=now).run()
 
 
-async def update_unite(session: AsyncSession, principal: Principal, *, identifiant: str, version: int,
+async def update_unite(session: AsyncSession, principal: Principal, *, identifiant: str, version: int | None,
                        data: UniteUpdate, now: datetime | None = None) -> Unite:
-    """Apply the fields sent in ``data`` to offer ``identifiant`` read at ``version``; commits (or nothing)."""
+    """Apply the fields sent in ``data`` to offer ``identifiant`` read at ``version``; commits (or nothing).
+
+    A missing ``version`` (a back-office form without one) is refused (``BAD_INPUT``).
+    """
     return await UpdateUnite(session, principal, identifiant, data, version=version, now=now).run()
 
 
