@@ -11,6 +11,7 @@ access with a lock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from functools import cached_property
@@ -35,9 +36,20 @@ class Loaders:
         self._lock = asyncio.Lock()
 
     async def run(self, fetch: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        """Run ``fetch(session, *args, **kwargs)`` alone on the session (statements never overlap)."""
+        """Run ``fetch(session, *args, **kwargs)`` alone on the session (statements never overlap).
+
+        A cancelled statement leaves the connection unusable (the driver closes it), and GraphQL
+        cancels sibling fields when one fails in a non-null position: so a cancellation waits for the
+        running statement to finish, then propagates.
+        """
         async with self._lock:
-            return await fetch(self.session, *args, **kwargs)
+            work = asyncio.ensure_future(fetch(self.session, *args, **kwargs))
+            try:
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await work
+                raise
 
     def _one(self, fetch: Callable[..., Awaitable[Sequence]], key_of: Callable[[Any], Hashable], **kw) -> DataLoader:
         async def load(keys: list) -> list:

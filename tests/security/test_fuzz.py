@@ -258,17 +258,10 @@ ALL_FIELDS = sorted({name for t in GRAPHQL.type_map.values() if hasattr(t, "fiel
 ALIASES = st.one_of(st.just(""), NAMES.map(lambda n: f"{n}: "))
 
 
-# These resolvers use the request's session directly, concurrently with the DataLoaders: that fails
-# ("concurrent operations are not permitted": INTERNAL; on PostgreSQL sometimes a 500 when the broken
-# connection is rolled back). Pinned by test_fields_sharing_the_session_concurrently (strict xfail);
-# left out here so that the fuzzing keeps looking for other failures.
-SESSION_SHARING_FIELDS = {"suiviEtablissement", "historique", "indicateurs"}
-
-
 @st.composite
 def selection(draw: Any, parent: Any, depth: int = 0) -> str:
     """A selection on ``parent`` (mostly real fields with typed arguments, sometimes anything)."""
-    fields = {n: f for n, f in (getattr(parent, "fields", None) or {}).items() if n not in SESSION_SHARING_FIELDS}
+    fields = dict(getattr(parent, "fields", None) or {})
     parts = []
     for _ in range(draw(st.integers(1, 3))):
         if not fields or draw(st.integers(0, 9)) == 0:
@@ -357,7 +350,6 @@ def test_random_search_parameters(live, params, export):
         assert isinstance(response.json()["hits"], list)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a suivi field beside a DataLoader field breaks the shared session")
 def test_fields_sharing_the_session_concurrently(live):
     app, _, _ = live
     # when an EG's follow-up and an EJ are asked for in one query (two root fields run concurrently)
