@@ -37,7 +37,7 @@ from ror_graph.services.core.errors import UnauthenticatedError
 from ror_graph.state import AppState
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-_SESSION, _CALLER, _NOT_EXECUTED = "ror_session", "ror_caller", "ror_not_executed"
+_SESSION, _CALLER, _NOT_EXECUTED, _LOADERS = "ror_session", "ror_caller", "ror_not_executed", "ror_loaders"
 log = logging.getLogger("ror_graph.graphql")
 
 
@@ -80,6 +80,9 @@ class GraphQLApp(GraphQL[Context, None]):
             setattr(request.state, _SESSION, session)
             setattr(request.state, _CALLER, caller)
             response = await self._guarded_run(request)
+            loaders = getattr(request.state, _LOADERS, None)
+            if loaders is not None:
+                await loaders.idle()
         if response is not None:
             await response(scope, receive, send)
 
@@ -129,7 +132,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         state = request.state
-        return await make_context(self.state, getattr(state, _SESSION), getattr(state, _CALLER), request)
+        context = await make_context(self.state, getattr(state, _SESSION), getattr(state, _CALLER), request)
+        setattr(state, _LOADERS, context.loaders)  # the session closes only once they are idle
+        return context
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict:  # type: ignore[override]
         data = await super().process_result(request, result)

@@ -51,6 +51,15 @@ class Loaders:
                     await work
                 raise
 
+    async def idle(self) -> None:
+        """Wait until no statement runs on the session (a cancelled field may still be finishing one).
+
+        GraphQL does not wait for the sibling fields it cancels; the request must, before it closes
+        the session, or the driver sees two operations at once.
+        """
+        async with self._lock:
+            pass
+
     def _one(self, fetch: Callable[..., Awaitable[Sequence]], key_of: Callable[[Any], Hashable], **kw) -> DataLoader:
         async def load(keys: list) -> list:
             found = {key_of(row): row for row in await self.run(fetch, keys, **kw)}
