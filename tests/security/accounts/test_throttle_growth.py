@@ -16,7 +16,7 @@ from ror_graph.models import LoginThrottle
 from ror_graph.services.accounts.accounts import authenticate
 from ror_graph.services.accounts.throttle import ThrottlePolicy, TooManyAttemptsError, unlock
 from ror_graph.services.core.changes import Actor
-from tests.security.accounts.conftest import PASSWORD, account_id
+from tests.security.accounts.conftest import PASSWORD, account_id, login
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SMALL = ThrottlePolicy(max_failures=2, max_address_failures=100)
@@ -124,3 +124,17 @@ async def test_address_locks_grow_too(session, accounts):
         lengths.append(row.locked_until - at)
     # then the second lock of the address lasts twice as long
     assert lengths == [timedelta(minutes=15), timedelta(minutes=30)]
+
+
+async def test_admin_views_show_the_lock_count(http_from, accounts, session):
+    # given the support account in its third lock in a row
+    now = datetime.now(UTC)
+    session.add(LoginThrottle(scope="account", key=accounts["support"], failures=2, window_started_at=now,
+                              last_attempt_at=now, locked_until=now + timedelta(minutes=50), locks=3,
+                              last_locked_until=now + timedelta(minutes=50)))
+    await session.commit()
+    admin = http_from("10.0.0.8")
+    assert (await login(admin, accounts["admin"])).status_code == 302
+    # then the accounts list and the counters list show it
+    assert "(verrou n° 3)" in (await admin.get("/admin/account/list")).text
+    assert "Verrous d" in (await admin.get("/admin/login-throttle/list")).text
