@@ -40,7 +40,7 @@ SESSION_LABELS = {"account_id": "Compte (id)", "kind": "Type (api / admin)", "cr
                   "last_used_at": "Dernière utilisation", "expires_at": "Expire le", "revoked_at": "Fermée le"}
 THROTTLE_LABELS = {"scope": "Portée", "key": "E-mail ou adresse", "failures": "Tentatives comptées",
                    "window_started_at": "Depuis", "last_attempt_at": "Dernière tentative",
-                   "locked_until": "Verrouillé jusqu'au"}
+                   "locked_until": "Verrouillé jusqu'au", "locks": "Verrous d'affilée"}
 
 
 def throttle_text(account: Account, _attr: Any = None) -> str:
@@ -51,6 +51,8 @@ def throttle_text(account: Account, _attr: Any = None) -> str:
     text = f"{row.failures} échec(s)"
     if row.locked_until is not None and row.locked_until > utcnow():
         text += f", verrouillé jusqu'au {fr_datetime(row.locked_until)}"
+        if row.locks > 1:
+            text += f" (verrou n° {row.locks})"
     return text
 
 
@@ -163,7 +165,7 @@ class LoginThrottleAdmin(LoginThrottleActionsMixin, RorModelView, model=LoginThr
     icon = "fa-solid fa-user-lock"
     category = "Administration"
     column_labels = dict(THROTTLE_LABELS.items())
-    column_list = ["id", "scope", "key", "failures", "window_started_at", "last_attempt_at", "locked_until"]
+    column_list = ["id", "scope", "key", "failures", "window_started_at", "last_attempt_at", "locked_until", "locks"]
     column_details_list = column_list
     column_export_list = column_list
     column_searchable_list = ["key"]

@@ -122,6 +122,8 @@ class LoginThrottle(SQLModel, table=True):
     window_started_at: datetime = Field(default_factory=utcnow)
     last_attempt_at: datetime = Field(default_factory=utcnow)
     locked_until: datetime | None = None
+    locks: int = Field(default=0, description="Locks in a row, each twice as long (reset after 24 h).")
+    last_locked_until: datetime | None = Field(default=None, description="End of the latest lock (series origin).")
 
 
 class PasswordReset(SQLModel, table=True):

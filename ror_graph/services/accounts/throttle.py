@@ -3,9 +3,12 @@
 Every login attempt is *counted before* the password is checked, with one atomic ``UPDATE`` per
 key, so concurrent guesses (several workers, parallel requests) cannot all slip under the limit:
 at most ``max_failures`` passwords are verified per e-mail and window. A failure that reaches the
-limit locks the key for ``lock``; a locked key is refused without verifying anything, with the
-same answer whether the account exists or the password was right (no oracle), but with the typed
-code ``TOO_MANY_ATTEMPTS`` and the seconds to wait. A success clears the account's counter.
+limit locks the key for ``lock``, and each new lock of a key within ``growth_window`` of the end
+of its previous lock lasts twice as long as that one (capped at ``max_lock``), computed inside the
+locking ``UPDATE``. A locked key is refused without verifying anything, with the same answer
+whether the account exists or the password was right (no oracle), but with the typed code
+``TOO_MANY_ATTEMPTS`` and the seconds to wait. A success clears the account's counter and the
+growth of its keys; so does an admin unlock.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, or_, update
+from sqlalchemy import ColumnElement, case, delete, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from ror_graph.models import LoginThrottle, utcnow
 from ror_graph.services.core.changes import ChangeSet
@@ -45,6 +49,8 @@ class ThrottlePolicy:
     max_address_failures: int = 30
     window: timedelta = timedelta(minutes=15)
     lock: timedelta = timedelta(minutes=15)
+    max_lock: timedelta = timedelta(hours=24)
+    growth_window: timedelta = timedelta(hours=24)
 
     @classmethod
     def of(cls, settings: Any) -> ThrottlePolicy:
@@ -55,6 +61,13 @@ class ThrottlePolicy:
 
     def limit(self, scope: str) -> int:
         return self.max_failures if scope == ACCOUNT else self.max_address_failures
+
+    def durations(self) -> list[timedelta]:
+        """Lengths of the 1st, 2nd, … lock of a series: doubling from ``lock``, the last one is ``max_lock``."""
+        lengths = [min(self.lock, self.max_lock)]
+        while lengths[-1] < self.max_lock:
+            lengths.append(min(lengths[-1] * 2, self.max_lock))
+        return lengths
 
 
 def throttle_keys(email: str, address: str | None) -> list[tuple[str, str]]:
@@ -88,7 +101,7 @@ async def _count(session: AsyncSession, scope: str, key: str, policy: ThrottlePo
     conn = await session.connection()
     result = await conn.execute(
         update(LoginThrottle)
-        .where(_row(scope, key), or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now))
+        .where(_row(scope, key), _not_locked(now))
         .values(failures=case((restart, 1), else_=LoginThrottle.failures + 1),
                 window_started_at=case((restart, now), else_=LoginThrottle.window_started_at),
                 locked_until=None, last_attempt_at=now)
@@ -97,15 +110,28 @@ async def _count(session: AsyncSession, scope: str, key: str, policy: ThrottlePo
     return result.scalar_one_or_none()
 
 
-async def _lock(session: AsyncSession, scope: str, key: str, until: datetime, now: datetime) -> datetime:
-    """Lock the key until ``until`` (an existing, later lock is kept); returns the lock's end."""
+def _not_locked(now: datetime) -> ColumnElement[bool]:
+    return or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now)
+
+
+def _lock_values(policy: ThrottlePolicy, now: datetime) -> dict[str, Any]:
+    """The new lock, computed in the ``UPDATE`` itself from the stored series (atomic across processes)."""
+    recent = col(LoginThrottle.last_locked_until) > now - policy.growth_window
+    previous = case((recent, LoginThrottle.locks), else_=0)
+    ends = [literal(now + length, UTCDateTime()) for length in policy.durations()]
+    until = case(*[(previous == n, end) for n, end in enumerate(ends[:-1])], else_=ends[-1]) if len(ends) > 1 \
+        else ends[0]
+    return {"locked_until": until, "last_locked_until": until, "locks": previous + 1}
+
+
+async def _lock(session: AsyncSession, scope: str, key: str, policy: ThrottlePolicy, now: datetime) -> datetime:
+    """Lock the key for the next length of its series (an existing, later lock is kept); returns the lock's end."""
     conn = await session.connection()
-    await conn.execute(update(LoginThrottle).where(
-        _row(scope, key), or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now))
-        .values(locked_until=until))
+    await conn.execute(update(LoginThrottle).where(_row(scope, key), _not_locked(now))
+                       .values(**_lock_values(policy, now)))
     locked = (await session.exec(select(LoginThrottle.locked_until).where(_row(scope, key)))).one()
     assert locked is not None, "the UPDATE above set the lock, or kept a later one"
-    return locked if locked.tzinfo else locked.replace(tzinfo=until.tzinfo)
+    return locked if locked.tzinfo else locked.replace(tzinfo=now.tzinfo)
 
 
 def _seconds(until: datetime, now: datetime) -> int:
@@ -120,7 +146,7 @@ async def begin_attempt(session: AsyncSession, keys: list[tuple[str, str]], poli
     for scope, key in keys:
         failures = await _count(session, scope, key, policy, now)
         if failures is None or failures > policy.limit(scope):
-            waits.append(_seconds(await _lock(session, scope, key, now + policy.lock, now), now))
+            waits.append(_seconds(await _lock(session, scope, key, policy, now), now))
     await session.commit()
     if waits:
         raise TooManyAttemptsError(max(waits))
@@ -133,21 +159,23 @@ async def record_failure(session: AsyncSession, keys: list[tuple[str, str]], pol
     for scope, key in keys:
         conn = await session.connection()
         await conn.execute(update(LoginThrottle).where(
-            _row(scope, key), col(LoginThrottle.failures) >= policy.limit(scope),
-            or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now))
-            .values(locked_until=now + policy.lock))
+            _row(scope, key), col(LoginThrottle.failures) >= policy.limit(scope), _not_locked(now))
+            .values(**_lock_values(policy, now)))
     await session.commit()
 
 
 async def record_success(session: AsyncSession, keys: list[tuple[str, str]]) -> None:
-    """After a right password: forget the account's failures, give the address its attempt back; commits."""
+    """After a right password: forget the account's failures, give the address its attempt back; commits.
+
+    Both keys' lock series start again (the next lock lasts ``lock``).
+    """
     conn = await session.connection()
     for scope, key in keys:
         if scope == ACCOUNT:
             await conn.execute(delete(LoginThrottle).where(_row(scope, key)))
         else:
-            await conn.execute(update(LoginThrottle).where(_row(scope, key), col(LoginThrottle.failures) > 0)
-                               .values(failures=LoginThrottle.failures - 1))
+            await conn.execute(update(LoginThrottle).where(_row(scope, key)).values(
+                failures=case((col(LoginThrottle.failures) > 0, LoginThrottle.failures - 1), else_=0), locks=0))
     await session.commit()
 
 
