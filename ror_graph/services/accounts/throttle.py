@@ -167,7 +167,8 @@ async def record_failure(session: AsyncSession, keys: list[tuple[str, str]], pol
 async def record_success(session: AsyncSession, keys: list[tuple[str, str]]) -> None:
     """After a right password: forget the account's failures, give the address its attempt back; commits.
 
-    Both keys' lock series start again (the next lock lasts ``lock``).
+    The account's lock series starts again; the address's does not: whoever owns one real account
+    must not be able to reset the growth of the address they guess other accounts' passwords from.
     """
     conn = await session.connection()
     for scope, key in keys:
@@ -175,7 +176,7 @@ async def record_success(session: AsyncSession, keys: list[tuple[str, str]]) -> 
             await conn.execute(delete(LoginThrottle).where(_row(scope, key)))
         else:
             await conn.execute(update(LoginThrottle).where(_row(scope, key)).values(
-                failures=case((col(LoginThrottle.failures) > 0, LoginThrottle.failures - 1), else_=0), locks=0))
+                failures=case((col(LoginThrottle.failures) > 0, LoginThrottle.failures - 1), else_=0)))
     await session.commit()
 
 

@@ -138,3 +138,26 @@ async def test_admin_views_show_the_lock_count(http_from, accounts, session):
     # then the accounts list and the counters list show it
     assert "(verrou n° 3)" in (await admin.get("/admin/account/list")).text
     assert "Verrous d" in (await admin.get("/admin/login-throttle/list")).text
+
+
+async def test_a_successful_login_does_not_reset_the_growth_of_its_address(session, accounts):
+    # given an address locked once (15 min) after guessing other accounts' passwords
+    policy = ThrottlePolicy(max_failures=100, max_address_failures=2)
+    address = "203.0.113.7"
+
+    async def address_lock(at: datetime) -> timedelta:
+        for i in range(2):
+            assert await authenticate(session, f"guess{i}@ars.test", "wrong password!", address=address,
+                                      now=at, policy=policy) is None
+        row = (await session.exec(select(LoginThrottle).where(LoginThrottle.key == address))).one()
+        await session.refresh(row)
+        assert row.locked_until is not None
+        return row.locked_until - at
+
+    assert await address_lock(T0) == timedelta(minutes=15)
+    # when the guesser logs into an account of its own from that address once the lock is over
+    after = T0 + timedelta(minutes=16)
+    assert await authenticate(session, accounts["support"], PASSWORD, address=address, now=after,
+                              policy=policy) is not None
+    # then the address's next lock still doubles
+    assert await address_lock(after + timedelta(minutes=1)) == timedelta(minutes=30)
