@@ -29,6 +29,7 @@ from ror_graph.services.accounts.throttle import (
 )
 from ror_graph.services.core.changes import Actor, ChangeSet
 from ror_graph.services.core.errors import BadInputError, NotFoundError, UnauthenticatedError
+from ror_graph.services.core.write_common import in_transaction
 
 INVALID_LINK = "This reset link is invalid, already used or expired; ask an administrator for a new one."
 
@@ -67,14 +68,9 @@ async def change_password(session: AsyncSession, *, account_id: int | None, anci
         await record_failure(session, keys, policy, now)
         raise BadInputError("The current password is wrong.", field="ancien")
     await record_success(session, keys)
-    try:
-        actor = Actor(name=account.email, role=account.role, source=source, account_id=account.id)
-        revoked = await _set_password(session, account, nouveau, actor=actor, now=now, field="nouveau")
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    return revoked
+    actor = Actor(name=account.email, role=account.role, source=source, account_id=account.id)
+    return await in_transaction(
+        session, lambda: _set_password(session, account, nouveau, actor=actor, now=now, field="nouveau"))
 
 
 async def issue_reset(session: AsyncSession, *, email: str, lifetime: timedelta = timedelta(hours=1),
@@ -112,7 +108,8 @@ async def reset_password(session: AsyncSession, *, token: str, nouveau: str, now
     """Set a new password through a reset link: single use, ends every session, unlocks the e-mail. Commits."""
     now = now or utcnow()
     account = await reset_target(session, token, now=now)
-    try:
+
+    async def work() -> None:
         conn = await session.connection()
         used = await conn.execute(update(PasswordReset).where(col(PasswordReset.token_hash) == hash_token(token),
                                                               col(PasswordReset.used_at).is_(None)).values(used_at=now))
@@ -121,10 +118,8 @@ async def reset_password(session: AsyncSession, *, token: str, nouveau: str, now
         actor = Actor(name=account.email, role=account.role, source="admin", account_id=account.id)
         await _set_password(session, account, nouveau, actor=actor, now=now, field="nouveau")
         await clear_account(session, account.email)
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
+
+    await in_transaction(session, work)
     return account
 
 

@@ -16,8 +16,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Account, SessionKind, SessionToken, utcnow
+from ror_graph.services.accounts.auth import admin_actor
 from ror_graph.services.accounts.tokens import aware as _aware
 from ror_graph.services.accounts.tokens import hash_token, new_token, touch
+from ror_graph.services.core.changes import ChangeSet
+from ror_graph.services.core.errors import BadInputError, NotFoundError
+from ror_graph.services.core.write_common import in_transaction
 
 
 async def issue_session(session: AsyncSession, account_id: int, *, kind: SessionKind, lifetime: timedelta,
@@ -85,12 +89,9 @@ async def resolve_admin_session(session: AsyncSession, token: str | None, *, idl
 async def revoke_session_by_id(session: AsyncSession, *, actor: Any, session_id: int, motif: str | None = None,
                                now: datetime | None = None) -> None:
     """Admin: end one session (a lost laptop, a leaked token); audited (entity ``session_token``); commits."""
-    from ror_graph.services.accounts.auth import admin_actor
-    from ror_graph.services.core.changes import ChangeSet
-    from ror_graph.services.core.errors import BadInputError, NotFoundError
-
     now = now or utcnow()
-    try:
+
+    async def work() -> None:
         writer = await admin_actor(session, actor)
         row = await session.get(SessionToken, session_id)
         if row is None:
@@ -100,7 +101,5 @@ async def revoke_session_by_id(session: AsyncSession, *, actor: Any, session_id:
         cs = ChangeSet(session, writer, motif=(motif or "").strip() or None, now=now)
         cs.set(row, "session_token", str(row.id), "revoked_at", now)
         await cs.flush()
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
+
+    await in_transaction(session, work)

@@ -24,9 +24,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from ror_graph.models import LoginThrottle, utcnow
+from ror_graph.models import Account, LoginThrottle, utcnow
+from ror_graph.services.accounts.auth import admin_actor
 from ror_graph.services.core.changes import ChangeSet
 from ror_graph.services.core.errors import NotFoundError, UnauthenticatedError
+from ror_graph.services.core.write_common import in_transaction
 
 ACCOUNT, ADDRESS = "account", "address"
 
@@ -192,10 +194,8 @@ async def unlock(session: AsyncSession, *, actor: Any, throttle_id: int | None =
 
     Returns False when there was nothing to clear (an account without failures).
     """
-    from ror_graph.models import Account
-    from ror_graph.services.accounts.auth import admin_actor
 
-    try:
+    async def work() -> bool:
         writer = await admin_actor(session, actor)
         if account_id is not None:
             account = await session.get(Account, account_id)
@@ -212,8 +212,6 @@ async def unlock(session: AsyncSession, *, actor: Any, throttle_id: int | None =
         cs.record("login_throttle", str(row.id), "unlocked", f"{row.scope} {row.key}: {row.failures} failures", None)
         await session.delete(row)
         await cs.flush()
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    return True
+        return True
+
+    return await in_transaction(session, work)
