@@ -34,7 +34,7 @@ def migrate() -> None:
     console.print(f"[green]database at head[/green] ({url.split('@')[-1]})")
 
 
-@app.command("load-reference", help="Load NOS nomenclatures and COG communes (idempotent).")
+@app.command("load-reference", help="Load NOS nomenclatures and COG communes (idempotent); prints the coverage of commune centres.")
 def load_reference() -> None:
     from ror_graph.services.reference.loader import load_reference as load
 
@@ -47,3 +47,9 @@ def load_reference() -> None:
     for name, counts in report.tables.items():
         table.add_row(name, str(counts.inserted), str(counts.updated), str(counts.unchanged))
     console.print(table)
+    positions = Table("precision", "communes", "population", "population share",
+                      title="Commune centres (reelle: gazetteer, finess: its establishments, approchee: derived)")
+    for share in report.positions:
+        positions.add_row(share.precision or "none", f"{share.communes:,}", f"{share.population:,}",
+                          f"{share.population_share:.1%}")
+    console.print(positions)

@@ -49,3 +49,6 @@ class Commune(SQLModel, table=True):
     population: int | None = None
     latitude: float | None = None
     longitude: float | None = None
+    position_precision: str | None = Field(
+        default=None, max_length=10,
+        description="How the centre was placed: reelle (gazetteer), finess (its establishments), approchee.")

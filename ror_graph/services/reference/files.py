@@ -70,4 +70,5 @@ def read_communes(directory: Path = GEO_DIR) -> Iterator[dict]:
                 "population": int(row["population"]) if row["population"] else None,
                 "latitude": float(row["latitude"]) if row["latitude"] else None,
                 "longitude": float(row["longitude"]) if row["longitude"] else None,
+                "position_precision": row.get("precision") or None,
             }

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ror_graph.models import Commune, Departement, Nomenclature, Region
 from ror_graph.models.base import table_of
 from ror_graph.services.reference import files
+from ror_graph.services.reference.coverage import PrecisionShare, position_coverage
 
 
 @dataclass
@@ -26,6 +27,7 @@ class LoadCounts:
 @dataclass
 class ReferenceReport:
     tables: dict[str, LoadCounts] = field(default_factory=dict)
+    positions: list[PrecisionShare] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -74,5 +76,6 @@ async def load_reference(session: AsyncSession) -> ReferenceReport:
     report.tables["region"] = await _upsert(session, Region, files.read_regions(), ("code",))
     report.tables["departement"] = await _upsert(session, Departement, files.read_departements(), ("code",))
     report.tables["commune"] = await _upsert(session, Commune, files.read_communes(), ("code",))
+    report.positions = await position_coverage(session)
     await session.commit()
     return report
