@@ -69,7 +69,8 @@ class EntiteJuridiqueAdmin(FinessCorrectionMixin, RorModelView, model=EntiteJuri
     icon = "fa-solid fa-building"
     category = "Structures"
     column_labels = dict(ENTITE_LABELS.items())
-    column_list = ["finess", "raison_sociale", "siren", "commune_code", "statut_juridique_code", "date_fermeture"]
+    column_list = ["finess", "raison_sociale", "placeholder", "siren", "commune_code", "statut_juridique_code",
+                   "date_fermeture"]
     column_details_exclude_list = ["id"]
     column_searchable_list = ["finess", "raison_sociale", "commune_code"]
     column_sortable_list = ["finess", "raison_sociale"]
@@ -77,6 +78,11 @@ class EntiteJuridiqueAdmin(FinessCorrectionMixin, RorModelView, model=EntiteJuri
         ChoiceFilter("etat", "Ouverte / fermée", {
             "ouvertes": ("Ouvertes", lambda: col(EntiteJuridique.date_fermeture).is_(None)),
             "fermees": ("Fermées", lambda: col(EntiteJuridique.date_fermeture).is_not(None)),
+        }),
+        ChoiceFilter("en_attente", "En attente FINESS", {
+            "oui": ("Oui (créée pour un établissement, FINESS ne l'a pas encore transmise)",
+                    lambda: col(EntiteJuridique.placeholder).is_(True)),
+            "non": ("Non (reçue de FINESS)", lambda: col(EntiteJuridique.placeholder).is_(False)),
         }),
     ]
 

@@ -20,7 +20,9 @@ CHAMPS_FINESS_EJ = champs_finess(EntiteJuridique)
 class EntiteJuridiqueType:
     id: strawberry.ID = strawberry.field(description="Internal identifier of the entité juridique.")
     finess: str = strawberry.field(description="FINESS PM number (9 characters).")
-    raison_sociale: str = strawberry.field(description="FINESS name.")
+    raison_sociale: str = strawberry.field(
+        description="FINESS name; empty while `enAttenteFiness` (FINESS has not sent this entité juridique yet)."
+    )
     raison_sociale_longue: str | None = strawberry.field(description="FINESS long name.")
     statut_juridique_code: str | None = strawberry.field(description="FINESS legal status code.")
     siren: str | None = strawberry.field(description="SIREN number.")
@@ -32,12 +34,23 @@ class EntiteJuridiqueType:
         coded.TYPE_FERMETURE, "type_fermeture_code", "Kind of closure (TRE_R286)."
     )
     placeholder: bool = strawberry.field(
-        description="Created for an établissement whose entité juridique FINESS has not sent yet."
+        description="Created for an établissement whose entité juridique FINESS has not sent yet.",
+        deprecation_reason="Use `enAttenteFiness`.",
     )
     finess_updated_at: datetime | None = strawberry.field(description="Last update received from FINESS.")
     version: int = strawberry.field(description=VERSION_DESCRIPTION)
     created_at: datetime = strawberry.field(description="When the entité juridique was created here.")
     updated_at: datetime = strawberry.field(description="When the entité juridique was last changed.")
+
+    @strawberry.field(
+        description=(
+            "True while FINESS has not sent this entité juridique: it was created because one of its "
+            "établissements arrived first; its identity (name, SIREN, address) is then unknown and is "
+            "completed in place when FINESS sends it."
+        )
+    )
+    def en_attente_finess(self) -> bool:
+        return bool(self.placeholder)
 
     @strawberry.field(
         description=(

@@ -32,7 +32,7 @@ EJ_ATTRIBUTES: tuple[Attribute, ...] = (
     _ej("date_fermeture", "Date de fermeture", "extension[organization-period].end"),
     _ej("type_fermeture", "Type de fermeture", "extension[ror-organization-closing-type]",
         column="type_fermeture_code", system=s.TYPE_FERMETURE),
-    _ej("placeholder", "Provisoire (en attente de FINESS)", "meta", owner=Owner.technical),
+    _ej("placeholder", "En attente FINESS", "meta", owner=Owner.technical),
     _ej("finess_updated_at", "Dernier import FINESS", "meta.lastUpdated", owner=Owner.technical),
 )
 

@@ -36,8 +36,8 @@ REPLACED_MOTIF = "FINESS a changÃ© la valeur: la correction support est remplacÃ
 CREATED_FIELD = "created"
 
 
-def placeholder_name(finess: str) -> str:
-    return f"EJ {finess} (en attente FINESS)"
+#: A placeholder EJ has no name until FINESS sends it: the ``placeholder`` flag says so, not a fake name.
+PLACEHOLDER_NAME = ""
 
 
 def _defaults(model: type[SQLModel]) -> dict[str, Any]:
@@ -192,9 +192,9 @@ class FinessBatchWriter:
                 counts.unchanged += 1
         known = rows.keys() | {r.finess for r in ejs}
         for finess in sorted(referenced - known):
-            inserts.append(self._new_row(EJ_ENTITY, finess, {"raison_sociale": placeholder_name(finess)})
+            inserts.append(self._new_row(EJ_ENTITY, finess, {"raison_sociale": PLACEHOLDER_NAME})
                            | {"placeholder": True})
-            cs.record(EJ_ENTITY, finess, CREATED_FIELD, None, placeholder_name(finess))
+            cs.record(EJ_ENTITY, finess, CREATED_FIELD, None, "en attente FINESS")
             counts.created += 1
             counts.placeholders += 1
         await self._update(EJ_ENTITY, updates)
