@@ -16,14 +16,14 @@ async def test_counts_equal_the_csv_rows(session):
     loaded = (await session.exec(select(func.count()).select_from(Nomenclature))).one()
     communes = (await session.exec(select(func.count()).select_from(Commune))).one()
     # then every CSV row is there
-    assert loaded == csv_rows == 2982  # + TRE_R202, R238, R284 (registry attributes)
+    assert loaded == csv_rows == 2999  # + TRE_R228, R252, R340
     assert communes == 35014
 
 
 async def test_loading_twice_changes_nothing(session):
     report = await load_reference(session)
     assert not report.changed
-    assert report.tables["nomenclature"].unchanged == 2982  # + TRE_R202, R238, R284 (registry attributes)
+    assert report.tables["nomenclature"].unchanged == 2999  # + TRE_R228, R252, R340
 
 
 async def test_codes_keep_leading_zeros_and_deprecation(session):

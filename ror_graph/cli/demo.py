@@ -15,15 +15,16 @@ console = Console(stderr=True)
 
 
 @app.command(help=(
-    "Load the demo: real FINESS establishments of Maine-et-Loire (2021 extract) and generated "
-    "demo offers (marked « démo », fictitious contacts). Idempotent: a second run adds nothing."
+    "Load the demo: real FINESS establishments of Maine-et-Loire (2021 extract), the FINESS+ example "
+    "structures (real EJ → EG), and generated demo offers (marked « démo », fictitious contacts). "
+    "Idempotent: a second run adds nothing."
 ))
 def demo(
     seed: int = typer.Option(49, help="Seed of the offer generator: same seed, same offers."),
     migrate: bool = typer.Option(True, help="Bring the database schema to head first."),
 ) -> None:
     from ror_graph.services.core.errors import DomainError
-    from ror_graph.services.demo.generator import DEMO_FINESS_FILE, load_demo
+    from ror_graph.services.demo.generator import load_demo
 
     url = settings().database_url
     if migrate:
@@ -38,9 +39,11 @@ def demo(
     except DomainError as exc:
         console.print(f"[red]{exc.code}[/red] {exc.message}")
         raise typer.Exit(1) from exc
-    eg = imported.etablissement
-    console.print(f"FINESS subset {DEMO_FINESS_FILE.name}: {eg.created} EG created, {eg.updated} updated, "
-                  f"{eg.unchanged} unchanged, {eg.rejected} rejected ({imported.entite_juridique.created} EJ created)")
+    for report in imported:
+        eg, ej = report.etablissement, report.entite_juridique
+        console.print(f"FINESS file {report.source.rsplit('/', 1)[-1]}: {eg.created} EG created, {eg.updated} updated, "
+                      f"{eg.unchanged} unchanged, {eg.rejected} rejected ({ej.created} EJ created, "
+                      f"{ej.placeholders} awaiting FINESS, {ej.updated} completed or updated)")
     table = Table("catégorie FINESS", "libellé", "offres de démo", title=f"Demo offers (seed {seed})")
     for category, count in sorted(generated.by_category.items()):
         table.add_row(category, generated.category_labels.get(category, ""), str(count))

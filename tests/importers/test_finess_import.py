@@ -82,7 +82,7 @@ async def test_etalab_lines_then_again_changes_nothing(sessions, session, etalab
     assert first.etablissement.created == 14 and first.rejected == 0
     ejs = (await session.exec(select(EntiteJuridique))).all()
     assert len(ejs) == first.entite_juridique.placeholders == 13
-    assert all(ej.placeholder and "en attente FINESS" in ej.raison_sociale for ej in ejs)
+    assert all(ej.placeholder and ej.raison_sociale == "" for ej in ejs)
     reunion = (await session.exec(select(Etablissement).where(Etablissement.finess == "970400024"))).one()
     assert (reunion.commune_code, reunion.departement_code, reunion.region_code) == ("97411", "974", "04")
 

@@ -38,7 +38,8 @@ from ror_graph.services.core.changes import Actor, ChangeSet
 from ror_graph.services.core.validation import check_codes, departement_of_commune
 from ror_graph.services.demo.geo import load_geo
 from ror_graph.services.demo.rows import MULTI_VALUED, DemoWriter
-from ror_graph.services.demo.templates import OfferTemplate, all_templates, templates_for
+from ror_graph.services.demo.sites import every_template, templates_for_site
+from ror_graph.services.demo.templates import OfferTemplate
 from ror_graph.services.finess.importer import ImportReport, import_finess
 from ror_graph.services.reference.loader import load_reference
 
@@ -46,6 +47,10 @@ DEMO_ACTOR = Actor(name="ror-graph demo", role="system", source="cli")
 CHUNK = 25
 #: Real FINESS subset (Maine-et-Loire, extraction 2021-01-08) shipped for the demo; see its README.
 DEMO_FINESS_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "finess-49.ndjson"
+#: Real FINESS+ example structures (ANS, 2026-03-09): complete EJ → EG chains, so the demo has real
+#: entités juridiques next to the placeholders of the 2021 extract (which carries EG only).
+DEMO_FINESS_PLUS_FILE = DEMO_FINESS_FILE.with_name("finess-plus-structures-20260309.json")
+DEMO_FILES = ((DEMO_FINESS_FILE, "fhir"), (DEMO_FINESS_PLUS_FILE, "finess-plus"))
 
 
 @dataclass
@@ -112,7 +117,7 @@ async def generate_demo_offers(session: AsyncSession, *, seed: int = 49, now: da
     ``InvalidCodeError`` before writing anything if a template uses a code that is not writable.
     """
     now = now or utcnow()
-    for system, codes in sorted(template_codes(all_templates()).items()):
+    for system, codes in sorted(template_codes(every_template()).items()):
         await check_codes(session, system, codes, field=f"demo template ({system})")
     has_unit = exists().where(col(Unite.etablissement_id) == Etablissement.id)
     eligible = (~has_unit, col(Etablissement.ferme).is_(False), col(Etablissement.date_fermeture).is_(None))
@@ -145,7 +150,7 @@ async def generate_demo_offers(session: AsyncSession, *, seed: int = 49, now: da
                 report.skipped.append((eg.finess, "no COG commune found for its address"))
                 continue
             domain = categories.get(eg.categorie_code or "", ("", ""))[1]
-            templates = _draw(rng, templates_for(eg.categorie_code, domain), used_once)
+            templates = _draw(rng, templates_for_site(eg.categorie_code, domain, eg.raison_sociale), used_once)
             zone_pool = geo.by_departement.get(commune.departement_code, [])
             units = await writer.write_etablissement(eg, commune, region, templates, zone_pool)
             report.etablissements += 1
@@ -158,17 +163,17 @@ async def generate_demo_offers(session: AsyncSession, *, seed: int = 49, now: da
 
 
 async def load_demo(
-    sessions: async_sessionmaker[AsyncSession], *, path: Path = DEMO_FINESS_FILE, seed: int = 49,
+    sessions: async_sessionmaker[AsyncSession], *, files: tuple[tuple[Path, str], ...] = DEMO_FILES, seed: int = 49,
     now: datetime | None = None,
-) -> tuple[ImportReport, DemoReport]:
-    """What ``ror-graph demo`` does: reference data if missing, the FINESS subset, then demo offers.
+) -> tuple[list[ImportReport], DemoReport]:
+    """What ``ror-graph demo`` does: reference data if missing, the FINESS files, then demo offers.
 
     Every step is idempotent, so running it again imports nothing new and generates nothing.
     """
     async with sessions() as session:
         if not (await session.exec(select(func.count()).select_from(Nomenclature))).one():
             await load_reference(session)
-    imported = await import_finess(sessions, path, fmt="fhir", now=now)
+    imported = [await import_finess(sessions, path, fmt=fmt, now=now) for path, fmt in files]
     async with sessions() as session:
         generated = await generate_demo_offers(session, seed=seed, now=now)
     return imported, generated

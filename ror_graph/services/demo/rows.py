@@ -40,6 +40,7 @@ from ror_graph.models.coded import (
 )
 from ror_graph.services.core.changes import ChangeSet
 from ror_graph.services.demo.geo import neighbour_communes
+from ror_graph.services.demo.sites import without_equipment
 from ror_graph.services.demo.templates import OfferTemplate
 
 MAIL_DOMAIN = "demo.ror-graph.invalid"
@@ -99,7 +100,7 @@ class DemoWriter:
         """Create the offers of ``eg`` from ``templates`` (already drawn) and its declared fields."""
         assert eg.id is not None
         self._declare_etablissement(eg)
-        name = eg.nom_operationnel or eg.raison_sociale
+        name = without_equipment(eg.nom_operationnel or eg.raison_sociale)
         units = [self._unite(eg, t, offer_identifiant(region, eg.finess, i), name)
                  for i, t in enumerate(templates, start=1)]
         lieux = [self._lieu(eg, commune, t) for t in templates]
