@@ -45,7 +45,7 @@ from ror_graph.services.core.validation import check_age_range, email_ok, phone_
 from ror_graph.services.demo.generator import CHUNK, DEMO_ACTOR, generate_demo_offers, template_codes
 from ror_graph.services.demo.geo import neighbour_communes
 from ror_graph.services.demo.rows import MAIL_DOMAIN, nom_operationnel, offer_identifiant
-from ror_graph.services.demo.templates import all_templates
+from ror_graph.services.demo.sites import every_template
 from ror_graph.settings import get_settings
 
 SUBSET = Path(__file__).resolve().parent.parent / "ror_graph/data/demo/finess-49.ndjson"
@@ -152,7 +152,7 @@ async def writable_codes(session) -> set[tuple[str, str]]:
 
 async def test_every_template_code_is_writable_in_its_system(session):
     # given every code the templates can produce
-    used = template_codes(all_templates())
+    used = template_codes(every_template())
     writable = await writable_codes(session)
     # then each one is active and in the ROR value set of its system
     missing = sorted((system, code) for system, codes in used.items() for code in codes
@@ -422,25 +422,29 @@ async def test_demo_command_loads_the_subset_and_is_idempotent(database_url, ses
         assert second.exit_code == 0, second.output
     finally:
         get_settings.cache_clear()
-    # then the FINESS subset is imported and every establishment got demo offers
+    # then the FINESS subset (335 EG) and the FINESS+ examples (27 EG) are imported and every open
+    # establishment got demo offers
     organizations = subset_organizations()
-    assert counts[0] == len(organizations) == 335
+    assert counts[0] == len(organizations) + 27 == 362
     said_first, said_second = " ".join(first.output.split()), " ".join(second.output.split())  # rich wraps lines
-    assert "335 EG created" in said_first and "0 rejected" in said_first and "0 establishments skipped" in said_first
+    assert "finess-49.ndjson: 335 EG created" in said_first and "0 rejected" in said_first
+    assert "finess-plus-structures-20260309.json: 27 EG created" in said_first
+    assert "0 establishments skipped" in said_first
     assert "0 EG created" in said_second and "0 offers for 0 establishments" in said_second
     without_offer = (await session.exec(select(Etablissement.finess).where(
-        ~exists().where(Unite.etablissement_id == Etablissement.id)))).all()
+        ~exists().where(Unite.etablissement_id == Etablissement.id), Etablissement.ferme == False))).all()  # noqa: E712
     assert without_offer == []
-    # every EHPAD has its permanent hébergement; two sensitive units in the whole demo
+    # every EHPAD of the subset has its permanent hébergement; two sensitive units in the whole demo
     ehpad = [o for o in organizations if _category(o) == "500"]
     hp = await count(session, Unite, Unite.type_offre_code == "21", Unite.temporalite_code == "02",
-                     Unite.mode_prise_en_charge_code == "46")
+                     Unite.mode_prise_en_charge_code == "46", col(Unite.etablissement_id).in_(
+                         select(Etablissement.id).where(col(Etablissement.finess).startswith("49"))))
     assert hp == len(ehpad) == 129
     assert await count(session, Unite, col(Unite.unite_sensible)) == 2
     assert await count(session, Unite, col(Unite.demo).is_(False)) == 0
     # the second run changed nothing
     assert [await count(session, m) for m in (Etablissement, Unite, AuditLog, Event)] == counts
-    assert await count(session, ImportRun) == 2
+    assert await count(session, ImportRun) == 4
 
 
 def test_shipped_subset_is_the_selection_rule_applied_to_the_shared_extract(shared_dir):
