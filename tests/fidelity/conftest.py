@@ -19,3 +19,6 @@ def sessions(engine):
     from ror_graph.db import session_factory
 
     return session_factory(engine)
+
+
+from tests.search.conftest import client, meili, world  # noqa: E402, F401 (real Meilisearch fixtures)

@@ -55,7 +55,7 @@ async def test_filters_and_geography(gql):
                         "near": {"commune": "49007", "radiusKm": 40}, "perPage": 50})
     assert result.errors is None
     hits = result.data["searchOffres"]["hits"]
-    centre = (47.47046, -0.55515)
+    centre = (47.47156, -0.55202)
     want = sorted((u for u in PUBLIC if eg_spec(u["eg"])["dep"] == "49" and u["age"][0] <= 70 <= u["age"][1]
                    and haversine_km(*centre, *position(u)) <= 40), key=lambda u: haversine_km(*centre, *position(u)))
     assert [h["nom"] for h in hits] == [u["nom"] for u in want]
