@@ -34,7 +34,9 @@ def migrate() -> None:
     console.print(f"[green]database at head[/green] ({url.split('@')[-1]})")
 
 
-@app.command("load-reference", help="Load NOS nomenclatures and COG communes (idempotent); prints the coverage of commune centres.")
+@app.command("load-reference", help=(
+    "Load NOS nomenclatures and COG communes (idempotent); prints the coverage of commune centres "
+    "(communes and population share by precision)."))
 def load_reference() -> None:
     from ror_graph.services.reference.loader import load_reference as load
 

@@ -23,7 +23,7 @@ PRECISIONS = ("reelle", "finess", "approchee", None)
 
 def is_municipal_arrondissement(code: str) -> bool:
     """Paris 75101-75120, Lyon 69381-69389, Marseille 13201-13216."""
-    return code[:3] in {"751", "132"} and code not in {"75056", "13055"} or code.startswith("6938")
+    return code[:3] in {"751", "132"} or code.startswith("6938")
 
 
 @dataclass(frozen=True)
