@@ -92,10 +92,12 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 
 def _routes(state: AppState) -> list:
-    """Routes contributed by the API modules (GraphQL, search)."""
+    """Routes contributed by the API modules (GraphQL, search) and the public site (``web``)."""
+    from ror_graph import web
     from ror_graph.api import graphql, search
 
-    return [*graphql.routes(state), *search.routes(state)]
+    state.extras["graphiql_html"] = web.graphiql_html()  # GraphiQL from shipped assets, not a CDN
+    return [*graphql.routes(state), *search.routes(state), *web.routes(state)]
 
 
 def _lifespan_hooks() -> list:
