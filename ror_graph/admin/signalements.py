@@ -28,7 +28,7 @@ class SignalementAdmin(RorModelView, model=Signalement):
     name_plural = "Signalements"
     icon = "fa-solid fa-flag"
     category = "Suivi"
-    column_labels = LABELS
+    column_labels = dict(LABELS.items())
     column_list = ["id", "created_at", "statut", "finess", "unite", "message", "email"]
     column_details_list = ["id", "created_at", "statut", "finess", "unite", "message", "email", "closed_at",
                            "closed_by"]

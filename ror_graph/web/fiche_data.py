@@ -13,8 +13,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import registry
-from ror_graph.models.registry.systems import CANAL, CATEGORIE_EG
 from ror_graph.models.registry import Entity, Storage
+from ror_graph.models.registry.systems import CANAL, CATEGORIE_EG
 from ror_graph.services.directory import batch
 from ror_graph.services.policy.visibility import PUBLIC
 from search_index.reference import SearchReference
@@ -43,7 +43,7 @@ def _offer_attributes(unite: Any, codes: list[Any], ref: SearchReference) -> lis
         attr = attrs[key]
         if attr.storage is Storage.column:
             code = getattr(unite, attr.column or key)
-            values = [ref.label(attr.system, code)] if code and attr.system else []  # type: ignore[arg-type]
+            values = [ref.label(attr.system, code)] if code and attr.system else []
         else:
             values = [ref.label(c.system, c.code) for c in codes if c.attribute == attr.column]
         if values:
@@ -75,7 +75,8 @@ async def load_fiche(session: AsyncSession, finess: str, ref: SearchReference) -
     eg_contacts = await batch.contacts_by_etablissement_ids(session, [eg.id], caller=PUBLIC)
     unite_contacts = await batch.contacts_by_unite_ids(session, ids, caller=PUBLIC)
     telecoms: dict[int, list[Any]] = defaultdict(list)
-    for t in await batch.telecoms_by_contact_ids(session, [c.id for c in eg_contacts + unite_contacts], caller=PUBLIC):
+    contact_ids = [c.id for c in eg_contacts + unite_contacts if c.id is not None]
+    for t in await batch.telecoms_by_contact_ids(session, contact_ids, caller=PUBLIC):
         telecoms[t.contact_id].append(t)
     offers = []
     for u in unites:

@@ -39,7 +39,7 @@ ERROR = {"type": "object", "properties": {"error": {"type": "object", "propertie
 
 
 def _parameters(export: bool) -> list[dict[str, Any]]:
-    params = [{"name": n, "in": "query", "schema": s, "description": d} for n, s, d in SCALARS
+    params: list[dict[str, Any]] = [{"name": n, "in": "query", "schema": s, "description": d} for n, s, d in SCALARS
               if not (export and n in {"facets", "page", "perPage"})]
     plural = {singular: p for p, singular in PLURALS.items()}
     for name in FACET_ATTRIBUTES:
