@@ -66,17 +66,27 @@ def _matches(entry: Entry, starts: list[str]) -> bool:
     return all(start in entry.text for start in starts)
 
 
-def suggest(ref: SearchReference, text: str, limit: int = MAX_SUGGESTIONS) -> list[dict[str, str]]:
-    """Up to ``limit`` suggestions ``{kind, kindLabel, code, label}``: catégories, activités, then communes."""
-    typed = fold(text).split()
-    if not typed or len(" ".join(typed)) < 2:
-        return []
+def _found(ref: SearchReference, typed: list[str]) -> list[Entry]:
     starts = [" " + t for t in typed]
     found = [e for e in _index(ref).entries if _matches(e, starts)]
     found.sort(key=lambda e: (not e.text.startswith(starts[0]), KIND_ORDER[e.kind], e.weight, e.text.count(" "),
                               len(e.label), e.label))
-    return [{"kind": e.kind, "kindLabel": KIND_LABELS[e.kind], "code": e.code, "label": e.label}
-            for e in found[:limit]]
+    return found
+
+
+def suggest(ref: SearchReference, text: str, limit: int = MAX_SUGGESTIONS) -> list[dict[str, str]]:
+    """Up to ``limit`` suggestions ``{kind, kindLabel, code, label}``: catégories, activités, then communes.
+
+    Names matching every typed word come first, then those matching the word being typed (« ehpad ang »
+    suggests Angers: choosing it centres the search there and keeps « ehpad » in the box).
+    """
+    typed = fold(text).split()
+    if not typed or len(" ".join(typed)) < 2:
+        return []
+    found = _found(ref, typed)[:limit]
+    if len(found) < limit and len(typed) > 1 and len(typed[-1]) >= 2:
+        found += [e for e in _found(ref, typed[-1:]) if e not in found][: limit - len(found)]
+    return [{"kind": e.kind, "kindLabel": KIND_LABELS[e.kind], "code": e.code, "label": e.label} for e in found]
 
 
 def resolve_commune(ref: SearchReference, text: str) -> str | None:

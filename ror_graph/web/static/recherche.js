@@ -7,7 +7,7 @@
   var q = document.getElementById("q");
   var list = document.getElementById("suggestions");
   var mapEl = document.getElementById("carte");
-  var map = null, markers = null, territory = null, pending = null, timer = null, active = -1;
+  var map = null, markers = null, territory = null, pending = null, timer = null, active = -1, suggestSeq = 0;
 
   function query() {
     var params = new URLSearchParams();
@@ -87,8 +87,9 @@
     later(false);
     var words = q.value.trim().split(/\s+/), last = words[words.length - 1] || "";
     if (last.length < 2) { closeList(); return; }
+    var asked = ++suggestSeq;
     fetch("/recherche/suggestions?q=" + encodeURIComponent(q.value)).then(function (r) { return r.json(); })
-      .then(function (data) { showSuggestions(data.suggestions || []); });
+      .then(function (data) { if (asked === suggestSeq) showSuggestions(data.suggestions || []); });
   });
   q.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
