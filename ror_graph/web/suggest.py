@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from search_index.documents import CATEGORIE_KEYWORDS
 from search_index.query import FACET_SYSTEMS
 from search_index.reference import CommuneRef, SearchReference
 
@@ -31,7 +32,7 @@ class Entry:
     kind: str
     code: str
     label: str
-    weight: int  # lower first: big communes (several postal codes) before villages
+    weight: int  # lower first: big communes (several postal codes), catégories known by an acronym
     text: str  # folded, each word after a space: a typed word matches where " " + word is found
 
 
@@ -56,7 +57,9 @@ def _index(ref: SearchReference) -> Index:
         entries.append(Entry("commune", c.code, f"{c.nom} ({c.departement_code})", -len(c.codes_postaux), " " + name))
     for kind in ("categorie", "activite"):
         for code, label in ref.labels.get(FACET_SYSTEMS[kind], {}).items():
-            entries.append(Entry(kind, code, label, 0, " " + fold(label)))
+            acronyms = CATEGORIE_KEYWORDS.get(code, ()) if kind == "categorie" else ()
+            shown = f"{label} ({', '.join(acronyms)})" if acronyms and acronyms[0] not in label else label
+            entries.append(Entry(kind, code, shown, -len(acronyms), " " + fold(shown)))
     index = Index(tuple(entries), by_name)
     _last[:] = [(ref, index)]
     return index
