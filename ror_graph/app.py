@@ -101,10 +101,11 @@ def _routes(state: AppState) -> list:
 
 
 def _lifespan_hooks() -> list:
-    """Background services tied to the app's lifetime (the search-outbox worker)."""
+    """Background services tied to the app's lifetime (the search-outbox worker, the public site's warm-up)."""
+    from ror_graph import web
     from ror_graph.api import search
 
-    return list(search.lifespan_hooks())
+    return [*search.lifespan_hooks(), *web.lifespan_hooks()]
 
 
 def _mount_admin(app: Starlette, state: AppState) -> None:

@@ -9,12 +9,21 @@ and come from ``Settings.map_tile_url`` (empty = no tiles, the markers still sho
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ror_graph.resolvers.search import search_reference
 from ror_graph.state import AppState
 from ror_graph.web import fiche, openapi, pages, search_page
+from ror_graph.web.suggest import warm_index
 from ror_graph.web.templating import STATIC_DIR, graphiql_html
+
+log = logging.getLogger(__name__)
 
 
 def routes(state: AppState) -> list:
@@ -31,4 +40,27 @@ def routes(state: AppState) -> list:
     ]
 
 
-__all__ = ["graphiql_html", "routes"]
+async def _warm(state: AppState) -> None:
+    try:
+        await asyncio.to_thread(warm_index, await search_reference(state))
+    except Exception as exc:  # the first search will build them instead
+        log.warning("public site warm-up failed: %r", exc)
+
+
+@contextlib.asynccontextmanager
+async def warm_up(state: AppState) -> AsyncIterator[None]:
+    """Read the reference snapshot and build the suggestion index at start-up, not on the first keystroke."""
+    task = asyncio.create_task(_warm(state), name="public-site-warm-up")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def lifespan_hooks() -> list:
+    return [warm_up]
+
+
+__all__ = ["graphiql_html", "lifespan_hooks", "routes"]
