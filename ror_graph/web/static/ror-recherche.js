@@ -10,7 +10,11 @@
   "use strict";
   var script = document.currentScript;
   var DEFAULT_API = script ? new URL(script.src).origin : window.location.origin;
-  var OWN = ["api", "target", "per-page", "placeholder", "label"];
+  var OWN = ["api", "target", "per-page", "placeholder", "label", "class", "id", "style", "part"];
+  // HTML lower-cases attribute names: give the API its camelCase names back (champActivite, nearCommune…)
+  var CAMEL = {};
+  ["champActivite", "modePriseEnCharge", "typeOffre", "ouvertureAnnuelle", "modaliteAccueil", "nearCommune",
+   "radiusKm", "servesCommune"].forEach(function (name) { CAMEL[name.toLowerCase()] = name; });
   var CSS_TEXT = [
     ":host { display: block; font: 16px/1.45 system-ui, sans-serif; color: #1e1e1e; }",
     "label { display: block; font-weight: 600; margin-bottom: .25rem; }",
@@ -49,7 +53,9 @@
       var params = new URLSearchParams();
       for (var i = 0; i < this.attributes.length; i++) {
         var a = this.attributes[i];
-        if (OWN.indexOf(a.name) < 0 && a.value) params.append(a.name.replace(/-([a-z])/g, function (_, c) { return c.toUpperCase(); }), a.value);
+        if (OWN.indexOf(a.name) >= 0 || !a.value) continue;
+        var name = a.name.replace(/-([a-z])/g, function (_, c) { return c.toUpperCase(); });
+        params.append(CAMEL[name.toLowerCase()] || name, a.value);
       }
       if (this.input.value.trim()) params.set("q", this.input.value.trim());
       params.set("perPage", this.getAttribute("per-page") || "10");
