@@ -101,7 +101,7 @@ async def test_the_map_has_one_marker_per_result_and_a_card_on_click(demo_site: 
     await page.screenshot(path=str(artifacts / "recherche_carte_fiche.png"), full_page=True)
 
 
-async def test_the_xlsx_export_holds_the_results_of_the_page(demo_site: DemoSite, page):
+async def test_the_xlsx_export_holds_the_results_of_the_page(demo_site: DemoSite, page, artifacts):
     import openpyxl
 
     await typed_search(page, demo_site, "ehpd angrs")
@@ -110,7 +110,10 @@ async def test_the_xlsx_export_holds_the_results_of_the_page(demo_site: DemoSite
     async with page.expect_download() as info:
         await page.locator("#export-xlsx").click()
     download = await info.value
-    workbook = openpyxl.load_workbook(await download.path(), read_only=True)
+    saved = artifacts / download.suggested_filename
+    await download.save_as(saved)
+    assert saved.suffix == ".xlsx"
+    workbook = openpyxl.load_workbook(saved, read_only=True)
     cells = {str(c) for row in workbook.active.iter_rows(values_only=True) for c in row if c is not None}
     # then it opens with openpyxl and lists every offer of the page
     assert names <= cells
