@@ -92,17 +92,20 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 
 def _routes(state: AppState) -> list:
-    """Routes contributed by the API modules (GraphQL, search)."""
+    """Routes contributed by the API modules (GraphQL, search) and the public site (``web``)."""
+    from ror_graph import web
     from ror_graph.api import graphql, search
 
-    return [*graphql.routes(state), *search.routes(state)]
+    state.extras["graphiql_html"] = web.graphiql_html()  # GraphiQL from shipped assets, not a CDN
+    return [*graphql.routes(state), *search.routes(state), *web.routes(state)]
 
 
 def _lifespan_hooks() -> list:
-    """Background services tied to the app's lifetime (the search-outbox worker)."""
+    """Background services tied to the app's lifetime (the search-outbox worker, the public site's warm-up)."""
+    from ror_graph import web
     from ror_graph.api import search
 
-    return list(search.lifespan_hooks())
+    return [*search.lifespan_hooks(), *web.lifespan_hooks()]
 
 
 def _mount_admin(app: Starlette, state: AppState) -> None:

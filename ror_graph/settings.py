@@ -43,7 +43,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(DEV_SECRET, description="Signs admin sessions; must be changed outside debug.")
     secure_cookies: bool = Field(True, description="Admin session cookie over HTTPS only (off for local http).")
     debug: bool = Field(False, description="Unmasked GraphQL errors, GraphiQL, verbose logs.")
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed on /api/search.")
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"],
+                                    description="Origins allowed on /api/search and /graphql (CORS).")
+    map_tile_url: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                              description="Tile URL template of the public map; empty = no tiles (markers only).")
+    map_tile_attribution: str = Field("© les contributeurs d'OpenStreetMap",
+                                      description="Attribution shown under the map tiles.")
     session_token_hours: int = Field(12, description="Lifetime of a login bearer token, in hours.")
     admin_session_hours: int = Field(10, description="Absolute lifetime of a back-office session, in hours.")
     admin_idle_minutes: int = Field(30, description="A back-office session unused this long ends (idle timeout).")

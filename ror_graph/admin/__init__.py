@@ -25,6 +25,7 @@ from ror_graph.admin.dashboard import DashboardView, redirect_home
 from ror_graph.admin.my_account import MyAccountView, reset_route
 from ror_graph.admin.organisation import EntiteJuridiqueAdmin, EtablissementAdmin
 from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin
+from ror_graph.admin.signalements import SignalementAdmin
 from ror_graph.admin.tracking import AuditLogAdmin, ConsumerAdmin, EventAdmin, ImportRunAdmin
 from ror_graph.admin.unites import UniteAdmin
 from ror_graph.settings import DEV_SECRET, Settings
@@ -42,6 +43,7 @@ VIEWS = (
     EventAdmin,
     ConsumerAdmin,
     ImportRunAdmin,
+    SignalementAdmin,
     NomenclatureAdmin,
     CommuneAdmin,
     AccountAdmin,

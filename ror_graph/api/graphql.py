@@ -20,6 +20,8 @@ import logging
 from typing import Any
 
 from cross_web import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -98,6 +100,11 @@ class GraphQLApp(GraphQL[Context, None]):
         except ClientDisconnected:
             return None
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """The app's GraphiQL page (shipped assets, works offline) when it provides one."""
+        return self.state.extras.get("graphiql_html") or super().graphql_ide_html
+
     def decode_json(self, data: str | bytes) -> object:
         try:
             return json.loads(data)
@@ -162,5 +169,8 @@ def _is_json(request_adapter: Any) -> bool:
 
 
 def routes(state: AppState) -> list:
-    """``/graphql``: queries by POST (JSON) or GET (query string), GraphiQL in a browser."""
-    return [Route("/graphql", GraphQLApp(state), methods=["GET", "POST"])]
+    """``/graphql``: queries by POST (JSON) or GET (query string), GraphiQL in a browser; CORS for
+    ``settings.cors_origins`` (preflight answered)."""
+    cors = [Middleware(CORSMiddleware, allow_origins=state.settings.cors_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type", "Accept"])]
+    return [Route("/graphql", GraphQLApp(state), methods=["GET", "POST", "OPTIONS"], middleware=cors)]

@@ -14,7 +14,8 @@ from ror_graph.db import session_factory
 console = Console(stderr=True)
 
 
-@app.command(help="Serve the API (GraphQL at /graphql, search at /api/search, admin at /admin).")
+@app.command(help="Serve the API (GraphQL at /graphql, search at /api/search, admin at /admin) "
+                  "and the public site (/, /recherche).")
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8000, help="TCP port."),

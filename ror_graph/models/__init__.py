@@ -25,6 +25,7 @@ from ror_graph.models.organisation import (
     EtablissementCode,
     Tarif,
 )
+from ror_graph.models.signalement import Signalement
 from ror_graph.models.tracking import AuditLog, Consumer, Event, FinessFieldState, ImportRun
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "Role",
     "SessionKind",
     "SessionToken",
+    "Signalement",
     "Tarif",
     "Telecom",
     "Unite",

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel, select
 from starlette.applications import Starlette
 
+from ror_graph import web
 from ror_graph.api.search import routes
 from ror_graph.db import make_engine, session_factory
 from ror_graph.models import Unite
@@ -61,7 +62,7 @@ ITEMS: dict[str, str] = {  # item: marker
     "sensitive_unit_lieu": "LIEU-SECRET",
     "sensitive_unit_history": "AUDIT-SECRET",
 }
-PUBLIC_CHANNELS = ("search_documents", "api_search", "export_csv", "export_xlsx")
+PUBLIC_CHANNELS = ("search_documents", "api_search", "export_csv", "export_xlsx", "web_recherche", "web_fiche")
 GRAPH_CHANNELS = ("graphql_nested", "graphql_root")
 CHANNELS = (*GRAPH_CHANNELS, *PUBLIC_CHANNELS, "historique", "suivi")
 
@@ -164,7 +165,7 @@ async def _search_documents(world: MatrixWorld) -> str:
 
 
 async def _http(world: MatrixWorld, path: str) -> httpx.Response:
-    app = Starlette(routes=routes(world.state))
+    app = Starlette(routes=[*routes(world.state), *web.routes(world.state)])
     app.state.ror = world.state
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         response = await client.get(path)
@@ -190,6 +191,10 @@ async def channel_output(world: MatrixWorld, caller: Caller, channel: str) -> st
         return (await _http(world, "/api/search.csv?q=")).content.decode("utf-8-sig")
     if channel == "export_xlsx":
         return _xlsx_text((await _http(world, "/api/search.xlsx?q=")).content)
+    if channel == "web_recherche":  # the public search page (HTML)
+        return (await _http(world, "/recherche")).text
+    if channel == "web_fiche":  # the public fiche of EG X (HTML)
+        return (await _http(world, f"/etablissement/{EG_X}")).text
     if channel == "historique":
         return " ".join([await _graphql(world, caller, q) for q in HISTORY])
     assert channel == "suivi"
