@@ -1,7 +1,7 @@
 """accounts: login throttling, server-side admin sessions, password resets, token last use
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa

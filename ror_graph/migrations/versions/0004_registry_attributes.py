@@ -1,7 +1,7 @@
 """registry attributes: offer ouverture annuelle, EG niveau de recours ORSAN and zone de poser
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-12-06 13:50:00
 """
 from alembic import op
