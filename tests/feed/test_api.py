@@ -1,0 +1,83 @@
+"""The feed over HTTP (``GET /api/changes`` NDJSON) and GraphQL (``changes``), through the real app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from ror_graph.app import create_app
+from ror_graph.services.accounts.auth import create_api_client
+from ror_graph.services.feed.cursor import issue
+from ror_graph.settings import Settings
+from tests.feed.test_feed import patch
+
+
+@pytest.fixture
+async def http(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(Settings(database_url=database_url, meili_managed=False))
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client):
+        yield client
+
+
+def lines(response: httpx.Response) -> tuple[list[dict], dict]:
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    return rows[:-1], rows[-1]
+
+
+async def test_ndjson_feed_per_profile_with_tombstone_and_resume(session, world, http):
+    # given a public and a regulation API client, and offer A made sensitive after an edit
+    _, public = await create_api_client(session, name="portail", profile="public")
+    _, regulation = await create_api_client(session, name="samu", profile="regulation")
+    await patch(session, world, {"commentaire": "avant"})
+    await patch(session, world, {"unite_sensible": True})
+    # when each reads the feed from the start
+    as_public = await http.get("/api/changes", headers={"Authorization": f"Bearer {public}"})
+    as_regulation = await http.get("/api/changes?entites=unite", headers={"Authorization": f"Bearer {regulation}"})
+    # then NDJSON lines end with the cursor line, and the public client gets a tombstone for offer A
+    assert as_public.status_code == 200 and as_public.headers["content-type"].startswith("application/x-ndjson")
+    items, end = lines(as_public)
+    mine = [(i["op"], i["data"] is None) for i in items if i["key"] == world.unite_a]
+    assert mine == [("deleted", True)] and end["hasMore"] is False
+    regulation_items, _ = lines(as_regulation)
+    assert [i["op"] for i in regulation_items if i["key"] == world.unite_a] == ["updated", "updated"]
+    assert {i["entity"] for i in regulation_items} == {"unite"}
+    # and resuming from the end cursor gives nothing new until the next change
+    again, _ = lines(await http.get(f"/api/changes?after={end['cursor']}"))
+    assert again == []
+    await patch(session, world, {"commentaire": "B"}, identifiant=world.unite_b)
+    after, _ = lines(await http.get(f"/api/changes?after={end['cursor']}&limit=1"))
+    assert [(i["op"], i["key"]) for i in after] == [("updated", world.unite_b)]
+
+
+async def test_http_errors_come_before_the_stream(http, world):
+    # given an expired cursor, a bad limit, a bad token
+    expired = issue(1, datetime.now(UTC) - timedelta(days=401))
+    # when they are sent, then 410 / 400 / 401 with a JSON error body
+    gone = await http.get(f"/api/changes?after={expired}")
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "CURSOR_EXPIRED"
+    bad = await http.get("/api/changes?limit=0")
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "limit"
+    assert (await http.get("/api/changes?entites=lieu,x")).status_code == 400
+    assert (await http.get("/api/changes", headers={"Authorization": "Bearer nope"})).status_code == 401
+
+
+async def test_graphql_changes(http, session, world):
+    # given an edit of offer B
+    await patch(session, world, {"commentaire": "graphql"}, identifiant=world.unite_b)
+    query = ("query($a: String) { changes(after: $a, first: 10, filter: {entites: [UNITE], regions: [\"84\"]}) "
+             "{ cursor hasMore changes { op entity key fields data } } }")
+    # when an anonymous caller asks for the changes of region 84's offers
+    body = (await http.post("/graphql", json={"query": query})).json()
+    page = body["data"]["changes"]
+    # then it gets the edit, with the public form
+    assert [(c["op"], c["key"], c["fields"]) for c in page["changes"]] == [("updated", world.unite_b, ["commentaire"])]
+    assert page["changes"][0]["data"]["commentaire"] == "graphql"
+    # and an expired cursor is a CURSOR_EXPIRED error
+    expired = issue(1, datetime.now(UTC) - timedelta(days=401))
+    error = (await http.post("/graphql", json={"query": query, "variables": {"a": expired}})).json()
+    assert error["errors"][0]["extensions"]["code"] == "CURSOR_EXPIRED"
