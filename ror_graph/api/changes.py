@@ -23,9 +23,8 @@ from starlette.routing import Route
 from ror_graph.api.graphql import bearer_token
 from ror_graph.api.search import check_text
 from ror_graph.services.accounts.auth import Caller, resolve_bearer
-from ror_graph.services.core.errors import CursorExpiredError, DomainError, UnauthenticatedError
+from ror_graph.services.core.errors import BadInputError, CursorExpiredError, DomainError, UnauthenticatedError
 from ror_graph.services.feed.changes import FeedFilter, FeedPage, read_changes
-from ror_graph.services.core.errors import BadInputError
 from ror_graph.state import AppState
 
 DEFAULT_LIMIT, MAX_LIMIT, STREAM_PAGE = 1000, 10_000, 500

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -31,7 +32,7 @@ class ChangesFilterInput:
     departements: list[str] | None = strawberry.field(default=None, description="COG département codes (of the EG).")
 
     def to_filter(self) -> FeedFilter:
-        return FeedFilter(entites=frozenset(e.value for e in self.entites or ()),
+        return FeedFilter(entites=frozenset(cast(str, e.value) for e in self.entites or ()),
                           regions=frozenset(self.regions or ()), departements=frozenset(self.departements or ()))
 
 
@@ -51,7 +52,7 @@ class ChangeType:
 
 def _change(item: FeedItem) -> ChangeType:
     return ChangeType(cursor=item.cursor, op=item.op, entity=item.entity, key=item.key, version=item.version,
-                      fields=item.fields, at=item.at, data=item.data)
+                      fields=item.fields, at=item.at, data=cast(JSON, item.data))
 
 
 @strawberry.type(name="ChangesPage", description="A page of the change feed.")

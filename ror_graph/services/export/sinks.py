@@ -24,20 +24,26 @@ def cell(value: Any) -> Any:
 
 
 class Sink(Protocol):
+    def __init__(self, directory: Path) -> None: ...
     def start(self, entity: str) -> None: ...
     def write(self, form: dict[str, Any]) -> None: ...
     def finish(self) -> list[str]: ...  # names of the files written
 
 
 class NdjsonSink:
+    handle: IO[str] | None = None
+
     def __init__(self, directory: Path) -> None:
-        self.directory, self.names, self.handle = directory, [], None  # type: ignore[var-annotated]
+        self.directory, self.names = directory, list[str]()
+
+    def _open(self, name: str) -> IO[str]:
+        """A gzip text file that stays open across ``write`` calls until the next ``start`` or ``finish``."""
+        self._close()
+        self.names.append(name)
+        return gzip.open(self.directory / name, "wt", encoding="utf-8", newline="", compresslevel=5)
 
     def start(self, entity: str) -> None:
-        self._close()
-        name = f"{entity}.ndjson.gz"
-        self.names.append(name)
-        self.handle: IO[str] | None = gzip.open(self.directory / name, "wt", encoding="utf-8", compresslevel=5)
+        self.handle = self._open(f"{entity}.ndjson.gz")
 
     def write(self, form: dict[str, Any]) -> None:
         assert self.handle is not None
@@ -54,12 +60,10 @@ class NdjsonSink:
 
 
 class CsvSink(NdjsonSink):
+    writer: Any = None
+
     def start(self, entity: str) -> None:
-        self._close()
-        name = f"{entity}.csv.gz"
-        self.names.append(name)
-        self.handle = gzip.open(self.directory / name, "wt", encoding="utf-8", newline="", compresslevel=5)
-        self.writer: Any = None
+        self.handle, self.writer = self._open(f"{entity}.csv.gz"), None
 
     def write(self, form: dict[str, Any]) -> None:
         assert self.handle is not None
@@ -74,7 +78,7 @@ class XlsxSink:
         from openpyxl import Workbook
 
         self.path = directory / "directory.xlsx"
-        self.book, self.sheet, self.header = Workbook(write_only=True), None, False  # type: ignore[var-annotated]
+        self.book, self.sheet, self.header = Workbook(write_only=True), None, False
 
     def start(self, entity: str) -> None:
         self.sheet, self.header = self.book.create_sheet(entity[:31]), False
@@ -92,4 +96,11 @@ class XlsxSink:
 
 
 def sink_for(fmt: str, directory: Path) -> Sink:
-    return {"ndjson": NdjsonSink, "csv": CsvSink, "xlsx": XlsxSink}[fmt](directory)
+    """The sink of format ``fmt`` writing into ``directory`` (created)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sinks: dict[str, type[Sink]] = {"ndjson": NdjsonSink, "csv": CsvSink, "xlsx": XlsxSink}
+    return sinks[fmt](directory)
+
+
+def write_manifest(directory: Path, name: str, content: dict[str, Any]) -> None:
+    (directory / name).write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n")

@@ -13,7 +13,6 @@ the rows after each chunk.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,9 +26,9 @@ from ror_graph.models import EntiteJuridique, Etablissement, Profile, Unite, utc
 from ror_graph.services.accounts.auth import caller_for_profile
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.events.log import last_seq
+from ror_graph.services.export.sinks import FORMATS, sink_for, write_manifest
 from ror_graph.services.feed.cursor import issue
 from ror_graph.services.feed.forms import FORM_READERS
-from ror_graph.services.export.sinks import FORMATS, sink_for
 
 CHUNK = 500
 EXPORTED = (("entite_juridique", EntiteJuridique), ("etablissement", Etablissement), ("unite", Unite))
@@ -79,13 +78,12 @@ async def export_directory(session: AsyncSession, *, fmt: str, profile: str, out
                            now: datetime | None = None) -> ExportManifest:
     """Write the export of ``profile`` to directory ``out`` (created), with ``manifest.json``; returns it."""
     check_request(fmt, profile)
-    out.mkdir(parents=True, exist_ok=True)
     caller, now = caller_for_profile(profile), now or utcnow()
     await begin_snapshot(session)
     try:
+        sink = sink_for(fmt, out)
         manifest = ExportManifest(profile=profile, format=fmt, cursor=issue(await last_seq(session), now),
                                   taken_at=now.isoformat())
-        sink = sink_for(fmt, out)
         for entity, model in EXPORTED:
             sink.start(entity)
             manifest.counts[entity], after = 0, 0
@@ -100,5 +98,5 @@ async def export_directory(session: AsyncSession, *, fmt: str, profile: str, out
         manifest.files = sink.finish()
     finally:
         await session.rollback()  # a read-only transaction: nothing to keep
-    (out / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False) + "\n")
+    write_manifest(out, MANIFEST, asdict(manifest))
     return manifest

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, null, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -97,19 +97,21 @@ class _State:
 async def _states(session: AsyncSession, entity: str, ids: list[int]) -> dict[int, _State]:
     """Existence, closure and location of the entities (internal: never returned as such)."""
     eg, ej = Etablissement, EntiteJuridique
+    statement: Any
     if entity == "unite":
-        statement = (select(Unite.id, Unite.ferme, Unite.unite_sensible, eg.finess, ej.finess, eg.region_code,
-                            eg.departement_code)
+        statement = (select(col(Unite.id), col(Unite.ferme), col(Unite.unite_sensible), col(eg.finess),
+                            col(ej.finess), col(eg.region_code), col(eg.departement_code))
                      .join(eg, col(eg.id) == Unite.etablissement_id).join(ej, col(ej.id) == eg.entite_juridique_id)
                      .where(col(Unite.id).in_(ids)))
     elif entity == "etablissement":
-        statement = (select(eg.id, eg.ferme, False, eg.finess, ej.finess, eg.region_code, eg.departement_code)
+        statement = (select(col(eg.id), col(eg.ferme), false(), col(eg.finess), col(ej.finess), col(eg.region_code),
+                            col(eg.departement_code))
                      .join(ej, col(ej.id) == eg.entite_juridique_id).where(col(eg.id).in_(ids)))
     else:
-        statement = (select(ej.id, col(ej.date_fermeture).is_not(None), False, None, ej.finess, eg.region_code,
-                            eg.departement_code)
+        statement = (select(col(ej.id), col(ej.date_fermeture).is_not(None), false(), null(), col(ej.finess),
+                            col(eg.region_code), col(eg.departement_code))
                      .outerjoin(eg, col(eg.entite_juridique_id) == ej.id).where(col(ej.id).in_(ids)))
-    states: dict[int, _State] = {}
+    states: dict[Any, _State] = {}
     conn = await session.connection()
     for row_id, closed, sensible, eg_finess, ej_finess, region, dep in (await conn.execute(statement)).all():
         state = states.setdefault(row_id, _State(bool(closed), bool(sensible), eg_finess, ej_finess))

@@ -58,7 +58,7 @@ def row_form(row: SQLModel, level: int, *, skip: Sequence[str] = ()) -> dict[str
 def _codes(rows: Sequence[Any], level: int, entity: registry.Entity) -> dict[int, dict[str, list[str]]]:
     """Code rows grouped by owner id then attribute, without those of attributes above ``level``."""
     too_high = {a.column for a in registry.of(entity) if a.confidentiality > level}
-    grouped: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    grouped: dict[Any, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for code in rows:
         owner = getattr(code, "unite_id", None) or getattr(code, "etablissement_id", None)
         if code.attribute not in too_high:
@@ -82,13 +82,14 @@ async def _contacts(session: AsyncSession, contacts: list[Any], caller: Caller) 
 async def entite_forms(session: AsyncSession, ids: Sequence[int], caller: Caller) -> dict[int, dict[str, Any]]:
     """EJ forms by id (an EJ holds FINESS identity only: public at every level)."""
     level = level_of(caller)
-    return {ej.id: row_form(ej, level) for ej in await batch.entites_by_ids(session, ids)}
+    ejs: list[Any] = await batch.entites_by_ids(session, ids)
+    return {ej.id: row_form(ej, level) for ej in ejs}
 
 
 async def etablissement_forms(session: AsyncSession, ids: Sequence[int], caller: Caller) -> dict[int, dict[str, Any]]:
     """EG forms by id: columns, EJ FINESS, codes, tarifs, FINESS capacities, the EG's own contacts."""
     level = level_of(caller)
-    egs = await batch.etablissements_by_ids(session, ids)
+    egs: list[Any] = await batch.etablissements_by_ids(session, ids)
     if not egs:
         return {}
     eg_ids = [eg.id for eg in egs]
@@ -109,7 +110,7 @@ async def etablissement_forms(session: AsyncSession, ids: Sequence[int], caller:
 async def _lieux(session: AsyncSession, unite_ids: list[int], caller: Caller) -> dict[int, list[dict]]:
     """Lieux of each offer with their capacités, équipements and habitations."""
     level = level_of(caller)
-    pairs = await batch.lieux_by_unite_ids(session, unite_ids, caller=caller)
+    pairs: list[Any] = await batch.lieux_by_unite_ids(session, unite_ids, caller=caller)
     lieu_ids = sorted({lieu.id for _u, lieu in pairs})
     parts: dict[str, dict[int, list[dict]]] = {}
     for name, reader in (("capacites", batch.capacites_by_lieu_ids), ("equipements", batch.equipements_by_lieu_ids),
@@ -126,7 +127,7 @@ async def _lieux(session: AsyncSession, unite_ids: list[int], caller: Caller) ->
 async def unite_forms(session: AsyncSession, ids: Sequence[int], caller: Caller) -> dict[int, dict[str, Any]]:
     """Forms of the offers visible to ``caller``, by id (a hidden offer is simply absent)."""
     level = level_of(caller)
-    unites = await batch.unites_by_ids(session, ids, caller=caller)
+    unites: list[Any] = await batch.unites_by_ids(session, ids, caller=caller)
     if not unites:
         return {}
     unite_ids = [u.id for u in unites]
