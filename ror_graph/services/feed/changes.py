@@ -52,6 +52,13 @@ class FeedFilter:
     regions: frozenset[str] = frozenset()
     departements: frozenset[str] = frozenset()
 
+    def within(self, regions: frozenset[str]) -> FeedFilter:
+        """This filter limited to ``regions`` (an API client's own limit; empty: no limit)."""
+        if not regions:
+            return self
+        inside = (self.regions & regions) if self.regions else regions
+        return FeedFilter(self.entites, inside or frozenset({"-"}), self.departements)  # "-": matches nothing
+
     def check(self) -> None:
         if unknown := sorted(self.entites - set(ENTITIES)):
             raise BadInputError(f"Unknown entity {unknown[0]!r} (choose {', '.join(ENTITIES)}).", field="entites")
@@ -81,6 +88,7 @@ class FeedPage:
     items: list[FeedItem] = field(default_factory=list)
     cursor: str = ""
     has_more: bool = False
+    seq: int = 0  # the position ``cursor`` stands for
 
 
 @dataclass
@@ -187,5 +195,5 @@ async def read_changes(session: AsyncSession, caller: Caller, *, after: str | No
         page.items.extend(await items_for(session, caller, events, f, now))
         position = events[-1].seq or position
     page.has_more = bool(await read_after(session, position, 1))
-    page.cursor = issue(position, now)
+    page.cursor, page.seq = issue(position, now), position
     return page
