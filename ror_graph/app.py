@@ -100,9 +100,9 @@ def _routes(state: AppState) -> list:
 
 def _lifespan_hooks() -> list:
     """Background services tied to the app's lifetime (the search-outbox worker)."""
-    from ror_graph.api import search
+    from ror_graph.api import changes, search
 
-    return list(search.lifespan_hooks())
+    return [*search.lifespan_hooks(), *changes.lifespan_hooks()]
 
 
 def _mount_admin(app: Starlette, state: AppState) -> None:

@@ -14,6 +14,7 @@ from ror_graph.services.accounts.auth import create_api_client
 from ror_graph.services.feed.cursor import issue
 from ror_graph.settings import Settings
 from tests.feed.test_feed import patch
+from tests.write.conftest import EG_B, EJ_B
 
 
 @pytest.fixture
@@ -81,3 +82,26 @@ async def test_graphql_changes(http, session, world):
     expired = issue(1, datetime.now(UTC) - timedelta(days=401))
     error = (await http.post("/graphql", json={"query": query, "variables": {"a": expired}})).json()
     assert error["errors"][0]["extensions"]["code"] == "CURSOR_EXPIRED"
+
+
+async def test_a_client_limited_to_a_region_and_its_position(session, world, http):
+    from ror_graph.services.clients.settings import configure_feed, position
+    from ror_graph.services.core.changes import Actor
+
+    # given an API client limited by the admin to region 84 (Lyon)
+    client, token = await create_api_client(session, name="carte-ara", profile="public")
+    admin = world.callers["admin"]
+    await configure_feed(session, actor=Actor(name=admin.email, role="admin", source="admin",
+                                              account_id=admin.account_id),
+                         client_id=client.id, regions=["84"], webhook_url=None)
+    await patch(session, world, {"commentaire": "Paris"})
+    await patch(session, world, {"commentaire": "Lyon"}, identifiant=world.unite_b)
+    # when it reads the whole feed, even asking for region 11 too
+    items, end = lines(await http.get("/api/changes?regions=11,84", headers={"Authorization": f"Bearer {token}"}))
+    # then it only gets region 84, and its position is recorded with no lag
+    assert world.unite_b in {i["key"] for i in items} <= {world.unite_b, EG_B, EJ_B}
+    where = await position(session, client.id)
+    assert where.last_seq == int(end["cursor"].split(".")[0]) and where.lag == 0
+    # and one more change makes it lag by one
+    await patch(session, world, {"commentaire": "encore"})
+    assert (await position(session, client.id)).lag >= 1

@@ -31,12 +31,16 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import ApiClient, ApiClientFeed, Event, WebhookDelivery, utcnow
+from ror_graph.models import ApiClient, ApiClientFeed, Consumer, Event, WebhookDelivery, utcnow
 from ror_graph.services.accounts.auth import caller_for_profile
+from ror_graph.services.events.consumers import run_batch
+from ror_graph.services.events.log import last_seq
 from ror_graph.services.feed.changes import FeedFilter, items_for
 from ror_graph.services.feed.cursor import issue
 
@@ -182,6 +186,27 @@ async def send_due(sessions: async_sessionmaker[AsyncSession], http: httpx.Async
         await session.commit()
     reports = await asyncio.gather(*(send_client(sessions, http, c, owner=owner, delay=delay) for c in clients))
     return SendReport(sum(r.delivered for r in reports), sum(r.failed for r in reports))
+
+
+async def start_consumer(session: AsyncSession) -> None:
+    """Register the ``webhooks`` consumer at the end of the log if new: webhooks push what changes from
+    the moment they exist (a client starts from a bulk export, whose cursor the feed follows)."""
+    conn = await session.connection()
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    await conn.execute(insert(Consumer).values(name=CONSUMER, cursor=await last_seq(session), attempts=0,
+                                               updated_at=utcnow()).on_conflict_do_nothing(index_elements=["name"]))
+    await session.commit()
+
+
+async def pump(sessions: async_sessionmaker[AsyncSession], http: httpx.AsyncClient, *, owner: str,
+               batch_size: int = 200) -> SendReport:
+    """Enqueue what the ``webhooks`` consumer has not seen yet, then send what is due (one worker round)."""
+    while True:
+        result = await run_batch(sessions, CONSUMER, owner, enqueue_deliveries, batch_size=batch_size,
+                                 backoff=backoff)
+        if result.error or len(result.events) < batch_size:
+            break
+    return await send_due(sessions, http, owner=owner)
 
 
 async def retry_now(session: AsyncSession, ids: Sequence[int], *, now: datetime | None = None) -> int:
