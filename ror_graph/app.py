@@ -93,9 +93,9 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 def _routes(state: AppState) -> list:
     """Routes contributed by the API modules (GraphQL, search)."""
-    from ror_graph.api import changes, graphql, search
+    from ror_graph.api import changes, exports, graphql, search
 
-    return [*graphql.routes(state), *search.routes(state), *changes.routes(state)]
+    return [*graphql.routes(state), *search.routes(state), *changes.routes(state), *exports.routes(state)]
 
 
 def _lifespan_hooks() -> list:

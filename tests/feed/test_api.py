@@ -105,3 +105,35 @@ async def test_a_client_limited_to_a_region_and_its_position(session, world, htt
     # and one more change makes it lag by one
     await patch(session, world, {"commentaire": "encore"})
     assert (await position(session, client.id)).lag >= 1
+
+
+async def test_export_job_over_http(session, world, database_url, tmp_path):
+    import asyncio
+    import gzip
+
+    # given the app with its data folder, a public API client and another client
+    app = create_app(Settings(database_url=database_url, meili_managed=False, data_dir=tmp_path))
+    _, token = await create_api_client(session, name="portail", profile="public")
+    _, other = await create_api_client(session, name="autre", profile="public")
+    await patch(session, world, {"unite_sensible": True}, identifiant=world.unite_b)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http):
+        auth = {"Authorization": f"Bearer {token}"}
+        # when it asks for an export, then 202 with a status URL, then done with the files
+        created = await http.post("/api/exports", json={"format": "ndjson"}, headers=auth)
+        assert created.status_code == 202 and created.headers["location"] == created.json()["statusUrl"]
+        for _ in range(200):
+            status = (await http.get(created.json()["statusUrl"], headers=auth)).json()
+            if status["status"] != "running":
+                break
+            await asyncio.sleep(0.05)
+        assert status["status"] == "done" and status["counts"]["unite"] == 1 and "." in status["cursor"]
+        unites = next(url for url in status["files"] if url.endswith("unite.ndjson.gz"))
+        body = (await http.get(unites, headers=auth)).content
+        assert [json.loads(line)["identifiant"] for line in gzip.decompress(body).splitlines()] == [world.unite_a]
+        # and nobody else reads the job; anonymous callers and bad formats are refused
+        assert (await http.get(created.json()["statusUrl"], headers={"Authorization": f"Bearer {other}"})
+                ).status_code == 404
+        assert (await http.post("/api/exports", json={})).status_code == 401
+        assert (await http.post("/api/exports", json={"format": "pdf"}, headers=auth)).status_code == 400
+        assert (await http.get(created.json()["statusUrl"] + "/../../etc", headers=auth)).status_code == 404
