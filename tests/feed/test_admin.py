@@ -21,7 +21,7 @@ from tests.admin.conftest import (  # noqa: F401  (fixtures)
 )
 
 
-async def test_admin_configures_a_webhook_and_retries_a_delivery(admin: httpx.AsyncClient, session):
+async def test_admin_configures_a_webhook_and_retries_a_delivery(admin: httpx.AsyncClient, session):  # noqa: F811
     # given an API client
     api_client, _token = await create_api_client(session, name="ViaTrajectoire", profile="professional")
     # when the admin gives it region 84 and a webhook
@@ -47,7 +47,7 @@ async def test_admin_configures_a_webhook_and_retries_a_delivery(admin: httpx.As
     assert (await session.get(WebhookDelivery, 1)).next_attempt_at.year < 2099
 
 
-async def test_a_bad_webhook_url_is_refused(admin, session):
+async def test_a_bad_webhook_url_is_refused(admin, session):  # noqa: F811
     api_client, _token = await create_api_client(session, name="x", profile="public")
     response = await admin.post("/admin/api-client-feed/create", data={
         "client_id": str(api_client.id), "regions": "", "webhook_url": "http://example.org/hook",
