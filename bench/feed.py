@@ -78,13 +78,15 @@ async def build(url: str, egs: int) -> None:
             eg_rows = []
             for i in range(size):
                 dep, region = deps[(start + i) % len(deps)]
-                eg_rows.append(dict(finess=f"G{start + i:08d}", entite_juridique_id=ej_ids[i // 5], raison_sociale=
-                                    f"EHPAD {start + i}", categorie_code="500", departement_code=dep, region_code=region,
-                                    created_at=now, updated_at=now, version=1, statut_description="valide", ferme=False))
+                eg_rows.append(dict(
+                    finess=f"G{start + i:08d}", entite_juridique_id=ej_ids[i // 5], raison_sociale=f"EHPAD {start + i}",
+                    categorie_code="500", departement_code=dep, region_code=region, created_at=now, updated_at=now,
+                    version=1, statut_description="valide", ferme=False))
             eg_ids = (await conn.execute(insert(Etablissement).returning(Etablissement.id), eg_rows)).scalars().all()
             unite_ids = (await conn.execute(insert(Unite).returning(Unite.id), [
-                dict(etablissement_id=eg, identifiant=f"B/{eg}/{k}", nom=f"Offre {k} de l'EG {eg}", type_offre_code="21",
-                     champ_activite_code="04", mode_prise_en_charge_code="46", age_min=60, age_max=120,
+                dict(etablissement_id=eg, identifiant=f"B/{eg}/{k}", nom=f"Offre {k} de l'EG {eg}",
+                     type_offre_code="21", champ_activite_code="04", mode_prise_en_charge_code="46", age_min=60,
+                     age_max=120,
                      unite_sensible=rnd.random() < 0.03, ferme=False, demo=False, created_at=now, updated_at=now,
                      version=1) for eg in eg_ids for k in range(PER_EG)])).scalars().all()
             await conn.execute(insert(UniteCode), [dict(unite_id=u, attribute="activite", system=ACTIVITE, code=c)
