@@ -53,6 +53,8 @@ from ror_graph.models import (
 from ror_graph.models.coded import ACTIVITE
 from ror_graph.services.reference.loader import load_reference
 
+# Run as a script, this folder comes first on sys.path and its graphql.py would shadow the graphql package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 NATIONAL_OFFERS = 300_000
 PER_EG = 3
 BATCH = 2_000

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlmodel import SQLModel
@@ -30,8 +31,13 @@ _ENTITY_OF_TABLE = {"entitejuridique": registry.Entity.ej, "etablissement": regi
                     "unite": registry.Entity.unite, "lieu": registry.Entity.lieu}
 
 
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """A JSON-safe copy of a column value."""
+    if type(value) in _PLAIN_TYPES:
+        return value
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -39,6 +45,7 @@ def plain(value: Any) -> Any:
     return value
 
 
+@cache
 def _hidden_columns(table: str, level: int) -> frozenset[str]:
     """Columns of registry attributes above ``level`` (they read ``None``), plus back-office ones."""
     entity = _ENTITY_OF_TABLE.get(table)
@@ -47,12 +54,18 @@ def _hidden_columns(table: str, level: int) -> frozenset[str]:
     return PRIVATE_COLUMNS | hidden
 
 
+@cache
+def _layout(table: Any, level: int, skip: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    """(column, hidden) of the columns a form of ``table`` shows (computed once per table, level, skip)."""
+    hidden = _hidden_columns(table.name, level)
+    return tuple((c.name, c.name in hidden) for c in table.columns
+                 if c.name not in skip and c.name not in PRIVATE_COLUMNS and not c.foreign_keys)
+
+
 def row_form(row: SQLModel, level: int, *, skip: Sequence[str] = ()) -> dict[str, Any]:
     """Every column of ``row`` a caller of ``level`` may read (foreign ids and ``skip`` left out)."""
-    table = row.__table__  # type: ignore[attr-defined]
-    hidden = _hidden_columns(table.name, level)
-    return {c.name: (None if c.name in hidden else plain(getattr(row, c.name))) for c in table.columns
-            if c.name not in skip and c.name not in PRIVATE_COLUMNS and not c.foreign_keys}
+    layout = _layout(row.__table__, level, tuple(skip))  # type: ignore[attr-defined]
+    return {name: None if hidden else plain(getattr(row, name)) for name, hidden in layout}
 
 
 def _codes(rows: Sequence[Any], level: int, entity: registry.Entity) -> dict[int, dict[str, list[str]]]:
