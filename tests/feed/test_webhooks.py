@@ -122,6 +122,12 @@ async def test_retry_now_and_bad_settings(session, sessions, world):
         finally:
             rx.stop()
     assert len(rx.received) == 1
+    # and the client's position is where its last delivery ended: no lag
+    from ror_graph.services.clients.settings import position
+
+    client_id = delivery.client_id
+    session.expire_all()
+    assert (await position(session, client_id)).lag == 0
     # and a webhook URL must be HTTPS (HTTP only to this machine), regions must exist
     for url, regions in (("http://example.org/hook", []), ("ftp://x", []), ("https://example.org/h", ["99"])):
         with pytest.raises(BadInputError):

@@ -39,6 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import ApiClient, ApiClientFeed, Consumer, Event, WebhookDelivery, utcnow
 from ror_graph.services.accounts.auth import caller_for_profile
+from ror_graph.services.clients.settings import record_read
 from ror_graph.services.events.consumers import run_batch
 from ror_graph.services.events.log import last_seq
 from ror_graph.services.feed.changes import FeedFilter, items_for
@@ -173,6 +174,7 @@ async def send_client(sessions: async_sessionmaker[AsyncSession], http: httpx.As
                 report.failed += 1
                 break
             report.delivered += 1
+            await record_read(session, client_id, delivery.last_seq)  # its position and lag, as for a reader
     return report
 
 
