@@ -92,20 +92,26 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 
 def _routes(state: AppState) -> list:
-    """Routes contributed by the API modules (GraphQL, search) and the public site (``web``)."""
+    """Routes contributed by the API modules (GraphQL, search, change feed, exports) and the public site (``web``)."""
     from ror_graph import web
-    from ror_graph.api import graphql, search
+    from ror_graph.api import changes, exports, graphql, search
 
     state.extras["graphiql_html"] = web.graphiql_html()  # GraphiQL from shipped assets, not a CDN
-    return [*graphql.routes(state), *search.routes(state), *web.routes(state)]
+    return [
+        *graphql.routes(state),
+        *search.routes(state),
+        *changes.routes(state),
+        *exports.routes(state),
+        *web.routes(state),
+    ]
 
 
 def _lifespan_hooks() -> list:
-    """Background services tied to the app's lifetime (the search-outbox worker, the public site's warm-up)."""
+    """Background services tied to the app's lifetime (search outbox, webhooks, the public site's warm-up)."""
     from ror_graph import web
-    from ror_graph.api import search
+    from ror_graph.api import changes, search
 
-    return [*search.lifespan_hooks(), *web.lifespan_hooks()]
+    return [*search.lifespan_hooks(), *changes.lifespan_hooks(), *web.lifespan_hooks()]
 
 
 def _mount_admin(app: Starlette, state: AppState) -> None:

@@ -22,6 +22,7 @@ from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin, LoginThrottle
 from ror_graph.admin.auth import AdminAuth
 from ror_graph.admin.csrf import csrf_token
 from ror_graph.admin.dashboard import DashboardView, redirect_home
+from ror_graph.admin.feed import ApiClientFeedAdmin, WebhookDeliveryAdmin
 from ror_graph.admin.my_account import MyAccountView, reset_route
 from ror_graph.admin.organisation import EntiteJuridiqueAdmin, EtablissementAdmin
 from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin
@@ -42,12 +43,14 @@ VIEWS = (
     AuditLogAdmin,
     EventAdmin,
     ConsumerAdmin,
+    WebhookDeliveryAdmin,
     ImportRunAdmin,
     SignalementAdmin,
     NomenclatureAdmin,
     CommuneAdmin,
     AccountAdmin,
     ApiClientAdmin,
+    ApiClientFeedAdmin,
     LoginThrottleAdmin,
     SessionAdmin,
     MyAccountView,

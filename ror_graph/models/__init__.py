@@ -15,6 +15,7 @@ from ror_graph.models.account import (
 from ror_graph.models.base import finess_owned_fields, utcnow
 from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
 from ror_graph.models.contact import Contact, Telecom
+from ror_graph.models.feed import ApiClientFeed, WebhookDelivery
 from ror_graph.models.lieu import Capacite, Equipement, EquipementLimite, Habitation, Lieu
 from ror_graph.models.nomenclature import Commune, Departement, Nomenclature, Region
 from ror_graph.models.offre import Horaire, Unite, UniteCode, UniteLieu, ZoneIntervention
@@ -34,6 +35,7 @@ __all__ = [
     "Account",
     "AccountScope",
     "ApiClient",
+    "ApiClientFeed",
     "AuditLog",
     "Capacite",
     "CapaciteFiness",
@@ -67,6 +69,7 @@ __all__ = [
     "UniteAttribute",
     "UniteCode",
     "UniteLieu",
+    "WebhookDelivery",
     "ZoneIntervention",
     "finess_owned_fields",
     "utcnow",

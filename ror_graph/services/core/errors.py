@@ -52,3 +52,9 @@ class ConflictError(DomainError):
     def __init__(self, message: str, *, current_version: int, field: str | None = "version") -> None:
         super().__init__(message, field=field)
         self.current_version = current_version
+
+
+class CursorExpiredError(DomainError):
+    """A change-feed cursor older than the event log's retention: resynchronise from a bulk export."""
+
+    code = "CURSOR_EXPIRED"
