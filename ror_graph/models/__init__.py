@@ -13,6 +13,7 @@ from ror_graph.models.account import (
     SessionToken,
 )
 from ror_graph.models.base import finess_owned_fields, utcnow
+from ror_graph.models.campagne import Campagne, CampagneSnapshot, MailEnvoi, ScheduledJob
 from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
 from ror_graph.models.contact import Contact, Telecom
 from ror_graph.models.lieu import Capacite, Equipement, EquipementLimite, Habitation, Lieu
@@ -34,6 +35,8 @@ __all__ = [
     "AccountScope",
     "ApiClient",
     "AuditLog",
+    "Campagne",
+    "CampagneSnapshot",
     "Capacite",
     "CapaciteFiness",
     "Commune",
@@ -52,11 +55,13 @@ __all__ = [
     "ImportRun",
     "Lieu",
     "LoginThrottle",
+    "MailEnvoi",
     "Nomenclature",
     "PasswordReset",
     "Profile",
     "Region",
     "Role",
+    "ScheduledJob",
     "SessionKind",
     "SessionToken",
     "Tarif",
