@@ -24,6 +24,7 @@ from strawberry.types.base import get_object_definition
 
 from ror_graph.logs import log_graphql_errors
 from ror_graph.schema.account import AccountMutation
+from ror_graph.schema.campagne import CampagneQuery
 from ror_graph.schema.directory import DirectoryQuery
 from ror_graph.schema.errors import ERROR_HANDLERS, ERROR_TYPES, DomainErrorCodes, MaskUnexpectedErrors
 from ror_graph.schema.limits import QueryLimits
@@ -38,7 +39,7 @@ MAX_TOKENS = 5000
 MAX_ALIASES = 30
 # The cost limit (estimated result nodes, ``schema/limits.py``) is a setting: ``Settings.max_query_cost``.
 
-QUERY_TYPES: tuple[type, ...] = (DirectoryQuery, NomenclatureQuery, SuiviQuery, SearchQuery)
+QUERY_TYPES: tuple[type, ...] = (DirectoryQuery, NomenclatureQuery, SuiviQuery, CampagneQuery, SearchQuery)
 Query = merge_types("Query", QUERY_TYPES)
 get_object_definition(Query, strict=True).description = "Read the ROR directory: what the caller's profile may see."
 Mutation = merge_types("Mutation", (AccountMutation, WriteMutation))
