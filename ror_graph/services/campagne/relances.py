@@ -17,20 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Account, AccountScope, Campagne, EntiteJuridique, Etablissement, MailEnvoi, Role, utcnow
 from ror_graph.services.campagne.contenu import message_relance
 from ror_graph.services.campagne.statuts import VALIDEE, campagnes, in_scope, statut_expr
-from ror_graph.services.mail.mailer import MailConfig, MailError, send
+from ror_graph.services.mail.mailer import MailConfig
+from ror_graph.services.mail.outbox import A_ENVOYER, ECHEC, deliver, send_once
 
 MAX_TENTATIVES = 3
 ABANDON = timedelta(hours=1)  # a row reserved this long ago and still unsent: its run crashed
-A_ENVOYER, ENVOYE, ECHEC = "a_envoyer", "envoye", "echec"
 RELANCE_ROLES = (Role.referent.value, Role.directeur.value)
 
 
@@ -64,16 +62,6 @@ async def destinataires(session: AsyncSession, campagne: Campagne, now: datetime
     return [(eg_id, email, nom) for eg_id, email, nom in await session.exec(query) if eg_id is not None]
 
 
-async def _reserve(session: AsyncSession, values: dict) -> bool:
-    """Insert the ``mail_envoi`` row unless its key exists; ``True`` if this call created it. Commits."""
-    conn = await session.connection()
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    result = await conn.execute(dialect_insert(MailEnvoi).values(**values)
-                                .on_conflict_do_nothing(index_elements=["cle"]))
-    await session.commit()
-    return result.rowcount == 1
-
-
 async def _retryable(session: AsyncSession, campagne: Campagne, etape: str, now: datetime) -> list[MailEnvoi]:
     """Failed rows of the current step from earlier runs, and rows a crashed run reserved but never sent."""
     rows = await session.exec(select(MailEnvoi).where(
@@ -82,21 +70,6 @@ async def _retryable(session: AsyncSession, campagne: Campagne, etape: str, now:
         or_(and_(col(MailEnvoi.statut) == ECHEC, col(MailEnvoi.created_at) < now),
             and_(col(MailEnvoi.statut) == A_ENVOYER, col(MailEnvoi.created_at) < now - ABANDON))))
     return list(rows.all())
-
-
-async def _deliver(session: AsyncSession, mail_id: int, config: MailConfig, to: str, subject: str, body: str,
-                   now: datetime) -> bool:
-    """Hand one reserved message over and record the outcome on its row. Commits."""
-    try:
-        await send(config, to=to, subject=subject, body=body)
-        values: dict = {"statut": ENVOYE, "sent_at": now, "erreur": None}
-    except MailError as exc:
-        values = {"statut": ECHEC, "erreur": str(exc)[:2000]}
-    conn = await session.connection()
-    await conn.execute(update(MailEnvoi).where(col(MailEnvoi.id) == mail_id)
-                       .values(tentatives=MailEnvoi.tentatives + 1, **values))
-    await session.commit()
-    return values["statut"] == ENVOYE
 
 
 @dataclass
@@ -117,27 +90,28 @@ async def relancer_campagne(session: AsyncSession, campagne: Campagne, config: M
     etape = etape_due(campagne, now)
     if etape is None or campagne.id is None:
         return
+    done = set((await session.exec(select(MailEnvoi.cle).where(
+        col(MailEnvoi.campagne_id) == campagne.id, col(MailEnvoi.etape) == etape))).all())
     for eg_id, email, nom in await destinataires(session, campagne, now):
+        if cle(campagne.id, eg_id, etape, email) in done:  # sent (or being retried below): skip composing it
+            bilan.deja_faits += 1
+            continue
         eg = await session.get(Etablissement, eg_id)
         assert eg is not None  # just selected
         subject, body = await message_relance(session, campagne, eg, etape, nom=nom, public_url=public_url, now=now)
-        key = cle(campagne.id, eg_id, etape, email)
-        created = await _reserve(session, {
-            "cle": key, "kind": "relance", "campagne_id": campagne.id, "etablissement_id": eg_id, "etape": etape,
-            "destinataire": email, "sujet": subject[:300], "statut": A_ENVOYER, "tentatives": 0, "created_at": now})
-        if not created:
+        ok = await send_once(session, config, cle=cle(campagne.id, eg_id, etape, email), kind="relance", to=email,
+                             subject=subject, body=body, now=now, campagne_id=campagne.id, etablissement_id=eg_id,
+                             etape=etape)
+        if ok is None:
             bilan.deja_faits += 1
             continue
-        mail_id = (await session.exec(select(MailEnvoi.id).where(MailEnvoi.cle == key))).one()
-        assert mail_id is not None
-        ok = await _deliver(session, mail_id, config, email, subject, body, now)
         bilan.envoyes, bilan.echecs = bilan.envoyes + ok, bilan.echecs + (not ok)
     for row in await _retryable(session, campagne, etape, now):
         eg = await session.get(Etablissement, row.etablissement_id)
         if eg is None or row.id is None:
             continue
         subject, body = await message_relance(session, campagne, eg, etape, nom=None, public_url=public_url, now=now)
-        ok = await _deliver(session, row.id, config, row.destinataire, subject, body, now)
+        ok = await deliver(session, row.id, config, to=row.destinataire, subject=subject, body=body, now=now)
         bilan.envoyes, bilan.echecs = bilan.envoyes + ok, bilan.echecs + (not ok)
 
 
