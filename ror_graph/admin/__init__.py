@@ -20,6 +20,7 @@ from starlette.responses import Response
 from ror_graph.admin import fr
 from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin, LoginThrottleAdmin, SessionAdmin
 from ror_graph.admin.auth import AdminAuth
+from ror_graph.admin.campagnes import CampagneAdmin, MailEnvoiAdmin, ScheduledJobAdmin
 from ror_graph.admin.csrf import csrf_token
 from ror_graph.admin.dashboard import DashboardView, redirect_home
 from ror_graph.admin.my_account import MyAccountView, reset_route
@@ -38,9 +39,12 @@ VIEWS = (
     EtablissementAdmin,
     EntiteJuridiqueAdmin,
     UniteAdmin,
+    CampagneAdmin,
+    MailEnvoiAdmin,
     AuditLogAdmin,
     EventAdmin,
     ConsumerAdmin,
+    ScheduledJobAdmin,
     ImportRunAdmin,
     NomenclatureAdmin,
     CommuneAdmin,
