@@ -17,6 +17,16 @@ from aiosmtpd.controller import Controller
 from ror_graph.db import session_factory
 from ror_graph.models import Campagne
 from ror_graph.services.mail.mailer import MailConfig
+from tests.admin.conftest import (  # noqa: F401  (fixtures of the back-office tests)
+    accounts,
+    admin_app,
+    client,
+    password_hash,
+    settings,
+    structures,
+    support,
+)
+from tests.admin.test_browser import chromium_path, server  # noqa: F401  (fixtures)
 from tests.write.conftest import database_url, world  # noqa: F401  (fixtures)
 
 OUVERTURE = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -30,7 +40,7 @@ class Inbox:
 
     messages: list[Message] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+    async def handle_DATA(self, smtp_server, session, envelope):  # aiosmtpd handler hook
         message = email.message_from_bytes(envelope.content)
         message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
         self.messages.append(message)
