@@ -26,6 +26,7 @@ from ror_graph.models.organisation import (
     EtablissementCode,
     Tarif,
 )
+from ror_graph.models.qualite import Anomalie, ModeleSaisie
 from ror_graph.models.tracking import AuditLog, Consumer, Event, FinessFieldState, ImportRun
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "UNITE_ATTRIBUTE_SYSTEMS",
     "Account",
     "AccountScope",
+    "Anomalie",
     "ApiClient",
     "AuditLog",
     "Campagne",
@@ -56,6 +58,7 @@ __all__ = [
     "Lieu",
     "LoginThrottle",
     "MailEnvoi",
+    "ModeleSaisie",
     "Nomenclature",
     "PasswordReset",
     "Profile",

@@ -1,8 +1,8 @@
-"""campaigns, e-mails to send, scheduled job leases, daily campaign snapshots
+"""campaigns, e-mails, scheduled jobs, daily snapshots, anomalies, modèles de saisie
 
 Revision ID: 0008
 Revises: 0005
-Create Date: 2026-12-06 15:55:23.115568
+Create Date: 2026-12-06 16:04:58.716215
 """
 from alembic import op
 import sqlalchemy as sa
@@ -43,6 +43,14 @@ def upgrade() -> None:
     with op.batch_alter_table('campagne_snapshot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campagne_snapshot_jour'), ['jour'], unique=False)
 
+    op.create_table('modele_saisie',
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('libelle', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('valeurs', sa.JSON(), nullable=False),
+    sa.Column('zone_departement', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('code')
+    )
     op.create_table('scheduled_job',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('next_run_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -79,11 +87,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mail_envoi_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_mail_envoi_statut'), ['statut'], unique=False)
 
+    op.create_table('anomalie',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cle', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('regle', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('etablissement_id', sa.Integer(), nullable=False),
+    sa.Column('unite_id', sa.Integer(), nullable=True),
+    sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('statut', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('assignee', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('commentaire', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('reouvertures', sa.Integer(), nullable=False),
+    sa.Column('detectee_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('derniere_detection_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('fermee_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('fermee_par', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['etablissement_id'], ['etablissement.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('cle', name='uq_anomalie_cle')
+    )
+    with op.batch_alter_table('anomalie', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_anomalie_etablissement_id'), ['etablissement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_anomalie_regle'), ['regle'], unique=False)
+        batch_op.create_index(batch_op.f('ix_anomalie_statut'), ['statut'], unique=False)
+        batch_op.create_index(batch_op.f('ix_anomalie_unite_id'), ['unite_id'], unique=False)
+
 
 
 
 def downgrade() -> None:
 
+    with op.batch_alter_table('anomalie', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_anomalie_unite_id'))
+        batch_op.drop_index(batch_op.f('ix_anomalie_statut'))
+        batch_op.drop_index(batch_op.f('ix_anomalie_regle'))
+        batch_op.drop_index(batch_op.f('ix_anomalie_etablissement_id'))
+
+    op.drop_table('anomalie')
     with op.batch_alter_table('mail_envoi', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mail_envoi_statut'))
         batch_op.drop_index(batch_op.f('ix_mail_envoi_kind'))
@@ -93,6 +135,7 @@ def downgrade() -> None:
 
     op.drop_table('mail_envoi')
     op.drop_table('scheduled_job')
+    op.drop_table('modele_saisie')
     with op.batch_alter_table('campagne_snapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campagne_snapshot_jour'))
 
