@@ -1,4 +1,5 @@
-"""``ror-graph worker``: runs due jobs (campaign reminders, daily snapshots, event-log purge) once across processes.
+"""``ror-graph worker``: runs due jobs (campaign reminders, quality rules, daily snapshots, event-log purge) once
+across processes.
 
 Start as many workers as wanted (or none while testing): each job's lease row in the database makes
 sure only one of them runs a given job at a time, and its ``next_run_at`` that it runs once per period.
@@ -46,10 +47,37 @@ def default_jobs(config: Settings) -> list[Job]:
             return f"{removed} events purged"
 
     return [Job("relances", timedelta(hours=1), relances), Job("snapshot-indicateurs", timedelta(days=1), snapshot),
-            Job("purge-evenements", timedelta(days=1), purge)]
+            Job("purge-evenements", timedelta(days=1), purge), *quality_jobs()]
 
 
-@app.command(help="Run scheduled jobs (campaign reminders, daily indicators, event purge) until stopped.")
+def quality_jobs() -> list[Job]:
+    """Quality rules: on write (drain the ``qualite`` event consumer, every minute) and nightly over everything."""
+    from ror_graph.services.events.consumers import new_owner as consumer_owner
+    from ror_graph.services.events.consumers import run_batch
+    from ror_graph.services.qualite.moteur import evaluer, sur_evenements
+
+    owner = consumer_owner()
+
+    async def on_write(sessions: Sessions, now):
+        done = 0
+        while True:  # drain what is waiting; the consumer's own lease keeps it once across processes
+            result = await run_batch(sessions, "qualite", owner, sur_evenements, batch_size=500)
+            done += len(result.events)
+            if result.error:
+                raise RuntimeError(result.error)
+            if not result.events or result.lost_lease:
+                return f"{done} events"
+
+    async def nightly(sessions: Sessions, now):
+        async with sessions() as session:
+            bilan = await evaluer(session, None, now=now)
+            await session.commit()
+            return bilan
+
+    return [Job("qualite-ecritures", timedelta(minutes=1), on_write), Job("qualite-nuit", timedelta(days=1), nightly)]
+
+
+@app.command(help="Run scheduled jobs (campaign reminders, quality rules, daily indicators, event purge).")
 def worker(once: bool = typer.Option(False, "--once", help="Run the due jobs once, then exit.")) -> None:
     config = settings()
     logging.basicConfig(level=logging.INFO)
