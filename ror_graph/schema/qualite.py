@@ -8,9 +8,10 @@ offer the caller may not see is left out). Refusals are errors with a ``code`` e
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from ror_graph.models import Anomalie
 from ror_graph.resolvers.context import Info
@@ -118,3 +119,25 @@ def _id(value: strawberry.ID) -> int:
     if not str(value).isdigit():
         raise BadInputError("Unknown anomaly id.", field="id")
     return int(value)
+
+
+@strawberry.type(name="ModeleSaisie", description="A modèle de saisie: values a new offer of this type starts with.")
+class ModeleSaisieType:
+    code: str = strawberry.field(description="Code to pass as `creerUnite(modele:)`.")
+    libelle: str = strawberry.field(description="Type of unit, e.g. « SSIAD — soins infirmiers à domicile ».")
+    valeurs: JSON = strawberry.field(
+        description="Preselected fields of `CreerUniteInput` (snake_case keys) and their codes.")
+    zone_departement: bool = strawberry.field(
+        description="Home-care / mobile: the zone d'intervention defaults to the EG's département.")
+
+
+@strawberry.type(description="Modèles de saisie.")
+class ModeleQuery:
+    @strawberry.field(description="Modèles de saisie (templates per type of unit), by code.")
+    async def modeles_saisie(self, info: Info) -> list[ModeleSaisieType]:
+        from ror_graph.services.qualite.modeles import modeles
+
+        rows = await info.context.loaders.run(modeles)
+        return [ModeleSaisieType(code=r.code, libelle=r.libelle, valeurs=cast(JSON, r.valeurs),
+                                 zone_departement=r.zone_departement)
+                for r in rows]

@@ -30,7 +30,7 @@ from ror_graph.schema.errors import ERROR_HANDLERS, ERROR_TYPES, DomainErrorCode
 from ror_graph.schema.limits import QueryLimits
 from ror_graph.schema.mutation import Mutation as WriteMutation
 from ror_graph.schema.nomenclature import NomenclatureQuery
-from ror_graph.schema.qualite import QualiteMutation, QualiteQuery
+from ror_graph.schema.qualite import ModeleQuery, QualiteMutation, QualiteQuery
 from ror_graph.schema.rules import SingleLogin
 from ror_graph.schema.search import SearchQuery
 from ror_graph.schema.suivi import SuiviQuery
@@ -41,7 +41,7 @@ MAX_ALIASES = 30
 # The cost limit (estimated result nodes, ``schema/limits.py``) is a setting: ``Settings.max_query_cost``.
 
 QUERY_TYPES: tuple[type, ...] = (DirectoryQuery, NomenclatureQuery, SuiviQuery, CampagneQuery, QualiteQuery,
-                                 SearchQuery)
+                                 ModeleQuery, SearchQuery)
 Query = merge_types("Query", QUERY_TYPES)
 get_object_definition(Query, strict=True).description = "Read the ROR directory: what the caller's profile may see."
 Mutation = merge_types("Mutation", (AccountMutation, WriteMutation, QualiteMutation))

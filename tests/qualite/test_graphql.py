@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from ror_graph.db import session_factory
-from ror_graph.resolvers.context import make_context
-from ror_graph.schema.root import schema
 from ror_graph.services.qualite import moteur
-from ror_graph.settings import Settings
-from ror_graph.state import AppState
 from tests.write.conftest import EG_A, EG_B
 
 LIST = "query($f: String) { anomalies(finess: $f) { total items { id regle libelle finess statut message } } }"
-
-
-@pytest.fixture
-def gql(engine, database_url, world):
-    state = AppState(settings=Settings(database_url=database_url, meili_managed=False), engine=engine,
-                     sessions=session_factory(engine))
-
-    async def run(query: str, variables: dict | None = None, *, caller: str = "anonymous"):
-        async with state.sessions() as session:
-            context = await make_context(state, session, world.callers[caller])
-            return await schema.execute(query, variable_values=variables, context_value=context)
-
-    return run
 
 
 async def test_queue_reads_reports_and_closure(session, world, gql):
