@@ -25,6 +25,7 @@ from ror_graph.admin.csrf import csrf_token
 from ror_graph.admin.dashboard import DashboardView, redirect_home
 from ror_graph.admin.my_account import MyAccountView, reset_route
 from ror_graph.admin.organisation import EntiteJuridiqueAdmin, EtablissementAdmin
+from ror_graph.admin.qualite import AnomalieAdmin, ModeleSaisieAdmin
 from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin
 from ror_graph.admin.tracking import AuditLogAdmin, ConsumerAdmin, EventAdmin, ImportRunAdmin
 from ror_graph.admin.unites import UniteAdmin
@@ -40,6 +41,8 @@ VIEWS = (
     EntiteJuridiqueAdmin,
     UniteAdmin,
     CampagneAdmin,
+    AnomalieAdmin,
+    ModeleSaisieAdmin,
     MailEnvoiAdmin,
     AuditLogAdmin,
     EventAdmin,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ror_graph.models.base import utcnow
@@ -48,7 +48,8 @@ class ModeleSaisie(SQLModel, table=True):
 
     __tablename__ = "modele_saisie"
 
-    code: str = Field(primary_key=True, max_length=40, description="e.g. ehpad_hp, ssiad, emsp.")
+    # A plain String column (not SQLModel's AutoString): the back office coerces primary keys by python type.
+    code: str = Field(sa_column=Column(String(40), primary_key=True), description="e.g. ehpad_hp, ssiad, emsp.")
     libelle: str = Field(max_length=200)
     valeurs: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False),
                           description="Registry keys → code or list of codes (champ, activités, publics…).")

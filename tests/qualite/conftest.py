@@ -7,6 +7,15 @@ from ror_graph.resolvers.context import make_context
 from ror_graph.schema.root import schema
 from ror_graph.settings import Settings
 from ror_graph.state import AppState
+from tests.admin.conftest import (  # noqa: F401  (fixtures of the back-office tests)
+    accounts,
+    admin_app,
+    client,
+    password_hash,
+    settings,
+    structures,
+    support,
+)
 from tests.write.conftest import database_url, world  # noqa: F401  (fixtures)
 
 

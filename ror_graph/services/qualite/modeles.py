@@ -90,3 +90,35 @@ async def preparer_creation(session: AsyncSession, finess: str, data: UniteCreat
             values["zone_intervention"] = sorted(await session.exec(
                 select(Commune.code).where(Commune.departement_code == eg.departement_code)))
     return UniteCreate.model_validate(values)
+
+
+async def enregistrer_modele(session: AsyncSession, code: str, *, libelle: str, valeurs: Any, zone_departement: bool,
+                             actor: str, role: str) -> ModeleSaisie:
+    """Support changes a template: only ``UniteCreate`` fields, each value checked by building an offer input
+    with it; audited; commits."""
+    import uuid
+
+    from ror_graph.models import AuditLog
+
+    row = await modele(session, code)
+    name = (libelle or "").strip()
+    if not name or len(name) > 200:
+        raise BadInputError("Le libellé est obligatoire (200 caractères au plus).", field="libelle")
+    if not isinstance(valeurs, dict) or not all(k in UniteCreate.model_fields for k in valeurs):
+        unknown = sorted(set(valeurs) - set(UniteCreate.model_fields)) if isinstance(valeurs, dict) else []
+        raise BadInputError(f"Champs inconnus : {', '.join(unknown) or 'un objet JSON est attendu'}.", field="valeurs")
+    probe = {"nom": "x", "champ_activite_code": "04", "mode_prise_en_charge_code": "46", "age_min": 0,
+             "age_max": 120, "unite_sensible": False, "activites": []}
+    try:
+        UniteCreate.model_validate({**probe, **valeurs})
+    except ValueError as exc:
+        raise BadInputError(f"Valeurs invalides : {exc}"[:500], field="valeurs") from None
+    now, change_id = utcnow(), str(uuid.uuid4())
+    for key, old, new in (("libelle", row.libelle, name), ("valeurs", row.valeurs, valeurs),
+                          ("zone_departement", row.zone_departement, zone_departement)):
+        if old != new:
+            session.add(AuditLog(at=now, entity="modele_saisie", entity_id=code, field=key, old_value=str(old),
+                                 new_value=str(new), actor=actor, role=role, source="admin", change_id=change_id))
+    row.libelle, row.valeurs, row.zone_departement, row.updated_at = name, dict(valeurs), zone_departement, now
+    await session.commit()
+    return row
