@@ -90,3 +90,20 @@ async def test_failed_mails_are_listed_for_support(support, session):
     page = await support.get("/admin/mail-envoi/list?statut=echec")
     assert page.status_code == 200 and "perdu@example.fr" in page.text and "550 no such user" in page.text
 
+
+
+async def test_the_eg_page_shows_its_campaign_status_and_open_anomalies(support, session, structures):
+    from ror_graph.services.qualite import moteur
+
+    campagne = await dashboard_world(session, structures)
+    await moteur.evaluer(session, None)
+    await session.commit()
+    # EG 0 (Paris, validated 2 days ago) and EG 6 (Paris, not validated, deadline passed)
+    for eg_id, statut in ((structures.eg_ids[0], "validee"), (structures.eg_ids[6], "en_retard")):
+        page = await support.get(f"/admin/etablissement/details/{eg_id}")
+        assert page.status_code == 200
+        assert f'data-statut="{statut}"' in page.text and campagne.nom in page.text
+        assert 'id="anomalies-ouvertes"' in page.text
+    # an EG of Lyon is in no campaign
+    page = await support.get(f"/admin/etablissement/details/{structures.eg_ids[1]}")
+    assert "Campagne en cours" in page.text and 'id="campagne-statut"' not in page.text

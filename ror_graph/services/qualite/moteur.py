@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -53,41 +55,52 @@ async def trouver(session: AsyncSession, eg_ids: list[int] | None,
     return hits
 
 
-def _apply(row: Anomalie, fires: bool, now: datetime, bilan: Bilan) -> None:
-    if fires:
-        row.derniere_detection_at = now
-        if row.statut == RESOLUE or (row.statut == FERMEE and not row.active):
-            row.statut, row.reouvertures = OUVERTE, row.reouvertures + 1
-            row.fermee_at = row.fermee_par = None
-            bilan.reouvertes += 1
-        row.active = True
-    elif row.active:
-        row.active = False
-        if row.statut == OUVERTE:
-            row.statut = RESOLUE
-            bilan.resolues += 1
+def _transitions(rows: Iterable[tuple[int, str, str, bool]], hits: dict[str, Any]) -> dict[str, list[int]]:
+    """Ids per change, from the stored (id, key, statut, active) and the keys that fire now (popped from ``hits``)."""
+    out: dict[str, list[int]] = {"seen": [], "reopen": [], "clear": [], "resolve": []}
+    for anomalie_id, key, statut, active in rows:
+        if hits.pop(key, None) is not None:
+            out["seen"].append(anomalie_id)
+            if statut == RESOLUE or (statut == FERMEE and not active):
+                out["reopen"].append(anomalie_id)
+        elif active:
+            out["clear"].append(anomalie_id)
+            if statut == OUVERTE:
+                out["resolve"].append(anomalie_id)
+    return out
+
+
+async def _update(conn: Any, ids: list[int], **values: Any) -> None:
+    for start in range(0, len(ids), CHUNK):
+        await conn.execute(update(Anomalie).where(col(Anomalie.id).in_(ids[start:start + CHUNK])).values(**values))
 
 
 async def _evaluate_chunk(session: AsyncSession, eg_ids: list[int] | None, now: datetime, bilan: Bilan) -> None:
-    hits = await trouver(session, eg_ids)
-    query = select(Anomalie).where(col(Anomalie.source) != SIGNALEMENT)
+    """Core statements only (no ORM objects): a nightly pass touches every anomaly of the country."""
+    hits: dict[str, Any] = await trouver(session, eg_ids)
+    conn = await session.connection()
+    query = select(Anomalie.id, Anomalie.cle, Anomalie.statut, Anomalie.active).where(
+        col(Anomalie.source) != SIGNALEMENT)
     if eg_ids is not None:
         query = query.where(col(Anomalie.etablissement_id).in_(eg_ids))
-    for row in await session.exec(query):
-        _apply(row, hits.pop(row.cle, None) is not None, now, bilan)
-    await session.flush()
+    changes = _transitions((await conn.execute(query)).all(), hits)
+    await _update(conn, changes["seen"], derniere_detection_at=now, active=True)
+    await _update(conn, changes["reopen"], statut=OUVERTE, reouvertures=Anomalie.reouvertures + 1, fermee_at=None,
+                  fermee_par=None)
+    await _update(conn, changes["clear"], active=False)
+    await _update(conn, changes["resolve"], statut=RESOLUE)
+    bilan.reouvertes += len(changes["reopen"])
+    bilan.resolues += len(changes["resolve"])
     if not hits:
         return
-    conn = await session.connection()
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     values = [{"cle": key, "regle": regle, "etablissement_id": eg_id, "unite_id": unite_id, "message": message,
                "source": "regle", "statut": OUVERTE, "active": True, "reouvertures": 0, "detectee_at": now,
                "derniere_detection_at": now} for key, (regle, eg_id, unite_id, message) in hits.items()]
-    for start in range(0, len(values), CHUNK):
-        # one multi-row INSERT per chunk (not executemany): its rowcount is reliable on both drivers
-        result = await conn.execute(dialect_insert(Anomalie).values(values[start:start + CHUNK])
-                                    .on_conflict_do_nothing(index_elements=["cle"]))
-        bilan.ouvertes += max(result.rowcount or 0, 0)
+    before = (await conn.execute(select(func.count()).select_from(Anomalie))).scalar_one()
+    # executemany (the drivers' fast path); ON CONFLICT: the write-time consumer may have inserted some meanwhile
+    await conn.execute(dialect_insert(Anomalie).on_conflict_do_nothing(index_elements=["cle"]), values)
+    bilan.ouvertes += (await conn.execute(select(func.count()).select_from(Anomalie))).scalar_one() - before
 
 
 async def evaluer(session: AsyncSession, eg_ids: Iterable[int] | None = None, *, now: datetime | None = None) -> Bilan:
