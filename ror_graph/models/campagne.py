@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from ror_graph.models.base import utcnow
+from ror_graph.models.base import table_of, utcnow
+from ror_graph.models.organisation import Etablissement
 
 
 class Campagne(SQLModel, table=True):
@@ -89,3 +90,10 @@ class CampagneSnapshot(SQLModel, table=True):
     total: int = 0
     complets: int = 0
     valides_12_mois: int = 0
+
+
+# The campaign dashboard counts every EG of a territory by département × category × status: a covering
+# index answers it without reading the (wide) établissement rows.
+_columns = table_of(Etablissement).columns
+Index("ix_etablissement_campagne", _columns.departement_code, _columns.categorie_code, _columns.ferme,
+      _columns.region_code, _columns.derniere_validation_at, _columns.derniere_modification_at)

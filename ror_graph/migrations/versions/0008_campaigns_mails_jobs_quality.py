@@ -44,7 +44,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_campagne_snapshot_jour'), ['jour'], unique=False)
 
     op.create_table('modele_saisie',
-    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('libelle', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('valeurs', sa.JSON(), nullable=False),
     sa.Column('zone_departement', sa.Boolean(), nullable=False),
@@ -117,7 +117,14 @@ def upgrade() -> None:
 
 
 
+    with op.batch_alter_table('etablissement', schema=None) as batch_op:
+        batch_op.create_index('ix_etablissement_campagne', ['departement_code', 'categorie_code', 'ferme',
+                              'region_code', 'derniere_validation_at', 'derniere_modification_at'], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('etablissement', schema=None) as batch_op:
+        batch_op.drop_index('ix_etablissement_campagne')
 
     with op.batch_alter_table('anomalie', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_anomalie_unite_id'))

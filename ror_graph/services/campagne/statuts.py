@@ -134,13 +134,17 @@ class Ligne:
 
 
 async def progression(session: AsyncSession, campagne: Campagne, *, now: datetime | None = None) -> list[Ligne]:
-    """Counts per département × category × status, in one grouped query."""
-    # Grouped over a subquery: PostgreSQL would not match a CASE with bound parameters to its GROUP BY copy.
-    inner = select(col(Etablissement.departement_code).label("dep"), col(Etablissement.categorie_code).label("cat"),
-                   statut_expr(campagne, now or utcnow()).label("statut")).where(*in_scope(campagne)).subquery()
-    rows = await session.exec(select(inner.c.dep, inner.c.cat, inner.c.statut, func.count())
-                              .group_by(inner.c.dep, inner.c.cat, inner.c.statut))
-    lines: dict[tuple[str, str], dict[str, int]] = {}
-    for d, c, s, n in rows:
-        lines.setdefault((d or "", c or ""), dict.fromkeys(STATUTS, 0))[s] = n
-    return [Ligne(departement=d, categorie=c, comptes=counts) for (d, c), counts in sorted(lines.items())]
+    """Counts per département × category × status: one ``GROUP BY`` of ``SUM(CASE …)`` per status.
+
+    Grouped on the columns themselves (not on the status expression, which PostgreSQL would not match
+    to a copy with other bound parameters), and answered from the ``ix_etablissement_campagne``
+    covering index: no table row is read.
+    """
+    statut = statut_expr(campagne, now or utcnow())
+    dep, cat = col(Etablissement.departement_code), col(Etablissement.categorie_code)
+    sums = [func.sum(case((statut == s, 1), else_=0)) for s in STATUTS]
+    conn = await session.connection()
+    rows = (await conn.execute(select(dep, cat, *sums).where(*in_scope(campagne)).group_by(dep, cat))).all()
+    lines = [Ligne(departement=row[0] or "", categorie=row[1] or "",
+                   comptes={s: int(row[2 + i] or 0) for i, s in enumerate(STATUTS)}) for row in rows]
+    return sorted(lines, key=lambda line: (line.departement, line.categorie))

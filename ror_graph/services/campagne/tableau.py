@@ -86,10 +86,12 @@ async def tableau(session: AsyncSession, campagne: Campagne, *, now: datetime | 
     for line in lines:
         for s, n in line.comptes.items():
             totaux[s] += n
-    late = list((await session.exec(select(Etablissement).where(*in_scope(campagne),
-                                                                 statut_expr(campagne, now) == EN_RETARD)
-                                    .order_by(col(Etablissement.departement_code), col(Etablissement.finess))
-                                    .limit(LATE_LIST))).all())
+    late: list[Etablissement] = []
+    if totaux[EN_RETARD]:  # nobody is late before the deadline: no need to look
+        late = list((await session.exec(select(Etablissement).where(*in_scope(campagne),
+                                                                     statut_expr(campagne, now) == EN_RETARD)
+                                        .order_by(col(Etablissement.departement_code), col(Etablissement.finess))
+                                        .limit(LATE_LIST))).all())
     names = dict((await session.exec(select(Departement.code, Departement.nom))).all())
     return Tableau(campagne=campagne, totaux=totaux, par_departement=_sum_by(lines, "departement"),
                    par_categorie=_sum_by(lines, "categorie"), lignes=lines, en_retard=late, noms_departements=names,
