@@ -19,12 +19,14 @@ meili:
 	@bash scripts/install_meilisearch.sh >/dev/null
 
 ## make run: install, migrate, load reference + demo data, serve on 127.0.0.1:8000 (managed Meilisearch)
+# The worker (reminders, quality rules) runs beside the server; without SMTP settings mails go to var/mailbox/.
 # Plain http on loopback: the admin cookie cannot be HTTPS-only there.
 run: export ROR_GRAPH_SECURE_COOKIES ?= false
 run: install
 	$(BIN)/ror-graph migrate
 	$(BIN)/ror-graph load-reference
 	$(BIN)/ror-graph demo
+	$(BIN)/ror-graph worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(BIN)/ror-graph serve --host 127.0.0.1 --port 8000
 
 ## make test: the whole suite (SQLite; set ROR_GRAPH_TEST_DATABASE_URL for PostgreSQL)

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(
         15.0, gt=0, description="A GraphQL request still running after this is cancelled (TIMEOUT)."
     )
+    smtp_host: str = Field("", description="SMTP relay; empty = e-mails are written to <data_dir>/mailbox (Maildir).")
+    smtp_port: int = Field(25, description="SMTP port (587 with STARTTLS, usually).")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str = Field("", description="SMTP login, if the relay needs one.")
+    smtp_password: str = Field("", description="SMTP password, if the relay needs one.")
+    mail_sender: str = Field("ROR <ne-pas-repondre@localhost>", description="From: of every e-mail sent.")
+    worker_poll_seconds: float = Field(30.0, gt=0, description="How often `ror-graph worker` looks for due jobs.")
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object each.")
 
     @field_validator("database_url")

@@ -20,11 +20,13 @@ from starlette.responses import Response
 from ror_graph.admin import fr
 from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin, LoginThrottleAdmin, SessionAdmin
 from ror_graph.admin.auth import AdminAuth
+from ror_graph.admin.campagnes import CampagneAdmin, MailEnvoiAdmin, ScheduledJobAdmin
 from ror_graph.admin.csrf import csrf_token
 from ror_graph.admin.dashboard import DashboardView, redirect_home
 from ror_graph.admin.feed import ApiClientFeedAdmin, WebhookDeliveryAdmin
 from ror_graph.admin.my_account import MyAccountView, reset_route
 from ror_graph.admin.organisation import EntiteJuridiqueAdmin, EtablissementAdmin
+from ror_graph.admin.qualite import AnomalieAdmin, ModeleSaisieAdmin
 from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin
 from ror_graph.admin.signalements import SignalementAdmin
 from ror_graph.admin.tracking import AuditLogAdmin, ConsumerAdmin, EventAdmin, ImportRunAdmin
@@ -40,10 +42,15 @@ VIEWS = (
     EtablissementAdmin,
     EntiteJuridiqueAdmin,
     UniteAdmin,
+    CampagneAdmin,
+    AnomalieAdmin,
+    ModeleSaisieAdmin,
+    MailEnvoiAdmin,
     AuditLogAdmin,
     EventAdmin,
     ConsumerAdmin,
     WebhookDeliveryAdmin,
+    ScheduledJobAdmin,
     ImportRunAdmin,
     SignalementAdmin,
     NomenclatureAdmin,

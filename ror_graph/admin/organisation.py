@@ -17,6 +17,9 @@ from starlette.requests import Request
 
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView
+from ror_graph.admin.campagne_eg import DETAIL_FORMATTERS as CAMPAGNE_FORMATTERS
+from ror_graph.admin.campagne_eg import DETAIL_LABELS as CAMPAGNE_LABELS
+from ror_graph.admin.campagne_eg import CampagneInfoMixin
 from ror_graph.admin.corrections import FinessCorrectionMixin
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS
@@ -90,7 +93,7 @@ class EntiteJuridiqueAdmin(FinessCorrectionMixin, RorModelView, model=EntiteJuri
         return structure_search(stmt, term, EntiteJuridique, EntiteJuridique.raison_sociale)
 
 
-class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, model=Etablissement):
+class EtablissementAdmin(CampagneInfoMixin, ValidationMixin, FinessCorrectionMixin, RorModelView, model=Etablissement):
     """Établissements: search, filters, declared fields through the write service, FINESS corrections."""
 
     finess_entity = "etablissement"
@@ -98,7 +101,8 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
     name_plural = "Établissements"
     icon = "fa-solid fa-hospital"
     category = "Structures"
-    column_labels = dict(ETABLISSEMENT_LABELS.items())
+    column_labels = dict([*ETABLISSEMENT_LABELS.items(), *CAMPAGNE_LABELS.items()])
+    column_formatters_detail = CAMPAGNE_FORMATTERS
     column_list = ["finess", "raison_sociale", "nom_operationnel", "commune_code", "departement_code",
                    "categorie_code", "ferme", "statut_description", "derniere_validation_at"]
     column_details_exclude_list = ["id"]

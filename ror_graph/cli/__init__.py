@@ -15,6 +15,6 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on `app` when imported.
-from ror_graph.cli import accounts, base, demo, export, finess, schema, search, tokens  # noqa: E402,F401
+from ror_graph.cli import accounts, base, demo, export, finess, schema, search, tokens, worker  # noqa: E402,F401
 
 __all__ = ["app"]

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from ror_graph.cli import app
-from ror_graph.cli.common import engine_for, run, settings
+from ror_graph.cli.common import engine_for, mail_config, run, settings
 from ror_graph.db import session_factory
 from ror_graph.models import Role
 
@@ -48,25 +48,42 @@ def create_account(
     console.print(f"Account #{account.id} {account.email} ({account.role}) covers {covered}.")
 
 
-@app.command("reset-password", help="Issue a one-time password reset link for an account (printed; valid 1 h).")
-def reset_password(email: str = typer.Argument(..., help="E-mail of the active account.")) -> None:
-    """Sending the link by e-mail comes later: the administrator passes it on through a trusted channel."""
+@app.command("reset-password", help="Issue a one-time password reset link for an account (printed, or e-mailed "
+             "with --send; valid 1 h).")
+def reset_password(
+    email: str = typer.Argument(..., help="E-mail of the active account."),
+    send: bool = typer.Option(False, "--send", help="E-mail the link to the account (SMTP or the local mailbox)."),
+) -> None:
+    """Without ``--send`` the administrator passes the printed link on through a trusted channel."""
     from datetime import timedelta
 
+    from ror_graph.models import utcnow
     from ror_graph.services.accounts.credentials import issue_reset
+    from ror_graph.services.accounts.reset_mail import envoyer_lien
     from ror_graph.services.core.errors import DomainError
 
     config = settings()
+    address = email.strip().lower()
 
     async def go():
         async with engine_for() as engine, session_factory(engine)() as session:
-            return await issue_reset(session, email=email, lifetime=timedelta(minutes=config.password_reset_minutes))
+            token, expires_at = await issue_reset(session, email=email,
+                                                  lifetime=timedelta(minutes=config.password_reset_minutes))
+            link = f"{config.public_url.rstrip('/')}/admin/reset/{token}"
+            sent = send and await envoyer_lien(session, mail_config(config), email=address, link=link,
+                                               expires_at=expires_at, now=utcnow())
+            return token, expires_at, sent
 
     try:
-        token, expires_at = run(go())
+        token, expires_at, sent = run(go())
     except DomainError as exc:
         console.print(f"{exc.code}: {exc.message}", markup=False, highlight=False)
         raise typer.Exit(2) from None
+    if send:
+        outcome = "e-mailed" if sent else "NOT sent (see Courriels in the back office)"
+        console.print(f"One-time reset link for {address} {outcome}, valid until {expires_at:%Y-%m-%d %H:%M} UTC.",
+                      markup=False, highlight=False)
+        raise typer.Exit(0 if sent else 1)
     console.print(f"One-time reset link for {email.strip().lower()}, valid until {expires_at:%Y-%m-%d %H:%M} UTC "
                   "(single use; earlier links are void). Pass it on through a trusted channel:",
                   markup=False, highlight=False)

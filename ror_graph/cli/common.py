@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ror_graph.db import make_engine
+from ror_graph.services.mail.mailer import MailConfig
 from ror_graph.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -31,3 +32,11 @@ async def engine_for(url: str | None = None) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+def mail_config(config: Settings | None = None) -> MailConfig:
+    """The mailer's settings: the SMTP relay if set, else the Maildir ``<data_dir>/mailbox``."""
+    config = config or settings()
+    return MailConfig(sender=config.mail_sender, host=config.smtp_host, port=config.smtp_port,
+                      starttls=config.smtp_starttls, username=config.smtp_username, password=config.smtp_password,
+                      mailbox_dir=config.data_dir / "mailbox")

@@ -13,6 +13,7 @@ from ror_graph.models.account import (
     SessionToken,
 )
 from ror_graph.models.base import finess_owned_fields, utcnow
+from ror_graph.models.campagne import Campagne, CampagneSnapshot, MailEnvoi, ScheduledJob
 from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
 from ror_graph.models.contact import Contact, Telecom
 from ror_graph.models.feed import ApiClientFeed, WebhookDelivery
@@ -26,6 +27,7 @@ from ror_graph.models.organisation import (
     EtablissementCode,
     Tarif,
 )
+from ror_graph.models.qualite import Anomalie, ModeleSaisie
 from ror_graph.models.signalement import Signalement
 from ror_graph.models.tracking import AuditLog, Consumer, Event, FinessFieldState, ImportRun
 
@@ -34,9 +36,12 @@ __all__ = [
     "UNITE_ATTRIBUTE_SYSTEMS",
     "Account",
     "AccountScope",
+    "Anomalie",
     "ApiClient",
     "ApiClientFeed",
     "AuditLog",
+    "Campagne",
+    "CampagneSnapshot",
     "Capacite",
     "CapaciteFiness",
     "Commune",
@@ -55,11 +60,14 @@ __all__ = [
     "ImportRun",
     "Lieu",
     "LoginThrottle",
+    "MailEnvoi",
+    "ModeleSaisie",
     "Nomenclature",
     "PasswordReset",
     "Profile",
     "Region",
     "Role",
+    "ScheduledJob",
     "SessionKind",
     "SessionToken",
     "Signalement",

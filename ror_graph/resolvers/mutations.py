@@ -33,7 +33,11 @@ async def modifier_etablissement(info: Info, finess: str, version: int, data: Et
         info.context.session, principal(info), finess=finess, version=version, data=data)
 
 
-async def creer_unite(info: Info, finess: str, data: UniteCreate) -> Unite:
+async def creer_unite(info: Info, finess: str, data: UniteCreate, modele: str | None = None) -> Unite:
+    """Through the modèle de saisie (if any) and the default zone of a mobile offer, then the write service."""
+    from ror_graph.services.qualite.modeles import preparer_creation
+
+    data = await preparer_creation(info.context.session, finess, data, modele)
     return await unite_write.create_unite(info.context.session, principal(info), finess=finess, data=data)
 
 

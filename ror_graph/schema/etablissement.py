@@ -20,6 +20,7 @@ from ror_graph.schema.registry_fields import with_registry_fields
 from ror_graph.schema.unite import UniteType
 
 if TYPE_CHECKING:
+    from ror_graph.schema.campagne import CampagneEtablissementType
     from ror_graph.schema.entite_juridique import EntiteJuridiqueType
 
 CHAMPS_FINESS_EG = champs_finess(Etablissement)
@@ -117,6 +118,14 @@ class EtablissementType:
         self, info: Info
     ) -> Annotated[EntiteJuridiqueType, strawberry.lazy("ror_graph.schema.entite_juridique")]:
         return await info.context.loaders.entite_by_id.load(self.entite_juridique_id)
+
+    @strawberry.field(description="Current annual update campaign of the établissement and its status (none if none).")
+    async def campagne(
+        self, info: Info
+    ) -> Annotated[CampagneEtablissementType, strawberry.lazy("ror_graph.schema.campagne")] | None:
+        from ror_graph.schema.campagne import campagne_of
+
+        return await campagne_of(info, self)  # type: ignore[arg-type]  # resolved on the Etablissement row
 
     @strawberry.field(description="Offers of the établissement visible to the caller, by name.")
     async def unites(self, info: Info) -> list[UniteType]:

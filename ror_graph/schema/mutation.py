@@ -93,8 +93,10 @@ class Mutation:
         info: Info,
         finess: Finess,
         input: Annotated[UniteCreate, strawberry.argument(graphql_type=CreerUniteInputType, description="The offer.")],
+        modele: Annotated[str | None, strawberry.argument(
+            description="Code of a modèle de saisie (`modelesSaisie`): fills the fields not sent.")] = None,
     ) -> UniteResult:
-        return UnitePayload(unite=await resolve.creer_unite(info, finess, input))
+        return UnitePayload(unite=await resolve.creer_unite(info, finess, input, modele))
 
     @strawberry.mutation(description="Change an offer's declared attributes.")
     async def modifier_unite(

@@ -24,12 +24,14 @@ from strawberry.types.base import get_object_definition
 
 from ror_graph.logs import log_graphql_errors
 from ror_graph.schema.account import AccountMutation
+from ror_graph.schema.campagne import CampagneQuery
 from ror_graph.schema.changes import ChangesQuery
 from ror_graph.schema.directory import DirectoryQuery
 from ror_graph.schema.errors import ERROR_HANDLERS, ERROR_TYPES, DomainErrorCodes, MaskUnexpectedErrors
 from ror_graph.schema.limits import QueryLimits
 from ror_graph.schema.mutation import Mutation as WriteMutation
 from ror_graph.schema.nomenclature import NomenclatureQuery
+from ror_graph.schema.qualite import ModeleQuery, QualiteMutation, QualiteQuery
 from ror_graph.schema.rules import SingleLogin
 from ror_graph.schema.search import SearchQuery
 from ror_graph.schema.suivi import SuiviQuery
@@ -39,10 +41,11 @@ MAX_TOKENS = 5000
 MAX_ALIASES = 30
 # The cost limit (estimated result nodes, ``schema/limits.py``) is a setting: ``Settings.max_query_cost``.
 
-QUERY_TYPES: tuple[type, ...] = (DirectoryQuery, NomenclatureQuery, SuiviQuery, SearchQuery, ChangesQuery)
+QUERY_TYPES: tuple[type, ...] = (DirectoryQuery, NomenclatureQuery, SuiviQuery, CampagneQuery, QualiteQuery,
+                                 ModeleQuery, SearchQuery, ChangesQuery)
 Query = merge_types("Query", QUERY_TYPES)
 get_object_definition(Query, strict=True).description = "Read the ROR directory: what the caller's profile may see."
-Mutation = merge_types("Mutation", (AccountMutation, WriteMutation))
+Mutation = merge_types("Mutation", (AccountMutation, WriteMutation, QualiteMutation))
 get_object_definition(Mutation, strict=True).description = get_object_definition(WriteMutation, strict=True).description
 
 

@@ -1,0 +1,78 @@
+"""Send one message over SMTP, or drop it into a local Maildir when no SMTP host is configured.
+
+``smtplib`` runs in a worker thread so a slow relay never stalls the event loop; the standard library
+is enough (no extra dependency). Errors are raised as ``MailError`` with a one-line reason, which the
+callers store on the ``MailEnvoi`` row for support to see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mailbox
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+
+class MailError(Exception):
+    """The message could not be handed over (connection refused, relay refusal, bad address...)."""
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """Where messages go: SMTP ``host`` (empty = the ``mailbox_dir`` Maildir) and how to reach it."""
+
+    sender: str = "ROR <ne-pas-repondre@localhost>"
+    host: str = ""
+    port: int = 25
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+    timeout: float = 20.0
+    mailbox_dir: Path | None = None
+
+
+def build_message(config: MailConfig, *, to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text UTF-8 message from the configured sender."""
+    message = EmailMessage()
+    message["From"] = config.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="ror-graph")
+    message.set_content(body, charset="utf-8")
+    return message
+
+
+def _smtp_send(config: MailConfig, message: EmailMessage) -> None:
+    try:
+        with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
+            if config.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if config.username:
+                smtp.login(config.username, config.password)
+            refused = smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+    if refused:
+        raise MailError(f"refused recipients: {', '.join(refused)}"[:500])
+
+
+def _mailbox_send(config: MailConfig, message: EmailMessage) -> None:
+    if config.mailbox_dir is None:
+        raise MailError("no SMTP host and no mailbox folder configured")
+    try:
+        box = mailbox.Maildir(config.mailbox_dir, create=True)
+        box.add(message)
+    except OSError as exc:
+        raise MailError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+
+
+async def send(config: MailConfig, *, to: str, subject: str, body: str) -> None:
+    """Hand one message over; raises ``MailError`` when it could not be."""
+    message = build_message(config, to=to, subject=subject, body=body)
+    sender = _smtp_send if config.host else _mailbox_send
+    await asyncio.to_thread(sender, config, message)
