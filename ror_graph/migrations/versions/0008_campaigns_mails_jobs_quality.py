@@ -1,7 +1,7 @@
 """campaigns, e-mails, scheduled jobs, daily snapshots, anomalies, modèles de saisie
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-06 16:04:58.716215
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
