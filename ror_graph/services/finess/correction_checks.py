@@ -28,6 +28,14 @@ _TRUE, _FALSE = {"true", "1", "oui", "yes", "vrai"}, {"false", "0", "non", "no",
 BOUNDS = {"latitude": 90.0, "longitude": 180.0}
 #: Degrees around the communes' centres of a département still counted inside it (a centre is not a border).
 POSITION_MARGIN = 0.15
+#: (latitude, longitude) spans used when no commune of the département has a known centre: metropolitan
+#: France with Corsica, and each overseas département (enough to catch swapped or mistyped coordinates).
+METROPOLE = ((41.3, 51.1), (-5.2, 9.6))
+OVERSEAS = {
+    "971": ((15.8, 16.55), (-61.85, -60.95)), "972": ((14.38, 14.9), (-61.25, -60.8)),
+    "973": ((2.1, 5.8), (-54.6, -51.6)), "974": ((-21.4, -20.85), (55.2, 55.85)),
+    "975": ((46.7, 47.15), (-56.45, -56.1)), "976": ((-13.05, -12.6), (45.0, 45.3)),
+}
 #: Dates of one row that must come in this order (earliest first).
 DATE_ORDER = (("date_creation", "date_fermeture"), ("date_ouverture", "date_fermeture"))
 
@@ -128,24 +136,32 @@ async def _check_region(session: AsyncSession, row: Any, code: str) -> None:
                                      f"{departement.region_code}, pas {code} : la région se déduit de la commune.")
 
 
-async def _check_position(session: AsyncSession, row: Any, field: str, value: float) -> None:
-    """Inside the span of the département's commune centres, give or take ``POSITION_MARGIN``.
-
-    Skipped when the département is unknown or none of its communes has a centre (nothing to compare).
-    """
-    code = getattr(row, "departement_code", None)
-    if not code:
-        return
+async def _position_span(session: AsyncSession, code: str, field: str) -> tuple[float, float] | None:
+    """Span of ``field`` over the centres of the département's communes, else its territory's box."""
     column = col(Commune.latitude) if field == "latitude" else col(Commune.longitude)
     low, high = (await session.exec(select(func.min(column), func.max(column))
                                     .where(col(Commune.departement_code) == code))).one()
-    if low is None or high is None:
+    if low is not None and high is not None:
+        return low, high
+    box = OVERSEAS.get(code) or (None if code.startswith(("97", "98")) else METROPOLE)
+    return None if box is None else box[0 if field == "latitude" else 1]
+
+
+async def _check_position(session: AsyncSession, row: Any, field: str, value: float) -> None:
+    """Inside the département (its communes' centres, or its territory), give or take ``POSITION_MARGIN``.
+
+    Skipped when the row has no département (nothing to compare with).
+    """
+    code = getattr(row, "departement_code", None)
+    span = await _position_span(session, code, field) if code else None
+    if span is None:
         return
+    low, high = span
     if not low - POSITION_MARGIN <= value <= high + POSITION_MARGIN:
         departement = await session.get(Departement, code)
         name = f"{departement.nom} ({code})" if departement else code
-        raise _refuse(field, f"{value:g} est hors du département {name}, dont les communes sont entre "
-                             f"{low:.2f} et {high:.2f} ; vérifiez que latitude et longitude ne sont pas inversées.")
+        raise _refuse(field, f"{value:g} est hors du département {name} (entre {low:.2f} et {high:.2f}) ; "
+                             "vérifiez que latitude et longitude ne sont pas inversées.")
 
 
 def _check_dates(row: Any, field: str, new: date) -> None:
