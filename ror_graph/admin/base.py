@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ror_graph.admin.auth import current_user
+from ror_graph.admin.display import present
 from ror_graph.admin.listing import CappedCountMixin
 from ror_graph.state import AppState
 
@@ -36,11 +37,23 @@ except Exception:  # pragma: no cover - depends on the host's tz database
 
 
 def fr_datetime(value: datetime) -> str:
-    return (value.astimezone(LOCAL_TZ) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
+    """Paris time; a naive value is UTC (timestamps are written aware UTC, SQLite gives them back naive)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def fr_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
+
+
+LOCK = "\U0001f512"  # shown before the label of a field the form does not let anyone change
+
+
+def locked(labels: dict[str, str], why: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """``form_args`` showing each field of ``why`` read-only, with a lock and the reason (how to change it)."""
+    return {name: {"label": f"{LOCK} {labels.get(name, name)}", "description": reason,
+                   "render_kw": {"readonly": True, "class": "form-control bg-light"}}
+            for name, reason in why.items()}
 
 
 @dataclass
@@ -88,6 +101,22 @@ class RorModelView(CappedCountMixin, ModelView):
 
     def is_visible(self, request: Request) -> bool:
         return self.is_accessible(request)
+
+    async def get_list_value(self, obj: Any, prop: str, request: Request | None = None) -> tuple[Any, Any]:
+        """Labels instead of codes in lists (``admin.display``); SQLAdmin's formatting otherwise."""
+        value, formatted = await super().get_list_value(obj, prop, request)
+        if prop in self._list_formatters:
+            return value, formatted
+        shown = await present(self, obj, prop, value, request, detail=False)
+        return value, formatted if shown is None else shown
+
+    async def get_detail_value(self, obj: Any, prop: str, request: Request | None = None) -> tuple[Any, Any]:
+        """Labels with their code on detail pages (``admin.display``)."""
+        value, formatted = await super().get_detail_value(obj, prop, request)
+        if prop in self._detail_formatters:
+            return value, formatted
+        shown = await present(self, obj, prop, value, request, detail=True)
+        return value, formatted if shown is None else shown
 
     def menu_links(self, request: Request) -> list[MenuLink]:
         """Buttons shown above the list, next to the export."""

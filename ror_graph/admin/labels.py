@@ -14,6 +14,7 @@ ENTITE_LABELS = {**ADDRESS_LABELS, **STAMP_LABELS, **registry.admin_labels(Entit
 ETABLISSEMENT_LABELS = {
     **ENTITE_LABELS,
     **registry.admin_labels(Entity.eg),
+    "entite_juridique_id": "Entité juridique",
     "statut_description": "Statut de la description",
     "derniere_modification_at": "Dernière modification",
     "derniere_modification_par": "Modifié par",

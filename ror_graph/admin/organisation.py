@@ -16,7 +16,7 @@ from sqlmodel import col
 from starlette.requests import Request
 
 from ror_graph.admin.auth import require_user
-from ror_graph.admin.base import RorModelView
+from ror_graph.admin.base import RorModelView, locked
 from ror_graph.admin.corrections import FinessCorrectionMixin
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS
@@ -93,8 +93,8 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
     icon = "fa-solid fa-hospital"
     category = "Structures"
     column_labels = dict(ETABLISSEMENT_LABELS.items())
-    column_list = ["finess", "raison_sociale", "nom_operationnel", "commune_code", "departement_code",
-                   "categorie_code", "ferme", "statut_description", "derniere_validation_at"]
+    column_list = ["finess", "raison_sociale", "commune_code", "categorie_code", "statut_description",
+                   "derniere_validation_at"]
     column_details_exclude_list = ["id"]
     column_searchable_list = ["finess", "raison_sociale", "nom_operationnel", "commune_code"]
     column_sortable_list = ["finess", "raison_sociale", "departement_code", "derniere_validation_at"]
@@ -125,6 +125,11 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
     can_edit = True
     form_columns = ["finess", "raison_sociale", "version", *DECLARED_FORM_FIELDS]
     form_widget_args = {"finess": READONLY, "raison_sociale": READONLY, "version": READONLY}
+    form_args = locked(ETABLISSEMENT_LABELS, {
+        "finess": "Identité FINESS : ne change jamais.",
+        "raison_sociale": "Donnée FINESS : utilisez « Corriger un champ FINESS » avec un motif.",
+        "version": "Version lue : si quelqu'un enregistre avant vous, votre modification est refusée.",
+    })
 
     def search_query(self, stmt: Select, term: str) -> Select:
         return structure_search(stmt, term, Etablissement, Etablissement.raison_sociale,

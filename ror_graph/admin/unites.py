@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import Select
 from sqlmodel import col
 from starlette.requests import Request
 from wtforms import Form, SelectField
 
 from ror_graph.admin.auth import require_user
-from ror_graph.admin.base import RorModelView
+from ror_graph.admin.base import RorModelView, locked
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter
@@ -39,11 +38,6 @@ READONLY = {"readonly": True}
 EDITABLE = ("nom", *CODE_COLUMNS, "age_min", "age_max", "unite_sensible", "soins_sans_consentement",
             "secteur_psychiatrique", "commentaire")
 TRI_STATE = [("", "Non renseigné"), ("true", "Oui"), ("false", "Non")]
-
-
-def _etablissement_link(model: Any, attribute: str, request: Request) -> Markup:
-    url = request.url_for("admin:details", identity="etablissement", pk=str(model.etablissement_id))
-    return Markup('<a href="{}">{}</a>').format(url, model.etablissement_id)
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -73,8 +67,6 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
     column_details_exclude_list = ["id"]
     column_searchable_list = ["identifiant", "nom"]
     column_sortable_list = ["identifiant", "nom"]
-    column_formatters = {"etablissement_id": _etablissement_link}
-    column_formatters_detail = {"etablissement_id": _etablissement_link}
     column_filters = [
         ChoiceFilter("sensible", "Unité sensible", {
             "oui": ("Oui", lambda: col(Unite.unite_sensible).is_(True)),
@@ -91,8 +83,11 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
     form_columns = ["identifiant", "version", *EDITABLE]
     form_widget_args = {"identifiant": READONLY, "version": READONLY}
     form_overrides = {**{name: SelectField for name in CODE_COLUMNS}, "soins_sans_consentement": SelectField}
-    form_args = {name: {"description": f"Nomenclature {system.split('-')[0]}."}
-                 for name, system in CODE_COLUMNS.items()}
+    form_args = {**{name: {"description": f"Nomenclature {system.split('-')[0]}."}
+                    for name, system in CODE_COLUMNS.items()},
+                 **locked(UNITE_LABELS, {
+                     "identifiant": "Identifiant national de l'offre : ne change jamais.",
+                     "version": "Version lue : si quelqu'un enregistre avant vous, votre modification est refusée."})}
 
     def search_query(self, stmt: Select, term: str) -> Select:
         """Offer identifier (``52/123``): exact; otherwise the offer name."""
