@@ -118,6 +118,16 @@ class RorModelView(CappedCountMixin, ModelView):
         shown = await present(self, obj, prop, value, request, detail=True)
         return value, formatted if shown is None else shown
 
+    def object_title(self, obj: Any) -> str:
+        """How a row is named in page titles: FINESS + raison sociale, identifier + name, or its name."""
+        for key, name in (("finess", "raison_sociale"), ("identifiant", "nom"), ("code", "label")):
+            if getattr(obj, key, None) is not None:
+                return f"{getattr(obj, key)} {getattr(obj, name, '') or ''}".strip()
+        for name in ("nom", "name", "email", "system"):
+            if getattr(obj, name, None):
+                return str(getattr(obj, name))
+        return f"n° {getattr(obj, 'id', '')}"
+
     def menu_links(self, request: Request) -> list[MenuLink]:
         """Buttons shown above the list, next to the export."""
         return []

@@ -19,7 +19,7 @@ from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView, locked
 from ror_graph.admin.corrections import FinessCorrectionMixin
 from ror_graph.admin.errors import FormError
-from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS
+from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS, UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter, ReferenceFilter
 from ror_graph.admin.validation import ValidationMixin
 from ror_graph.models import Commune, Departement, EntiteJuridique, Etablissement, Nomenclature, utcnow
@@ -34,6 +34,7 @@ FRESHNESS = timedelta(days=365)  # décret 2023-1057: descriptions checked at le
 DECLARED_FORM_FIELDS = ("nom_operationnel", "hebergement_famille", "nb_place_aide_sociale_permanent",
                         "nb_place_aide_sociale_temporaire", "accessibilite_code", "commentaire")
 READONLY = {"readonly": True}
+FICHE_LABELS = {"etablissement": ETABLISSEMENT_LABELS, "unite": UNITE_LABELS}
 VERSION_MISSING = ("La version de la fiche que vous avez ouverte manque au formulaire : rechargez la page "
                    "et refaites votre modification.")
 
@@ -131,9 +132,27 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
         "version": "Version lue : si quelqu'un enregistre avant vous, votre modification est refusée.",
     })
 
+    details_template = "ror_admin/etablissement.html"
+
     def search_query(self, stmt: Select, term: str) -> Select:
         return structure_search(stmt, term, Etablissement, Etablissement.raison_sociale,
                                 Etablissement.nom_operationnel)
+
+    async def details_context(self, request: Request) -> dict[str, Any]:
+        """The EG page's blocks (``admin.fiche``), read as the logged-in person may see them."""
+        from ror_graph.admin.fiche import load_fiche, shown
+
+        pk = request.path_params.get("pk", "")
+        async with self.ror_state.sessions() as session:
+            eg = await session.get(Etablissement, int(pk)) if str(pk).isdigit() else None
+            if eg is None:
+                return {}
+            caller = Principal.back_office_user(require_user(request))
+            sessions = self.ror_state.sessions
+            return {"fiche": await load_fiche(sessions, session, caller, eg, FICHE_LABELS, DECLARED_FORM_FIELDS),
+                    "statut": await shown(sessions, Etablissement, "statut_description", eg.statut_description),
+                    "derniere_validation": await shown(sessions, Etablissement, "derniere_validation_at",
+                                                       eg.derniere_validation_at)}
 
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
         """Declared fields through ``services.etablissement.write.update_etablissement`` (audit, outbox).
