@@ -24,6 +24,7 @@ from ror_graph.models import AuditLog, Capacite, Contact, Etablissement, Lieu, T
 from ror_graph.services.policy.audit import visible_entry
 from ror_graph.services.policy.visibility import level_clause, lieu_visible, unite_visible
 from ror_graph.services.suivi.reads import completeness_unites
+from ror_graph.services.unite.inputs import ATTRIBUTE_SYSTEMS
 
 HISTORY_ENTRIES = 30
 LEVELS = {1: "Niveau 1 — public", 2: "Niveau 2 — professionnels", 3: "Niveau 3 — régulation"}
@@ -47,7 +48,6 @@ class Change:
     actor: str
     source: str
     motif: str | None
-    target: str
     diffs: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -89,7 +89,7 @@ async def load_fiche(sessions: Any, session: AsyncSession, caller: Any, eg: Etab
                                       .order_by(col(Unite.ferme), col(Unite.nom)))).all())
     return Fiche(identity, decl, await _unites(sessions, session, unites), await _lieux(sessions, session, caller, eg),
                  await _contacts(sessions, session, caller, eg, unites),
-                 await timeline(session, caller, eg, unites, entity_labels))
+                 await timeline(sessions, session, caller, eg, unites, entity_labels))
 
 
 async def _unites(sessions: Any, session: AsyncSession, unites: list[Unite]) -> list[dict[str, Any]]:
@@ -137,8 +137,21 @@ async def _contacts(sessions: Any, session: AsyncSession, caller: Any, eg: Etabl
     return grouped
 
 
+def _item(item: Any) -> str:
+    """One item of a stored list: its values, nested lists (telecoms…) by their ``valeur``."""
+    if not isinstance(item, dict):
+        return str(item)
+    parts = []
+    for key, value in item.items():
+        if isinstance(value, list):
+            value = ", ".join(str(v.get("valeur", v)) if isinstance(v, dict) else str(v) for v in value)
+        if value not in (None, "", []):
+            parts.append(f"{key} : {value}")
+    return ", ".join(parts)
+
+
 def _readable(value: str | None) -> str:
-    """An audit value as a person reads it: lists of items one per line, JSON objects as "clé : valeur"."""
+    """An audit value as a person reads it: list items separated by « ; », objects as "clé : valeur"."""
     if value is None or value == "":
         return "—"
     if value[0] not in "[{":
@@ -147,13 +160,32 @@ def _readable(value: str | None) -> str:
         data = json.loads(value)
     except ValueError:
         return value
-    items = data if isinstance(data, list) else [data]
-    parts = [", ".join(f"{k} : {v}" for k, v in item.items() if v not in (None, "", []))
-             if isinstance(item, dict) else str(item) for item in items]
-    return " ; ".join(parts) or "—"
+    return " ; ".join(_item(item) for item in (data if isinstance(data, list) else [data])) or "—"
 
 
-async def timeline(session: AsyncSession, caller: Any, eg: Etablissement, unites: list[Unite],
+async def _shown_change(sessions: Any, entity: str, name: str, value: str | None) -> str:
+    """One side of a change: labels for codes and coded lists, readable text otherwise."""
+    system = ATTRIBUTE_SYSTEMS.get(name) if entity == "unite" else None
+    if system:
+        return await _coded(sessions, system, value)
+    kind = labelled_kind(Unite if entity == "unite" else Etablissement, name)
+    if kind and value:
+        return await label_of(sessions, kind, value) or value
+    return _readable(value)
+
+
+async def _coded(sessions: Any, system: str, value: str | None) -> str:
+    """A stored list of codes (JSON) as its labels."""
+    try:
+        codes = json.loads(value) if value else []
+    except ValueError:
+        return _readable(value)
+    if not isinstance(codes, list) or not codes:
+        return _readable(value)
+    return " ; ".join([await label_of(sessions, system, code) or str(code) for code in codes])
+
+
+async def timeline(sessions: Any, session: AsyncSession, caller: Any, eg: Etablissement, unites: list[Unite],
                    labels: dict[str, dict[str, str]]) -> list[Change]:
     """The last ``HISTORY_ENTRIES`` writes on the EG and its visible units, newest first, grouped by write."""
     names = {u.identifiant: u.nom for u in unites if u.identifiant}
@@ -170,10 +202,11 @@ async def timeline(session: AsyncSession, caller: Any, eg: Etablissement, unites
         if key not in changes:
             if len(changes) == HISTORY_ENTRIES:
                 break
-            target = "l'établissement" if entry.entity == "etablissement" else f"l'unité {names.get(entry.entity_id)}"
             changes[key] = Change(entry.at, entry.actor, SOURCES.get(entry.source or "", entry.source or ""),
-                                  entry.motif, target)
-        field_labels = labels.get(entry.entity, {})
-        changes[key].diffs.append((field_labels.get(entry.field, entry.field), _readable(entry.old_value),
-                                   _readable(entry.new_value)))
+                                  entry.motif)
+        name = labels.get(entry.entity, {}).get(entry.field, entry.field)
+        if entry.entity == "unite":
+            name = f"{name} ({names.get(entry.entity_id)})"
+        changes[key].diffs.append((name, await _shown_change(sessions, entry.entity, entry.field, entry.old_value),
+                                   await _shown_change(sessions, entry.entity, entry.field, entry.new_value)))
     return list(changes.values())

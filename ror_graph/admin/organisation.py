@@ -21,6 +21,7 @@ from ror_graph.admin.corrections import FinessCorrectionMixin
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS, UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter, ReferenceFilter
+from ror_graph.admin.unite_lists import LIST_LABELS
 from ror_graph.admin.validation import ValidationMixin
 from ror_graph.models import Commune, Departement, EntiteJuridique, Etablissement, Nomenclature, utcnow
 from ror_graph.models.coded import CATEGORIE_EG
@@ -34,7 +35,7 @@ FRESHNESS = timedelta(days=365)  # décret 2023-1057: descriptions checked at le
 DECLARED_FORM_FIELDS = ("nom_operationnel", "hebergement_famille", "nb_place_aide_sociale_permanent",
                         "nb_place_aide_sociale_temporaire", "accessibilite_code", "commentaire")
 READONLY = {"readonly": True}
-FICHE_LABELS = {"etablissement": ETABLISSEMENT_LABELS, "unite": UNITE_LABELS}
+FICHE_LABELS = {"etablissement": ETABLISSEMENT_LABELS, "unite": {**UNITE_LABELS, **LIST_LABELS}}
 VERSION_MISSING = ("La version de la fiche que vous avez ouverte manque au formulaire : rechargez la page "
                    "et refaites votre modification.")
 

@@ -11,6 +11,7 @@ stored); the zone is a list of commune codes with an autocomplete on commune nam
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, time
 from typing import Any
 
@@ -31,7 +32,8 @@ from ror_graph.services.unite.inputs import ATTRIBUTE_SYSTEMS, CODED_LISTS, Unit
 
 JSON_LISTS = {"contacts": "Contacts et télécoms", "horaires": "Horaires", "lieux": "Lieux (capacités, équipements)"}
 ZONE = "zone_intervention"
-LIST_LABELS = {**{key: item.description for key, item in CODED_LISTS.items()}, **JSON_LISTS,
+LIST_LABELS = {**{key: re.sub(r"\s*\(.*\)\.?$", "", item.description) for key, item in CODED_LISTS.items()},
+               **JSON_LISTS,
                ZONE: "Zone d'intervention"}
 AUTOCOMPLETE_LIMIT = 20
 

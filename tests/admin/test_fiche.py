@@ -53,5 +53,6 @@ async def test_the_eg_page_shows_identity_units_lieux_contacts_and_timeline(
     # and the history as a timeline: who, why, which field from what to what
     timeline = text(page[page.index('id="timeline"'):])
     assert "Motif : Courrier de l'ARS du 3 mars" in timeline and "Code postal : 75001 → 75015" in timeline
-    assert "Nom de l'offre : Hébergement permanent → Hébergement permanent (EHPAD)" in timeline
+    assert "Nom de l'offre (Hébergement permanent (EHPAD)) : Hébergement permanent → Hébergement permanent (EHPAD)" \
+        in timeline
     assert timeline.index("Nom de l'offre") < timeline.index("Code postal")  # newest first
