@@ -21,6 +21,7 @@ from ror_graph.admin.corrections import FinessCorrectionMixin
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS, UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter, ReferenceFilter
+from ror_graph.admin.name_search import like_pattern, name_or_commune
 from ror_graph.admin.unite_lists import LIST_LABELS
 from ror_graph.admin.validation import ValidationMixin
 from ror_graph.models import Commune, Departement, EntiteJuridique, Etablissement, Nomenclature, utcnow
@@ -40,19 +41,19 @@ VERSION_MISSING = ("La version de la fiche que vous avez ouverte manque au formu
                    "et refaites votre modification.")
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def structure_search(stmt: Select, term: str, model: Any, *names: Any, dialect: str = "") -> Select:
+    """FINESS → equality; commune/postal code → equality; otherwise names and commune names.
 
-
-def structure_search(stmt: Select, term: str, model: Any, *names: Any) -> Select:
-    """FINESS → equality; commune/postal code → equality; otherwise names and commune names."""
+    EGs go through their trigram name index (``admin.name_search``); EJs (a fifth as many) use ``ILIKE``.
+    """
     term = term.strip()
     if FINESS_TERM.match(term):
         return stmt.where(model.finess == term.upper())
     if CODE5_TERM.match(term):
         return stmt.where(or_(model.commune_code == term.upper(), model.code_postal == term))
-    pattern = _like(term)
+    if model is Etablissement:
+        return stmt.where(name_or_commune(dialect, term))
+    pattern = like_pattern(term)
     communes = select(col(Commune.code)).where(col(Commune.nom).ilike(pattern, escape="\\"))
     return stmt.where(or_(*(n.ilike(pattern, escape="\\") for n in names), model.commune_code.in_(communes)))
 
@@ -136,8 +137,7 @@ class EtablissementAdmin(ValidationMixin, FinessCorrectionMixin, RorModelView, m
     details_template = "ror_admin/etablissement.html"
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        return structure_search(stmt, term, Etablissement, Etablissement.raison_sociale,
-                                Etablissement.nom_operationnel)
+        return structure_search(stmt, term, Etablissement, dialect=self.ror_state.engine.dialect.name)
 
     async def details_context(self, request: Request) -> dict[str, Any]:
         """The EG page's blocks (``admin.fiche``), read as the logged-in person may see them."""

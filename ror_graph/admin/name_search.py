@@ -1,0 +1,44 @@
+"""Finding EGs by a fragment of their name through the trigram index of each engine.
+
+``models.name_index`` keeps an FTS5 trigram table (SQLite) or pg_trgm GIN indexes (PostgreSQL) on
+the raison sociale and the nom opérationnel; a fragment of at least 3 characters is looked up there
+(a substring match, case-insensitive), a shorter one falls back to ``LIKE`` (still correct, only
+slower). EGs whose commune's name holds the fragment ("lyon") are added through the commune index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, column, literal_column, or_, select, table, union
+from sqlmodel import col
+
+from ror_graph.models import Commune, Etablissement
+from ror_graph.models.name_index import FTS_TABLE
+
+TRIGRAM = 3  # shortest fragment a trigram index can answer
+_FTS = table(FTS_TABLE, column("rowid"))
+
+
+def like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _names_like(pattern: str) -> Any:
+    return select(col(Etablissement.id)).where(or_(
+        col(Etablissement.raison_sociale).ilike(pattern, escape="\\"),
+        col(Etablissement.nom_operationnel).ilike(pattern, escape="\\")))
+
+
+def name_or_commune(dialect: str, term: str) -> ColumnElement[bool]:
+    """EGs whose raison sociale, nom opérationnel or commune name contains ``term``."""
+    pattern = like_pattern(term)
+    communes = select(col(Commune.code)).where(col(Commune.nom).ilike(pattern, escape="\\"))
+    by_commune = select(col(Etablissement.id)).where(col(Etablissement.commune_code).in_(communes))
+    if dialect == "sqlite" and len(term) >= TRIGRAM:
+        phrase = '"' + term.replace('"', '""') + '"'  # one FTS5 phrase: the fragment as typed, no operators
+        by_name = select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(phrase))
+    else:  # PostgreSQL: ILIKE served by the pg_trgm GIN indexes from 3 characters on
+        by_name = _names_like(pattern)
+    return col(Etablissement.id).in_(union(by_name, by_commune))
