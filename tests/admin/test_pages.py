@@ -97,3 +97,15 @@ async def test_dashboard_times_are_paris_time(support: httpx.AsyncClient, sessio
     page = (await support.get("/admin/tableau-de-bord")).text
     assert "01/07/2026 12:00" in page and "01/07/2026 12:05" in page
     assert "10:00" not in page and "UTC" not in page
+
+
+async def test_list_filters_are_drop_downs_not_columns_of_links(support: httpx.AsyncClient, structures: Seeded):
+    # when support opens the EG list
+    page = (await support.get("/admin/etablissement/list", params={"etat": "ouverts"})).text
+    # then the département filter is one drop-down (with a box to narrow it), keeping the other filters
+    select = re.search(r'<select[^>]*name="departement"[^>]*>(.*?)</select>', page, re.S)
+    assert select and "75 – Paris" in select.group(1) and "49 – Maine-et-Loire" in select.group(1)
+    assert 'data-target="filter-departement"' in page
+    form = page[page.rindex("<form", 0, select.start()):select.start()]
+    assert 'name="etat" value="ouverts"' in form
+    assert "?departement=" not in page and "&departement=" not in page  # no link per département
