@@ -46,12 +46,12 @@ def fr_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-LOCK = "\U0001f512"  # shown before the label of a field the form does not let anyone change
+LOCKED = "verrouillé"  # said after the label of a field the form does not let anyone change (plus a lock icon)
 
 
 def locked(labels: dict[str, str], why: dict[str, str]) -> dict[str, dict[str, Any]]:
     """``form_args`` showing each field of ``why`` read-only, with a lock and the reason (how to change it)."""
-    return {name: {"label": f"{LOCK} {labels.get(name, name)}", "description": reason,
+    return {name: {"label": f"{labels.get(name, name)} ({LOCKED})", "description": reason,
                    "render_kw": {"readonly": True, "class": "form-control bg-light"}}
             for name, reason in why.items()}
 

@@ -138,9 +138,13 @@ async def _contacts(sessions: Any, session: AsyncSession, caller: Any, eg: Etabl
 
 
 def _item(item: Any) -> str:
-    """One item of a stored list: its values, nested lists (telecoms…) by their ``valeur``."""
+    """One item of a stored list: a contact as "nom (niveau n) : its telecoms", others as "clé : valeur"."""
     if not isinstance(item, dict):
         return str(item)
+    if "telecoms" in item:
+        values = ", ".join(str(t.get("valeur")) for t in item["telecoms"] if isinstance(t, dict))
+        who = item.get("nom") or item.get("fonction") or "contact"
+        return f"{who} (niveau {item.get('confidentialite')})" + (f" : {values}" if values else "")
     parts = []
     for key, value in item.items():
         if isinstance(value, list):

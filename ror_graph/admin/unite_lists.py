@@ -11,7 +11,6 @@ stored); the zone is a list of commune codes with an autocomplete on commune nam
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, time
 from typing import Any
 
@@ -23,7 +22,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ror_graph.admin.auth import require_user
 from ror_graph.admin.errors import french_error
 from ror_graph.admin.unite_closure import code_options
-from ror_graph.models import Commune, Unite
+from ror_graph.models import Commune, Unite, registry
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import BadInputError, DomainError
 from ror_graph.services.core.write import parse
@@ -32,8 +31,8 @@ from ror_graph.services.unite.inputs import ATTRIBUTE_SYSTEMS, CODED_LISTS, Unit
 
 JSON_LISTS = {"contacts": "Contacts et télécoms", "horaires": "Horaires", "lieux": "Lieux (capacités, équipements)"}
 ZONE = "zone_intervention"
-LIST_LABELS = {**{key: re.sub(r"\s*\(.*\)\.?$", "", item.description) for key, item in CODED_LISTS.items()},
-               **JSON_LISTS,
+_REGISTRY_LABELS = {attribute.key: attribute.label for attribute in registry.ATTRIBUTES}
+LIST_LABELS = {**{key: _REGISTRY_LABELS.get(key, key) for key in CODED_LISTS}, **JSON_LISTS,
                ZONE: "Zone d'intervention"}
 AUTOCOMPLETE_LIMIT = 20
 

@@ -88,7 +88,7 @@ async def test_the_agent_day(structures: Seeded, offres: list[int], accounts, se
             timeline = page.locator("#timeline")
             await expect(timeline).to_contain_text("Code postal : 75001 → 75015")
             await expect(timeline).to_contain_text("Motif : Courrier de l'ARS du 3 mars")
-            await expect(timeline).to_contain_text("Accueil de l'EHPAD")
+            await expect(timeline).to_contain_text("Accueil de l'EHPAD (niveau 1) : 0141000000")
             await expect(timeline).to_contain_text(f"Activités opérationnelles (Hébergement permanent) : — → {libelle}")
             await shot("6_historique")
         finally:

@@ -43,7 +43,7 @@ async def test_the_eg_page_shows_identity_units_lieux_contacts_and_timeline(
     shown = text(page)
     # then the title names the EG (not "Id: …") and the identity is locked with "corriger" links
     assert f"Établissement — {structures.eg_finess[0]} EHPAD NUMERO 00" in shown and "Id:" not in shown
-    assert "\U0001f512 Code postal 75015 corriger" in shown
+    assert "verrouillé : Code postal 75015 corriger" in shown
     assert f"/admin/etablissement/corriger-finess/{eg_id}?champ=code_postal" in page
     # its units with status and completeness, its lieux with capacities, contacts under their level
     assert "Hébergement permanent (EHPAD)" in shown and "Accueil de jour" in shown and "Ouverte" in shown
