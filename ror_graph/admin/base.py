@@ -16,6 +16,7 @@ from sqladmin.formatters import BASE_FORMATTERS
 from sqlalchemy import Select
 from starlette.requests import Request
 from starlette.responses import Response
+from wtforms import Form
 
 from ror_graph.admin.auth import current_user
 from ror_graph.admin.display import present
@@ -69,6 +70,13 @@ class FormField:
     help: str | None = None
 
 
+class FrenchForm(Form):
+    """Edit forms whose own messages ("Not a valid integer value") come in French (WTForms' catalog)."""
+
+    class Meta:
+        locales = ("fr_FR", "fr")
+
+
 class MenuLink(NamedTuple):
     """A button above a list (an operation on the whole table rather than on selected rows)."""
 
@@ -93,6 +101,7 @@ class RorModelView(CappedCountMixin, ModelView):
     page_size = 25
     page_size_options = [10, 25, 50, 100]
     list_template = "ror_admin/list.html"
+    form_base_class = FrenchForm
     column_type_formatters = {**BASE_FORMATTERS, datetime: fr_datetime, date: fr_date}
 
     def is_accessible(self, request: Request) -> bool:

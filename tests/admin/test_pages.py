@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from ror_graph.models import ImportRun, Nomenclature
 from ror_graph.models.coded import CATEGORIE_EG
-from tests.admin.conftest import Seeded, login
+from tests.admin.conftest import Seeded, login, page_token
 
 # Codes the seeded rows hold (tests/admin/conftest.py), each of which has a label in the reference data.
 RAW_CODES = {
@@ -109,3 +109,15 @@ async def test_list_filters_are_drop_downs_not_columns_of_links(support: httpx.A
     form = page[page.rindex("<form", 0, select.start()):select.start()]
     assert 'name="etat" value="ouverts"' in form
     assert "?departement=" not in page and "&departement=" not in page  # no link per département
+
+
+async def test_edit_form_messages_are_french(support: httpx.AsyncClient, structures: Seeded):
+    # when support types letters in a number field of the EG's declared fields
+    eg_id = structures.eg_ids[0]
+    token = await page_token(support, f"/admin/etablissement/edit/{eg_id}")
+    response = await support.post(f"/admin/etablissement/edit/{eg_id}", data={
+        "csrf_token": token, "finess": structures.eg_finess[0], "raison_sociale": "EHPAD NUMERO 00", "version": "1",
+        "nb_place_aide_sociale_permanent": "douze", "save": "Save"})
+    # then the form comes back with WTForms' French message, not its English one
+    assert response.status_code == 400
+    assert "Not a valid integer" not in response.text and "entier" in html.unescape(response.text)
