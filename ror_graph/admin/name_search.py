@@ -8,8 +8,6 @@ slower). EGs whose commune's name holds the fragment ("lyon") are added through 
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, column, literal_column, or_, select, table, union
 from sqlmodel import col
 
@@ -25,20 +23,17 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _names_like(pattern: str) -> Any:
-    return select(col(Etablissement.id)).where(or_(
-        col(Etablissement.raison_sociale).ilike(pattern, escape="\\"),
-        col(Etablissement.nom_operationnel).ilike(pattern, escape="\\")))
-
-
 def name_or_commune(dialect: str, term: str) -> ColumnElement[bool]:
     """EGs whose raison sociale, nom opérationnel or commune name contains ``term``."""
     pattern = like_pattern(term)
     communes = select(col(Commune.code)).where(col(Commune.nom).ilike(pattern, escape="\\"))
-    by_commune = select(col(Etablissement.id)).where(col(Etablissement.commune_code).in_(communes))
     if dialect == "sqlite" and len(term) >= TRIGRAM:
         phrase = '"' + term.replace('"', '""') + '"'  # one FTS5 phrase: the fragment as typed, no operators
         by_name = select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(phrase))
-    else:  # PostgreSQL: ILIKE served by the pg_trgm GIN indexes from 3 characters on
-        by_name = _names_like(pattern)
-    return col(Etablissement.id).in_(union(by_name, by_commune))
+        by_commune = select(col(Etablissement.id)).where(col(Etablissement.commune_code).in_(communes))
+        return col(Etablissement.id).in_(union(by_name, by_commune))
+    # PostgreSQL: ILIKE, served by the pg_trgm GIN indexes when the fragment is rare; a frequent one
+    # ("ehpad") is cheaper read in id order until the page is full, and the planner is left to choose.
+    return or_(col(Etablissement.raison_sociale).ilike(pattern, escape="\\"),
+               col(Etablissement.nom_operationnel).ilike(pattern, escape="\\"),
+               col(Etablissement.commune_code).in_(communes))

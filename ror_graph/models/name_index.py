@@ -1,10 +1,11 @@
-"""Name search indexes of the établissements: FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL.
+"""Name search indexes of the établissements (and commune names on PostgreSQL): FTS5 trigram on SQLite,
+pg_trgm GIN on PostgreSQL.
 
 A support agent finds an EG by any fragment of its raison sociale or nom opérationnel ("glycines",
 "numero 00"): a substring search, which a B-tree index cannot serve (``LIKE '%…%'`` read all
 100,000 rows). Both engines have a trigram index for it, but neither is a SQLAlchemy object (a
-virtual table with triggers, an operator class), so they are declared here as DDL: run after the
-``etablissement`` table is created (``create_all``: tests, benches) and by migration 0009.
+virtual table with triggers, an operator class), so they are declared here as DDL: run once the
+tables are created (``create_all``: tests, benches) and by migration 0009.
 ``is_search_object`` names them, so schema comparisons with the models leave them alone.
 """
 
@@ -18,7 +19,8 @@ from ror_graph.models.base import table_of
 from ror_graph.models.organisation import Etablissement
 
 FTS_TABLE = "etablissement_fts"
-TRGM_INDEXES = ("ix_etablissement_raison_sociale_trgm", "ix_etablissement_nom_operationnel_trgm")
+TRGM_INDEXES = ("ix_etablissement_raison_sociale_trgm", "ix_etablissement_nom_operationnel_trgm",
+                "ix_commune_nom_trgm")
 _NAMES = "raison_sociale, nom_operationnel"
 
 SQLITE_CREATE = (
@@ -40,8 +42,10 @@ SQLITE_DROP = (*(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{kind}" for kind in ("ai",
                f"DROP TABLE IF EXISTS {FTS_TABLE}")
 POSTGRES_CREATE = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    *(f"CREATE INDEX IF NOT EXISTS {name} ON etablissement USING gin ({column} gin_trgm_ops)"
-      for name, column in zip(TRGM_INDEXES, ("raison_sociale", "nom_operationnel"), strict=True)),
+    *(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)"
+      for name, (table, column) in zip(TRGM_INDEXES, (("etablissement", "raison_sociale"),
+                                                      ("etablissement", "nom_operationnel"), ("commune", "nom")),
+                                       strict=True)),
 )
 POSTGRES_DROP = tuple(f"DROP INDEX IF EXISTS {name}" for name in TRGM_INDEXES)
 
@@ -65,4 +69,5 @@ def _install(target: Any, connection: Any, **_: Any) -> None:
         connection.execute(text(statement))
 
 
-event.listen(table_of(Etablissement), "after_create", _install)
+# After all tables: the commune index needs the commune table, whatever order create_all picks.
+event.listen(table_of(Etablissement).metadata, "after_create", _install)
