@@ -8,7 +8,7 @@ slower). EGs whose commune's name holds the fragment ("lyon") are added through 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, column, literal_column, or_, select, table, union
+from sqlalchemy import ColumnElement, any_, column, func, literal_column, or_, select, table, union
 from sqlmodel import col
 
 from ror_graph.models import Commune, Etablissement
@@ -32,8 +32,13 @@ def name_or_commune(dialect: str, term: str) -> ColumnElement[bool]:
         by_name = select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(phrase))
         by_commune = select(col(Etablissement.id)).where(col(Etablissement.commune_code).in_(communes))
         return col(Etablissement.id).in_(union(by_name, by_commune))
-    # PostgreSQL: ILIKE, served by the pg_trgm GIN indexes when the fragment is rare; a frequent one
-    # ("ehpad") is cheaper read in id order until the page is full, and the planner is left to choose.
+    # PostgreSQL: ILIKE, served by the pg_trgm GIN indexes when the fragment is rare (a BitmapOr of the
+    # name indexes and the commune index); a frequent one ("ehpad") is cheaper read in id order until the
+    # page is full. The communes are an ``= ANY(ARRAY(…))`` computed once: an ``IN (subquery)`` inside the
+    # OR would be a per-row hashed subplan and force a scan of the whole table.
+    if dialect == "postgresql":
+        commune_clause = col(Etablissement.commune_code) == any_(func.array(communes.scalar_subquery()))
+    else:
+        commune_clause = col(Etablissement.commune_code).in_(communes)
     return or_(col(Etablissement.raison_sociale).ilike(pattern, escape="\\"),
-               col(Etablissement.nom_operationnel).ilike(pattern, escape="\\"),
-               col(Etablissement.commune_code).in_(communes))
+               col(Etablissement.nom_operationnel).ilike(pattern, escape="\\"), commune_clause)
