@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 from sqladmin import Admin
+from sqladmin._menu import CategoryMenu
 from sqladmin.authentication import login_required
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from starlette.responses import Response
 from ror_graph.admin import fr
 from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin, LoginThrottleAdmin, SessionAdmin
 from ror_graph.admin.auth import AdminAuth
+from ror_graph.admin.base import fr_datetime
 from ror_graph.admin.campagnes import CampagneAdmin, MailEnvoiAdmin, ScheduledJobAdmin
 from ror_graph.admin.csrf import csrf_token
 from ror_graph.admin.dashboard import DashboardView, redirect_home
@@ -64,6 +66,13 @@ VIEWS = (
 )
 
 
+class RoleCategoryMenu(CategoryMenu):
+    """A menu heading shown only when the person may open one of its entries (no menu that answers 403)."""
+
+    def is_visible(self, request: Request) -> bool:
+        return any(child.is_visible(request) for child in self.children)
+
+
 class RorAdmin(Admin):
     """SQLAdmin whose home page is the dashboard."""
 
@@ -106,10 +115,14 @@ def mount_admin(app: Starlette, state: AppState) -> Admin:
     )
     env = admin.templates.env
     env.globals["csrf_token"] = csrf_token
+    env.filters["paris"] = fr_datetime  # every time a page shows is Paris time
     env.install_gettext_callables(fr.gettext, fr.ngettext, newstyle=True)  # type: ignore[attr-defined]
     # TO FIX AFTER MERGE: admin/auth.py declares ``templates`` as None only (annotate it ``Jinja2Templates | None``).
     auth.templates = admin.templates  # type: ignore[assignment]
     for view in VIEWS:
         admin.add_view(type(view.__name__, (view,), {"ror_state": state, "__module__": view.__module__}))
+    for item in admin._menu.items:
+        if isinstance(item, CategoryMenu):
+            item.__class__ = RoleCategoryMenu
     admin.admin.router.routes.insert(0, reset_route(admin.templates, state))  # reached before login
     return admin

@@ -16,8 +16,10 @@ from sqladmin.formatters import BASE_FORMATTERS
 from sqlalchemy import Select
 from starlette.requests import Request
 from starlette.responses import Response
+from wtforms import Form
 
 from ror_graph.admin.auth import current_user
+from ror_graph.admin.display import present
 from ror_graph.admin.listing import CappedCountMixin
 from ror_graph.state import AppState
 
@@ -36,11 +38,23 @@ except Exception:  # pragma: no cover - depends on the host's tz database
 
 
 def fr_datetime(value: datetime) -> str:
-    return (value.astimezone(LOCAL_TZ) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
+    """Paris time; a naive value is UTC (timestamps are written aware UTC, SQLite gives them back naive)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def fr_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
+
+
+LOCKED = "verrouillé"  # said after the label of a field the form does not let anyone change (plus a lock icon)
+
+
+def locked(labels: dict[str, str], why: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """``form_args`` showing each field of ``why`` read-only, with a lock and the reason (how to change it)."""
+    return {name: {"label": f"{labels.get(name, name)} ({LOCKED})", "description": reason,
+                   "render_kw": {"readonly": True, "class": "form-control bg-light"}}
+            for name, reason in why.items()}
 
 
 @dataclass
@@ -54,6 +68,13 @@ class FormField:
     required: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)
     help: str | None = None
+
+
+class FrenchForm(Form):
+    """Edit forms whose own messages ("Not a valid integer value") come in French (WTForms' catalog)."""
+
+    class Meta:
+        locales = ("fr_FR", "fr")
 
 
 class MenuLink(NamedTuple):
@@ -80,6 +101,7 @@ class RorModelView(CappedCountMixin, ModelView):
     page_size = 25
     page_size_options = [10, 25, 50, 100]
     list_template = "ror_admin/list.html"
+    form_base_class = FrenchForm
     column_type_formatters = {**BASE_FORMATTERS, datetime: fr_datetime, date: fr_date}
 
     def is_accessible(self, request: Request) -> bool:
@@ -88,6 +110,32 @@ class RorModelView(CappedCountMixin, ModelView):
 
     def is_visible(self, request: Request) -> bool:
         return self.is_accessible(request)
+
+    async def get_list_value(self, obj: Any, prop: str, request: Request | None = None) -> tuple[Any, Any]:
+        """Labels instead of codes in lists (``admin.display``); SQLAdmin's formatting otherwise."""
+        value, formatted = await super().get_list_value(obj, prop, request)
+        if prop in self._list_formatters:
+            return value, formatted
+        shown = await present(self, obj, prop, value, request, detail=False)
+        return value, formatted if shown is None else shown
+
+    async def get_detail_value(self, obj: Any, prop: str, request: Request | None = None) -> tuple[Any, Any]:
+        """Labels with their code on detail pages (``admin.display``)."""
+        value, formatted = await super().get_detail_value(obj, prop, request)
+        if prop in self._detail_formatters:
+            return value, formatted
+        shown = await present(self, obj, prop, value, request, detail=True)
+        return value, formatted if shown is None else shown
+
+    def object_title(self, obj: Any) -> str:
+        """How a row is named in page titles: FINESS + raison sociale, identifier + name, or its name."""
+        for key, name in (("finess", "raison_sociale"), ("identifiant", "nom"), ("code", "label")):
+            if getattr(obj, key, None) is not None:
+                return f"{getattr(obj, key)} {getattr(obj, name, '') or ''}".strip()
+        for name in ("nom", "name", "email", "system"):
+            if getattr(obj, name, None):
+                return str(getattr(obj, name))
+        return f"n° {getattr(obj, 'id', '')}"
 
     def menu_links(self, request: Request) -> list[MenuLink]:
         """Buttons shown above the list, next to the export."""

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from ror_graph.models import registry
 from ror_graph.models.registry import Entity
-
-ADDRESS_LABELS = {
-    "numero_voie": "N° de voie",
-    "type_voie": "Type de voie",
-    "libelle_voie": "Libellé de voie",
-    "complement_voie": "Complément d'adresse",
-    "lieu_dit": "Lieu-dit",
-    "code_postal": "Code postal",
-    "libelle_acheminement": "Libellé d'acheminement",
-    "commune_code": "Commune (COG)",
-}
+from ror_graph.services.finess.batch_checks import ADDRESS_LABELS
 
 STAMP_LABELS = {"version": "Version", "created_at": "Créé le", "updated_at": "Modifié le"}
 
@@ -24,6 +14,7 @@ ENTITE_LABELS = {**ADDRESS_LABELS, **STAMP_LABELS, **registry.admin_labels(Entit
 ETABLISSEMENT_LABELS = {
     **ENTITE_LABELS,
     **registry.admin_labels(Entity.eg),
+    "entite_juridique_id": "Entité juridique",
     "statut_description": "Statut de la description",
     "derniere_modification_at": "Dernière modification",
     "derniere_modification_par": "Modifié par",

@@ -18,7 +18,7 @@ from starlette.requests import Request
 
 COUNT_CAP = 10_000
 PAGE_LOOKAHEAD = 8  # pages shown after the current one by SQLAdmin's pagination (7) + 1
-LOOKUP_TEMPLATE = "sqladmin/filters/lookup_filter.html"
+LOOKUP_TEMPLATE = "ror_admin/select_filter.html"  # one drop-down per filter, not a column of links
 ALL = "__all"
 
 

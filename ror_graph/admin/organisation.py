@@ -16,14 +16,16 @@ from sqlmodel import col
 from starlette.requests import Request
 
 from ror_graph.admin.auth import require_user
-from ror_graph.admin.base import RorModelView
+from ror_graph.admin.base import RorModelView, locked
 from ror_graph.admin.campagne_eg import DETAIL_FORMATTERS as CAMPAGNE_FORMATTERS
 from ror_graph.admin.campagne_eg import DETAIL_LABELS as CAMPAGNE_LABELS
 from ror_graph.admin.campagne_eg import CampagneInfoMixin
 from ror_graph.admin.corrections import FinessCorrectionMixin
 from ror_graph.admin.errors import FormError
-from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS
+from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS, UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter, ReferenceFilter
+from ror_graph.admin.name_search import like_pattern, name_or_commune
+from ror_graph.admin.unite_lists import LIST_LABELS
 from ror_graph.admin.validation import ValidationMixin
 from ror_graph.models import Commune, Departement, EntiteJuridique, Etablissement, Nomenclature, utcnow
 from ror_graph.models.coded import CATEGORIE_EG
@@ -37,23 +39,24 @@ FRESHNESS = timedelta(days=365)  # décret 2023-1057: descriptions checked at le
 DECLARED_FORM_FIELDS = ("nom_operationnel", "hebergement_famille", "nb_place_aide_sociale_permanent",
                         "nb_place_aide_sociale_temporaire", "accessibilite_code", "commentaire")
 READONLY = {"readonly": True}
+FICHE_LABELS = {"etablissement": ETABLISSEMENT_LABELS, "unite": {**UNITE_LABELS, **LIST_LABELS}}
 VERSION_MISSING = ("La version de la fiche que vous avez ouverte manque au formulaire : rechargez la page "
                    "et refaites votre modification.")
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def structure_search(stmt: Select, term: str, model: Any, *names: Any, dialect: str = "") -> Select:
+    """FINESS → equality; commune/postal code → equality; otherwise names and commune names.
 
-
-def structure_search(stmt: Select, term: str, model: Any, *names: Any) -> Select:
-    """FINESS → equality; commune/postal code → equality; otherwise names and commune names."""
+    EGs go through their trigram name index (``admin.name_search``); EJs (a fifth as many) use ``ILIKE``.
+    """
     term = term.strip()
     if FINESS_TERM.match(term):
         return stmt.where(model.finess == term.upper())
     if CODE5_TERM.match(term):
         return stmt.where(or_(model.commune_code == term.upper(), model.code_postal == term))
-    pattern = _like(term)
+    if model is Etablissement:
+        return stmt.where(name_or_commune(dialect, term))
+    pattern = like_pattern(term)
     communes = select(col(Commune.code)).where(col(Commune.nom).ilike(pattern, escape="\\"))
     return stmt.where(or_(*(n.ilike(pattern, escape="\\") for n in names), model.commune_code.in_(communes)))
 
@@ -102,9 +105,8 @@ class EtablissementAdmin(CampagneInfoMixin, ValidationMixin, FinessCorrectionMix
     icon = "fa-solid fa-hospital"
     category = "Structures"
     column_labels = dict([*ETABLISSEMENT_LABELS.items(), *CAMPAGNE_LABELS.items()])
-    column_formatters_detail = CAMPAGNE_FORMATTERS
-    column_list = ["finess", "raison_sociale", "nom_operationnel", "commune_code", "departement_code",
-                   "categorie_code", "ferme", "statut_description", "derniere_validation_at"]
+    column_list = ["finess", "raison_sociale", "commune_code", "categorie_code", "statut_description",
+                   "derniere_validation_at"]
     column_details_exclude_list = ["id"]
     column_searchable_list = ["finess", "raison_sociale", "nom_operationnel", "commune_code"]
     column_sortable_list = ["finess", "raison_sociale", "departement_code", "derniere_validation_at"]
@@ -135,10 +137,35 @@ class EtablissementAdmin(CampagneInfoMixin, ValidationMixin, FinessCorrectionMix
     can_edit = True
     form_columns = ["finess", "raison_sociale", "version", *DECLARED_FORM_FIELDS]
     form_widget_args = {"finess": READONLY, "raison_sociale": READONLY, "version": READONLY}
+    form_args = locked(ETABLISSEMENT_LABELS, {
+        "finess": "Identité FINESS : ne change jamais.",
+        "raison_sociale": "Donnée FINESS : utilisez « Corriger un champ FINESS » avec un motif.",
+        "version": "Version lue : si quelqu'un enregistre avant vous, votre modification est refusée.",
+    })
+
+    details_template = "ror_admin/etablissement.html"
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        return structure_search(stmt, term, Etablissement, Etablissement.raison_sociale,
-                                Etablissement.nom_operationnel)
+        return structure_search(stmt, term, Etablissement, dialect=self.ror_state.engine.dialect.name)
+
+    async def details_context(self, request: Request) -> dict[str, Any]:
+        """The EG page's blocks (``admin.fiche``), read as the logged-in person may see them."""
+        from ror_graph.admin.fiche import load_fiche, shown
+
+        pk = request.path_params.get("pk", "")
+        async with self.ror_state.sessions() as session:
+            eg = await session.get(Etablissement, int(pk)) if str(pk).isdigit() else None
+            if eg is None:
+                return {}
+            caller = Principal.back_office_user(require_user(request))
+            sessions = self.ror_state.sessions
+            return {"fiche": await load_fiche(sessions, session, caller, eg, FICHE_LABELS, DECLARED_FORM_FIELDS),
+                    "statut": await shown(sessions, Etablissement, "statut_description", eg.statut_description),
+                    "derniere_validation": await shown(sessions, Etablissement, "derniere_validation_at",
+                                                       eg.derniere_validation_at),
+                    # Campaign status and open anomalies, read by CampagneInfoMixin.get_object_for_details.
+                    "campagne_lines": [(label, CAMPAGNE_FORMATTERS[name](eg, name, request))
+                                       for name, label in CAMPAGNE_LABELS.items()]}
 
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
         """Declared fields through ``services.etablissement.write.update_etablissement`` (audit, outbox).

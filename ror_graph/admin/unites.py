@@ -3,7 +3,7 @@
 Edits go through ``services.unite.write.update_unite`` (rules, nomenclature checks, optimistic
 locking, audit with source ``admin``, search outbox), closing through ``fermer_unite`` (see
 ``unite_closure``). The form covers the scalar declared fields; the lists (activités, publics,
-contacts, horaires…) stay with the structures' référents through the API.
+contacts, horaires, lieux, zone) have their own form (``unite_lists``), through the same service.
 
 Coded fields are drop-downs of the national nomenclature, but the choice is not checked by the
 form: the service is the single judge of which codes are accepted (``INVALID_CODE``), so a stale
@@ -14,18 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import Select
 from sqlmodel import col
 from starlette.requests import Request
 from wtforms import Form, SelectField
 
 from ror_graph.admin.auth import require_user
-from ror_graph.admin.base import RorModelView
+from ror_graph.admin.base import RorModelView, locked
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter
 from ror_graph.admin.unite_closure import UniteClosureMixin, code_options
+from ror_graph.admin.unite_lists import UniteListsMixin
 from ror_graph.models import Unite
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.changes import as_text
@@ -39,11 +39,6 @@ READONLY = {"readonly": True}
 EDITABLE = ("nom", *CODE_COLUMNS, "age_min", "age_max", "unite_sensible", "soins_sans_consentement",
             "secteur_psychiatrique", "commentaire")
 TRI_STATE = [("", "Non renseigné"), ("true", "Oui"), ("false", "Non")]
-
-
-def _etablissement_link(model: Any, attribute: str, request: Request) -> Markup:
-    url = request.url_for("admin:details", identity="etablissement", pk=str(model.etablissement_id))
-    return Markup('<a href="{}">{}</a>').format(url, model.etablissement_id)
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -60,7 +55,7 @@ def _tri_state(value: Any) -> bool | None:
     return {"true": True, "false": False}.get(str(value or "").lower())
 
 
-class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
+class UniteAdmin(UniteListsMixin, UniteClosureMixin, RorModelView, model=Unite):
     """Offres opérationnelles: declared fields edited through the write service; sensitive units visible."""
 
     name = "Unité"
@@ -73,8 +68,6 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
     column_details_exclude_list = ["id"]
     column_searchable_list = ["identifiant", "nom"]
     column_sortable_list = ["identifiant", "nom"]
-    column_formatters = {"etablissement_id": _etablissement_link}
-    column_formatters_detail = {"etablissement_id": _etablissement_link}
     column_filters = [
         ChoiceFilter("sensible", "Unité sensible", {
             "oui": ("Oui", lambda: col(Unite.unite_sensible).is_(True)),
@@ -91,8 +84,11 @@ class UniteAdmin(UniteClosureMixin, RorModelView, model=Unite):
     form_columns = ["identifiant", "version", *EDITABLE]
     form_widget_args = {"identifiant": READONLY, "version": READONLY}
     form_overrides = {**{name: SelectField for name in CODE_COLUMNS}, "soins_sans_consentement": SelectField}
-    form_args = {name: {"description": f"Nomenclature {system.split('-')[0]}."}
-                 for name, system in CODE_COLUMNS.items()}
+    form_args = {**{name: {"description": f"Nomenclature {system.split('-')[0]}."}
+                    for name, system in CODE_COLUMNS.items()},
+                 **locked(UNITE_LABELS, {
+                     "identifiant": "Identifiant national de l'offre : ne change jamais.",
+                     "version": "Version lue : si quelqu'un enregistre avant vous, votre modification est refusée."})}
 
     def search_query(self, stmt: Select, term: str) -> Select:
         """Offer identifier (``52/123``): exact; otherwise the offer name."""

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from ror_graph import models  # noqa: F401  (fills SQLModel.metadata)
 from ror_graph.db import make_engine
+from ror_graph.models.name_index import is_search_object
 
 target_metadata = SQLModel.metadata
 
@@ -19,6 +20,7 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=lambda name, type_, parents: not is_search_object(name),  # DDL beside the models
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,5 +1,6 @@
 """SQLModel tables (no I/O here). Importing this package registers every table on the metadata."""
 
+from ror_graph.models import name_index  # noqa: F401  (registers the name search DDL on the EG table)
 from ror_graph.models.account import (
     PROFILE_LEVEL,
     Account,

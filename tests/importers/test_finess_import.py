@@ -189,6 +189,6 @@ async def test_a_value_longer_than_its_column_is_rejected_not_truncated(sessions
     report = await import_finess(sessions, path)
     # Then that line is rejected with the limit, the other EGs are imported, and no EG holds a cut name
     [rejected] = report.rejected_lines
-    assert rejected.line == 2 and "raison_sociale: 301 caractères, 300 au plus" in rejected.reason
+    assert rejected.line == 2 and "Raison sociale : 301 caractères, 300 au plus" in rejected.reason
     assert report.etablissement.created == 5
     assert (await session.exec(select(Etablissement).where(Etablissement.finess == "010000024"))).first() is None

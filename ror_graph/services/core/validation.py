@@ -6,8 +6,10 @@ table and raises ``InvalidCodeError`` for a code outside the value set or deprec
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +23,10 @@ _COG_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
 # Short numbers: 15/17/18, 11x (112, 115, 119), 1xxx and 3xxx services (3919), 116xxx / 118xxx.
 _PHONE_RE = re.compile(r"^(?:0\d{9}|\+\d{8,15}|1[578]|11\d|[13]\d{3}|11[68]\d{3})$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_POSTAL_RE = re.compile(r"^\d{5}$")
+_DEPARTEMENT_RE = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d)$")
+_REGION_RE = re.compile(r"^\d{2}$")
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -69,6 +75,50 @@ def siret_ok(value: str | None) -> bool:
 def commune_code_ok(value: str | None) -> bool:
     """INSEE COG commune code: 5 characters, 2A/2B in Corsica (not a postal code check)."""
     return value is not None and bool(_COG_RE.match(value))
+
+
+def postal_code_ok(value: str | None) -> bool:
+    """French postal code: exactly 5 digits (20xxx in Corsica, 97xxx/98xxx overseas)."""
+    return value is not None and bool(_POSTAL_RE.match(value))
+
+
+def departement_code_ok(value: str | None) -> bool:
+    """COG département code: 2 digits, 2A/2B, or 3 digits overseas (971…976, 98x)."""
+    return value is not None and bool(_DEPARTEMENT_RE.match(value))
+
+
+def region_code_ok(value: str | None) -> bool:
+    """COG région code: 2 digits (01…06 overseas, 11…94 in metropolitan France)."""
+    return value is not None and bool(_REGION_RE.match(value))
+
+
+def parse_iso_date(text: str, *, label: str, field: str = "value") -> date:
+    """``AAAA-MM-JJ`` read as a date; a French ``BadInputError`` naming ``label`` otherwise.
+
+    The two mistakes people make are told apart: another layout (``13/02/1979``) and a day that
+    does not exist (``2023-02-30``), so the message says which one to fix.
+    """
+    if not _ISO_DATE_RE.match(text):
+        raise BadInputError(f"{label} : « {text} » n'est pas une date au format AAAA-MM-JJ (par exemple 2024-03-31).",
+                            field=field)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInputError(f"{label} : la date « {text} » n'existe pas (mois de 01 à 12, jour dans le mois).",
+                            field=field) from None
+
+
+def parse_decimal(text: str, *, label: str, bound: float | None = None, field: str = "value") -> float:
+    """A decimal number (point or comma), within ±``bound``; a French ``BadInputError`` otherwise."""
+    try:
+        number = float(text.replace(",", ".").replace(" ", ""))
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):  # not a number, or "nan" / "inf" that float() accepts
+        raise BadInputError(f"{label} : « {text} » n'est pas un nombre décimal (par exemple 47.4712).", field=field)
+    if bound is not None and not -bound <= number <= bound:
+        raise BadInputError(f"{label} : {text} est hors limites (entre -{bound:g} et {bound:g}).", field=field)
+    return number
 
 
 def departement_of_commune(code: str) -> str:

@@ -6,15 +6,27 @@ goes to the import report with its line and reason and is never written.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from sqlmodel import SQLModel
 
-from ror_graph.models import EntiteJuridique, Etablissement, finess_owned_fields
+from ror_graph.models import EntiteJuridique, Etablissement, finess_owned_fields, registry
 from ror_graph.models.base import table_of
-from ror_graph.services.core.validation import finess_ok
+from ror_graph.models.registry import Entity
+from ror_graph.services.core.validation import (
+    commune_code_ok,
+    departement_code_ok,
+    email_ok,
+    finess_ok,
+    phone_ok,
+    postal_code_ok,
+    region_code_ok,
+    siren_ok,
+    siret_ok,
+)
 from ror_graph.services.finess.parsers import EgRecord, EjRecord, Rejected
 from ror_graph.services.finess.reference import FinessReference
 from ror_graph.services.finess.report import EG_ENTITY, EJ_ENTITY, ImportReport
@@ -26,7 +38,65 @@ _CATEGORY_RE = re.compile(r"^(?:\d{3}|SA\d{2})$")
 
 RecordT = TypeVar("RecordT", EjRecord, EgRecord)
 
+#: French names of the FINESS-owned columns, for messages (the address is not in the attribute registry).
+ADDRESS_LABELS = {
+    "numero_voie": "N° de voie",
+    "type_voie": "Type de voie",
+    "libelle_voie": "Libellé de voie",
+    "complement_voie": "Complément d'adresse",
+    "lieu_dit": "Lieu-dit",
+    "code_postal": "Code postal",
+    "libelle_acheminement": "Libellé d'acheminement",
+    "commune_code": "Commune (COG)",
+}
+FIELD_LABELS = {**ADDRESS_LABELS, **registry.admin_labels(Entity.ej), **registry.admin_labels(Entity.eg),
+                "departement_code": "Département", "region_code": "Région"}
 
+#: Shape of each checked FINESS text value and what the message asks for: one list for the importer and
+#: support corrections, so a value the importer would reject can never be typed in by hand.
+SHAPES: dict[str, tuple[Callable[[str], bool], str]] = {
+    "finess": (finess_ok, "numéro FINESS invalide (9 caractères, clé de contrôle)"),
+    "code_postal": (postal_code_ok, "code postal de 5 chiffres attendu (par exemple 49000)"),
+    "commune_code": (commune_code_ok, "code commune INSEE (COG) de 5 caractères attendu, 2A/2B en Corse "
+                                      "(par exemple 49007 pour Angers ; ce n'est pas le code postal)"),
+    "departement_code": (departement_code_ok, "code département attendu : 2 chiffres, 2A/2B ou 971 à 976"),
+    "region_code": (region_code_ok, "code région INSEE de 2 chiffres attendu (par exemple 52)"),
+    "siren": (siren_ok, "SIREN invalide (9 chiffres avec clé de Luhn)"),
+    "siret": (siret_ok, "SIRET invalide (14 chiffres avec clé de Luhn)"),
+    "telephone": (phone_ok, "numéro de téléphone invalide (10 chiffres commençant par 0, ou +33…)"),
+    "telecopie": (phone_ok, "numéro de télécopie invalide (10 chiffres commençant par 0, ou +33…)"),
+    "courriel": (email_ok, "adresse électronique invalide (nom@domaine.fr)"),
+    "categorie_code": (lambda v: bool(_CATEGORY_RE.match(v)), "code catégorie FINESS à 3 chiffres attendu "
+                                                              "(par exemple 500 pour un EHPAD)"),
+}
+#: Checked on import too. The others (phones, e-mails, postal codes) arrive as FINESS publishes them,
+#: sometimes malformed: FINESS owns them, so an import keeps them and only a correction must be right.
+IMPORT_SHAPES = frozenset({"finess", "categorie_code"})
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name)
+
+
+def value_problem(model: type[SQLModel], name: str, value: Any, *, shapes: Iterable[str] = SHAPES) -> str | None:
+    """Why a FINESS-owned ``value`` of ``name`` is malformed, in French, or None.
+
+    Length (a longer value is rejected, never truncated), a raison sociale present, then the shape
+    of ``name`` among ``shapes``.
+    """
+    label = field_label(name)
+    if name == "raison_sociale" and not value:
+        return "raison sociale absente"
+    limit = _max_lengths(model).get(name)
+    if limit and isinstance(value, str) and len(value) > limit:
+        return f"{label} : {len(value)} caractères, {limit} au plus"
+    shape = SHAPES.get(name) if name in shapes else None
+    if shape and isinstance(value, str) and not shape[0](value):
+        return f"{label} « {value} » : {shape[1]}"
+    return None
+
+
+@functools.cache
 def _max_lengths(model: type[SQLModel]) -> dict[str, int]:
     """Length limit of each bounded text column: a longer value is rejected, not truncated."""
     lengths = {c.name: getattr(c.type, "length", None) for c in table_of(model).columns}
@@ -40,7 +110,7 @@ class RecordChecks:
         self.reference, self.report = reference, report
         self.owned = {EJ_ENTITY: set(finess_owned_fields(EntiteJuridique)),
                       EG_ENTITY: set(finess_owned_fields(Etablissement))}
-        self.max_lengths = {EJ_ENTITY: _max_lengths(EntiteJuridique), EG_ENTITY: _max_lengths(Etablissement)}
+        self.models: dict[str, type[SQLModel]] = {EJ_ENTITY: EntiteJuridique, EG_ENTITY: Etablissement}
 
     def reason(self, record: EjRecord | EgRecord, entity: str) -> str | None:
         """Reason to reject ``record``, or None."""
@@ -49,18 +119,14 @@ class RecordChecks:
             raise AssertionError(f"parser sent non-FINESS fields {sorted(unknown)}")
         if not finess_ok(record.finess):
             return f"numéro FINESS invalide {record.finess!r} (format ou clé)"
-        if isinstance(record, EgRecord):
-            if not record.ej_finess or not finess_ok(record.ej_finess):
-                return f"numéro FINESS EJ invalide {record.ej_finess!r} (format ou clé)"
-            category = record.values.get("categorie_code")
-            if category is not None and not _CATEGORY_RE.match(category):
-                return f"catégorie {category!r} mal formée (code FINESS à 3 chiffres attendu)"
-        if "raison_sociale" in record.values and not record.values["raison_sociale"]:
-            return "raison sociale absente"
+        if isinstance(record, EgRecord) and not (record.ej_finess and finess_ok(record.ej_finess)):
+            return f"numéro FINESS EJ invalide {record.ej_finess!r} (format ou clé)"
         for name, value in record.values.items():
-            limit = self.max_lengths[entity].get(name)
-            if limit and isinstance(value, str) and len(value) > limit:
-                return f"{name}: {len(value)} caractères, {limit} au plus"
+            if value is None and name != "raison_sociale":
+                continue
+            problem = value_problem(self.models[entity], name, value, shapes=IMPORT_SHAPES)
+            if problem:
+                return problem
         return None
 
     def count_perimeter(self, records: Iterable[EgRecord]) -> None:

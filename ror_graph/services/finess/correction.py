@@ -9,11 +9,9 @@ the row's version moves with it, atomically, like any other declared write.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import (
@@ -24,69 +22,18 @@ from ror_graph.models import (
     Unite,
     finess_owned_fields,
 )
-from ror_graph.models.base import table_of
-from ror_graph.models.coded import CODED_COLUMNS
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.accounts.scope import require_global
 from ror_graph.services.core.changes import ChangeSet, as_text
 from ror_graph.services.core.errors import BadInputError, ForbiddenError, NotFoundError
-from ror_graph.services.core.validation import (
-    check_codes,
-    commune_code_ok,
-    email_ok,
-    phone_ok,
-    siren_ok,
-    siret_ok,
-)
 from ror_graph.services.core.write import WriteOperation
 from ror_graph.services.etablissement.inputs import FinessCorrection
+from ror_graph.services.finess.correction_checks import check_coherence, convert
 
 MODELS: dict[str, type[EntiteJuridique] | type[Etablissement]] = {
     "entite_juridique": EntiteJuridique, "etablissement": Etablissement,
 }
 CORRECTOR_ROLES = {"support", "admin"}
-_TEXT_CHECKS = {
-    "siren": (siren_ok, "SIREN invalide (9 chiffres, clé de Luhn)."),
-    "siret": (siret_ok, "SIRET invalide (14 chiffres, clé de Luhn)."),
-    "telephone": (phone_ok, "Numéro de téléphone invalide."),
-    "telecopie": (phone_ok, "Numéro de télécopie invalide."),
-    "courriel": (email_ok, "Adresse électronique invalide."),
-    "commune_code": (commune_code_ok, "Code commune COG invalide (5 caractères)."),
-}
-_TRUE, _FALSE = {"true", "1", "oui", "yes", "vrai"}, {"false", "0", "non", "no", "faux"}
-
-
-def _convert(model: type[SQLModel], field: str, value: str | None) -> Any:
-    """``value`` converted to the column's type and checked; BadInputError(field="value") otherwise."""
-    text = value.strip() if isinstance(value, str) else value
-    if text in (None, ""):
-        column = table_of(model).columns[field]
-        if not column.nullable:
-            raise BadInputError(f"{field} ne peut pas être vide.", field="value")
-        return None
-    column_type = table_of(model).columns[field].type
-    try:
-        if isinstance(column_type, Boolean):
-            if text.lower() not in _TRUE | _FALSE:
-                raise ValueError("attendu true/false")
-            return text.lower() in _TRUE
-        if isinstance(column_type, Date):
-            return date.fromisoformat(text)
-        if isinstance(column_type, Float):
-            number = float(text.replace(",", "."))
-            bound = {"latitude": 90, "longitude": 180}.get(field)
-            if bound is not None and not -bound <= number <= bound:
-                raise ValueError("hors limites")
-            return round(number, 7)
-    except ValueError as exc:
-        raise BadInputError(f"Valeur invalide pour {field}: {exc}.", field="value") from exc
-    limit = getattr(column_type, "length", None)
-    if limit and len(text) > limit:
-        raise BadInputError(f"{field}: {limit} caractères au plus.", field="value")
-    check = _TEXT_CHECKS.get(field)
-    if check and not check[0](text):
-        raise BadInputError(check[1], field="value")
-    return text
 
 
 class CorrectFinessField(WriteOperation[bool]):
@@ -123,14 +70,10 @@ class CorrectFinessField(WriteOperation[bool]):
         if not (self.data.motif or "").strip():
             raise BadInputError("Le motif de la correction est obligatoire.", field="motif")
         if field not in finess_owned_fields(model) or field == "finess":
-            raise BadInputError(f"{field!r} n'est pas un champ FINESS corrigeable de {self.entity}.", field="field")
-        self.new = new = _convert(model, field, self.data.value)
-        system = CODED_COLUMNS.get((model.__tablename__, field))
-        if system and new is not None:
-            await check_codes(self.session, system, [new], field="value")
+            raise BadInputError(f"« {field} » n'est pas un champ FINESS corrigeable.", field="field")
+        self.new = new = convert(model, field, self.data.value)
+        await check_coherence(self.session, model, self.row, field, new)
         self.commune = await self.session.get(Commune, new) if field == "commune_code" and new else None
-        if field == "commune_code" and new and self.commune is None:
-            raise BadInputError(f"Commune {new} inconnue du COG.", field="value")
 
     async def diff(self) -> bool:
         self.changed = as_text(getattr(self.row, self.data.field)) != as_text(self.new)
