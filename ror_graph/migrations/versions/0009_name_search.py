@@ -1,7 +1,7 @@
 """name search: FTS5 trigram table (SQLite) or pg_trgm GIN indexes (PostgreSQL) on EG names
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-06 16:20:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ from ror_graph.models.name_index import statements
 
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
