@@ -52,10 +52,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             from search_index.server import ManagedMeili, MeiliUnavailable
 
             try:
-                managed = ManagedMeili(settings.data_dir / "meilisearch").start()
+                managed = ManagedMeili.shared(settings.data_dir / "meilisearch")
                 state.meili_url, state.meili_key = managed.url, managed.master_key
                 state.extras["managed_meili"] = managed
-                log.info("managed Meilisearch on %s", managed.url)
+                log.info("managed Meilisearch on %s (%s)", managed.url,
+                         "started by this process" if managed.owner else "shared, started by another process")
             except MeiliUnavailable as exc:  # search degrades, writes keep working (outbox)
                 log.warning("search disabled: %s", exc)
         async with contextlib.AsyncExitStack() as stack:
