@@ -14,27 +14,13 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from ror_graph import __version__
 from ror_graph.db import make_engine, session_factory
 from ror_graph.logs import configure_logging
 from ror_graph.settings import Settings, get_settings
 from ror_graph.state import AppState
 
 log = logging.getLogger("ror_graph")
-
-
-async def health(request: Request) -> JSONResponse:
-    """Liveness probe: the process answers and the database is reachable."""
-    from sqlalchemy import text
-
-    state: AppState = request.app.state.ror
-    async with state.engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-    return JSONResponse({"status": "ok", "version": __version__, "search": bool(state.meili_url)})
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -73,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             managed.stop()
         await engine.dispose()
 
-    routes = [Route("/health", health), *_routes(state)]
+    routes = _routes(state)
     app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)
     app.state.ror = state
     _mount_admin(app, state)
@@ -94,9 +80,9 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 def _routes(state: AppState) -> list:
     """Routes contributed by the API modules (GraphQL, search)."""
-    from ror_graph.api import graphql, search
+    from ror_graph.api import graphql, health, search
 
-    return [*graphql.routes(state), *search.routes(state)]
+    return [*health.routes(), *graphql.routes(state), *search.routes(state)]
 
 
 def _lifespan_hooks() -> list:
