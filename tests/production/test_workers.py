@@ -51,7 +51,8 @@ def rename_all(base: str, token: str, identifiants: list[str], nom: str) -> None
         version = graphql(base, "query($i: String!) { unite(identifiant: $i) { version } }", token,
                           i=identifiant)["unite"]["version"]
         changed = graphql(base, "mutation($i: String!, $v: Int!, $n: String!) { modifierUnite(identifiant: $i, "
-                                "version: $v, input: {nom: $n}) { __typename } }", token, i=identifiant, v=version, n=nom)
+                                "version: $v, input: {nom: $n}) { __typename } }", token,
+                          i=identifiant, v=version, n=nom)
         assert changed["modifierUnite"]["__typename"] == "UnitePayload", changed
 
 
