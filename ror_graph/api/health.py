@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -45,6 +46,9 @@ def _head() -> str | None:
 async def database_check(state: AppState) -> dict[str, Any]:
     """Whether the database answers and is at the head revision of the migrations."""
     head = _head()
+    if state.settings.is_sqlite and not _sqlite_file(state.settings.database_url).exists():
+        # open connections would keep reading a deleted or moved file: not the database we were given
+        return {"ok": False, "error": "the SQLite database file is gone", "head": head}
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS), state.engine.connect() as conn:
             rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
@@ -82,6 +86,10 @@ async def ready(request: Request) -> JSONResponse:
     ok = database["ok"] and search["ok"]
     return JSONResponse({"status": "ready" if ok else "not ready", "version": __version__,
                          "database": database, "search": search}, status_code=200 if ok else 503)
+
+
+def _sqlite_file(url: str) -> Path:
+    return Path(url.split(":///", 1)[-1])
 
 
 def _short(exc: BaseException) -> str:
