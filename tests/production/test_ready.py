@@ -25,8 +25,8 @@ async def ready(http: httpx.AsyncClient) -> tuple[int, dict]:
     return answer.status_code, answer.json()
 
 
-async def until_ready(http: httpx.AsyncClient, want: bool, timeout: float = 30) -> dict:
-    for _ in range(int(timeout * 10)):
+async def until_ready(http: httpx.AsyncClient, want: bool, patience: float = 30) -> dict:
+    for _ in range(int(patience * 10)):
         status, body = await ready(http)
         if (status == 200) is want:
             return body
@@ -96,9 +96,7 @@ async def test_ready_is_false_on_a_database_behind_the_code_and_on_stale_index_s
     # given a database at an older revision, and an offers index created with Meilisearch's defaults
     from sqlalchemy import text
 
-    from ror_graph.db import make_engine
-
-    from ror_graph.db import head_revision
+    from ror_graph.db import head_revision, make_engine
 
     async def set_revision(revision: str | None) -> None:  # the PostgreSQL test database is shared: put it back
         engine = make_engine(database_url)
