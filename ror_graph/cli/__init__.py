@@ -24,11 +24,16 @@ NEEDS_SCHEMA = {"serve", "load-reference", "import-finess", "sync-search", "rein
 """Commands that read or write a migrated database (``migrate`` and ``demo`` migrate it themselves)."""
 CREATES_SCHEMA = {"migrate", "demo"}
 NEEDS_SEARCH = {"serve", "sync-search", "reindex"}
-DEBUG_KEY = "ror_graph_debug"
+DEBUG_KEY, ARGS_KEY = "ror_graph_debug", "ror_graph_args"
 
 
 class RorGroup(TyperGroup):
     """Turns the expected problems of a command into one line on stderr and exit code 2."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[ARGS_KEY] = rest  # the preflight skips `COMMAND --help`
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -57,7 +62,7 @@ def preflight(
     """Print the data directory, then check what the command needs before it runs."""
     ctx.meta[DEBUG_KEY] = debug
     command = ctx.invoked_subcommand or ""
-    if command == "export-schema":
+    if command == "export-schema" or "--help" in ctx.meta.get(ARGS_KEY, ()):
         return
     try:
         settings = get_settings()
