@@ -48,7 +48,7 @@ def cli(env: dict[str, str], *args: str, cwd: Path | None = None, check: bool = 
 def serving(env: dict[str, str], *args: str, cwd: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """``ror-graph serve ARGS`` on a free port until ``/ready`` answers 200; SIGTERM and wait at exit."""
     port = free_port()
-    log_path = Path(env["ROR_GRAPH_DATA_DIR"]) / f"serve-{port}.log"
+    log_path = Path(env["ROR_GRAPH_DATA_DIR"]).parent / f"serve-{port}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen([str(BIN), "serve", "--port", str(port), *args], env=env,
                                    cwd=cwd or env["ROR_GRAPH_DATA_DIR"], stdout=log, stderr=subprocess.STDOUT)
