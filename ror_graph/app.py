@@ -30,6 +30,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, sessions=session_factory(engine),
                      meili_url=settings.meili_url or None, meili_key=settings.meili_key or None)
+    if settings.database_read_url:
+        state.read_engine = make_engine(settings.database_read_url)
+        state.read_sessions = session_factory(state.read_engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -58,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if managed:
             managed.stop()
         await engine.dispose()
+        if state.read_engine is not None:
+            await state.read_engine.dispose()
 
     routes = _routes(state)
     app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("./var"), description="Holds the SQLite file and managed Meilisearch data.")
     database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite file in data_dir.")
+    database_read_url: str = Field("", description="Optional read replica (e.g. a PostgreSQL hot standby) for "
+                                   "anonymous and API-client GraphQL queries and search; empty = the primary.")
     meili_url: str = Field("", description="Meilisearch URL; empty = start the managed local binary.")
     meili_key: str = Field("", description="Meilisearch API key (master key of the managed binary if empty).")
     meili_managed: bool = Field(True, description="Start a local Meilisearch when meili_url is empty.")
@@ -101,7 +103,7 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object each.")
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_read_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return normalise_database_url(value) if value else value
