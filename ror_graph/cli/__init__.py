@@ -1,7 +1,7 @@
 """``ror-graph`` command line: one Typer app, one module per group of commands.
 
 Commands stay thin: they read settings, open an engine and call services / importers. Before a
-command runs, the app callback prints the resolved data directory and runs the preflight checks
+command runs, the app callback prints the resolved data directory (operations commands) and runs the preflight checks
 (``cli.preflight``) the command needs; a problem of configuration or environment then prints one line
 naming the fix and exits with code 2, without traceback (``ror-graph --debug …`` shows it).
 """
@@ -24,6 +24,8 @@ NEEDS_SCHEMA = {"serve", "load-reference", "import-finess", "sync-search", "rein
 """Commands that read or write a migrated database (``migrate`` and ``demo`` migrate it themselves)."""
 CREATES_SCHEMA = {"migrate", "demo"}
 NEEDS_SEARCH = {"serve", "sync-search", "reindex"}
+SHOWS_DATA_DIR = {"serve", "migrate", "demo", "load-reference", "import-finess", "sync-search", "reindex"}
+"""Commands that print the data directory first (account commands keep their output to one line)."""
 DEBUG_KEY, ARGS_KEY = "ror_graph_debug", "ror_graph_args"
 
 
@@ -70,7 +72,8 @@ def preflight(
         first = exc.errors()[0]
         name = "ROR_GRAPH_" + "_".join(str(part) for part in first["loc"]).upper()
         raise CliProblem(f"invalid setting {name}: {first['msg']}") from exc
-    print(f"data directory: {settings.data_dir}", file=sys.stderr)
+    if command in SHOWS_DATA_DIR:
+        print(f"data directory: {settings.data_dir}", file=sys.stderr)
     if command in NEEDS_SCHEMA or command in CREATES_SCHEMA:
         check_database(settings, need_schema=command in NEEDS_SCHEMA)
     if command in NEEDS_SEARCH and settings.meili_url:
