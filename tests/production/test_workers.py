@@ -170,6 +170,11 @@ def test_two_workers_share_sessions_and_index_each_change_once(deployment, tmp_p
         renamed = meili_get(meili, "/indexes/offres/search", q="Offre nommée deux fois", limit=0)
         assert renamed["estimatedTotalHits"] >= WRITES
 
+        # when an operator runs sync-search next to the server, then it uses the server's Meilisearch
+        if deployment["managed"]:
+            assert "still pending 0" in cli(env, "sync-search", cwd=tmp_path).stderr
+            assert len(processes_using(str(data / "meilisearch"))) == 1
+
         # when the server gets SIGTERM, then it exits cleanly, leaves no lease and no Meilisearch behind
         assert stop(server) == 0
     assert query(LEASE) is None
