@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 export ROR_GRAPH_DATA_DIR ?= ./var
 
 .PHONY: run test install meili chromium lint schema clean
@@ -18,7 +20,8 @@ install: $(STAMP) meili
 meili:
 	@bash scripts/install_meilisearch.sh >/dev/null
 
-## make run: install, migrate, load reference + demo data, serve on 127.0.0.1:8000 (managed Meilisearch)
+## make run: install, migrate, load reference + demo data, serve on $(HOST):$(PORT) (managed Meilisearch)
+# e.g. make run PORT=8080 HOST=0.0.0.0
 # The worker (reminders, quality rules) runs beside the server; without SMTP settings mails go to var/mailbox/.
 # Plain http on loopback: the admin cookie cannot be HTTPS-only there.
 run: export ROR_GRAPH_SECURE_COOKIES ?= false
@@ -27,7 +30,7 @@ run: install
 	$(BIN)/ror-graph load-reference
 	$(BIN)/ror-graph demo
 	$(BIN)/ror-graph worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
-	$(BIN)/ror-graph serve --host 127.0.0.1 --port 8000
+	$(BIN)/ror-graph serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (SQLite; set ROR_GRAPH_TEST_DATABASE_URL for PostgreSQL)
 test: install

@@ -7,7 +7,7 @@ contacts (SQLAlchemy Core bulk inserts, deterministic seed), starts the real app
 * (a) ``page``: the nested page query, 15 EGs with their offers, activités and lieux, at random cursors;
 * (b) ``lookup``: one EG by FINESS (identity, catégorie, address).
 
-Baselines in the same run: ``/health`` (HTTP + one ``SELECT 1``), ``{ __typename }`` (the GraphQL
+Baselines in the same run: ``/health`` (HTTP only), ``{ __typename }`` (the GraphQL
 pipeline with no data), and the floor: the same data read with raw SQL (stdlib sqlite3) + ``json.dumps``.
 
     .venv/bin/python bench/graphql.py                      # 10,000 EGs, 300 requests per case and mode

@@ -14,27 +14,13 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from ror_graph import __version__
 from ror_graph.db import make_engine, session_factory
 from ror_graph.logs import configure_logging
 from ror_graph.settings import Settings, get_settings
 from ror_graph.state import AppState
 
 log = logging.getLogger("ror_graph")
-
-
-async def health(request: Request) -> JSONResponse:
-    """Liveness probe: the process answers and the database is reachable."""
-    from sqlalchemy import text
-
-    state: AppState = request.app.state.ror
-    async with state.engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-    return JSONResponse({"status": "ok", "version": __version__, "search": bool(state.meili_url)})
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -44,6 +30,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, sessions=session_factory(engine),
                      meili_url=settings.meili_url or None, meili_key=settings.meili_key or None)
+    if settings.database_read_url:
+        state.read_engine = make_engine(settings.database_read_url)
+        state.read_sessions = session_factory(state.read_engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -52,10 +41,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             from search_index.server import ManagedMeili, MeiliUnavailable
 
             try:
-                managed = ManagedMeili(settings.data_dir / "meilisearch").start()
+                managed = ManagedMeili.shared(settings.data_dir / "meilisearch")
                 state.meili_url, state.meili_key = managed.url, managed.master_key
                 state.extras["managed_meili"] = managed
-                log.info("managed Meilisearch on %s", managed.url)
+                log.info("managed Meilisearch on %s (%s)", managed.url,
+                         "started by this process" if managed.owner else "shared, started by another process")
             except MeiliUnavailable as exc:  # search degrades, writes keep working (outbox)
                 log.warning("search disabled: %s", exc)
         async with contextlib.AsyncExitStack() as stack:
@@ -71,8 +61,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if managed:
             managed.stop()
         await engine.dispose()
+        if state.read_engine is not None:
+            await state.read_engine.dispose()
 
-    routes = [Route("/health", health), *_routes(state)]
+    routes = _routes(state)
     app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)
     app.state.ror = state
     _mount_admin(app, state)
@@ -92,12 +84,13 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 
 def _routes(state: AppState) -> list:
-    """Routes contributed by the API modules (GraphQL, search, change feed, exports) and the public site (``web``)."""
+    """Routes contributed by the API modules (probes, GraphQL, search, change feed, exports) and the public site."""
     from ror_graph import web
-    from ror_graph.api import changes, exports, graphql, search
+    from ror_graph.api import changes, exports, graphql, health, search
 
     state.extras["graphiql_html"] = web.graphiql_html()  # GraphiQL from shipped assets, not a CDN
     return [
+        *health.routes(),
         *graphql.routes(state),
         *search.routes(state),
         *changes.routes(state),

@@ -92,3 +92,10 @@ def downgrade(url: str, revision: str = "base") -> None:
     from alembic import command
 
     command.downgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str | None:
+    """The head revision of the packaged migrations (what a migrated database's ``alembic_version`` holds)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -6,6 +6,9 @@ plain values as arguments, so libraries stay testable without environment juggli
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +17,38 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-secret-change-me"
+SECRET_FILE = "secret_key"
+SUPPORTED_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+
+
+class UnsupportedDatabaseError(ValueError):
+    """``ROR_GRAPH_DATABASE_URL`` names a database this project does not run on."""
+
+
+def stored_secret(data_dir: Path) -> str:
+    """The session key kept in ``data_dir/secret_key`` (mode 0600), drawn on first use.
+
+    Every worker of a server, and every restart, reads the same key, so admin sessions survive both;
+    the first process to create the file wins a race (``O_EXCL``), the others read its key.
+    """
+    path = data_dir / SECRET_FILE
+    for _ in range(50):
+        with contextlib.suppress(FileNotFoundError):
+            key = path.read_text().strip()
+            if key:
+                return key
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = data_dir / f".{SECRET_FILE}.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)  # atomic: a complete file or none
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    raise RuntimeError(f"cannot read the session key in {path}")
 
 
 def normalise_database_url(url: str) -> str:
@@ -36,11 +71,14 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("./var"), description="Holds the SQLite file and managed Meilisearch data.")
     database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite file in data_dir.")
+    database_read_url: str = Field("", description="Optional read replica (e.g. a PostgreSQL hot standby) for "
+                                   "anonymous and API-client GraphQL queries and search; empty = the primary.")
     meili_url: str = Field("", description="Meilisearch URL; empty = start the managed local binary.")
     meili_key: str = Field("", description="Meilisearch API key (master key of the managed binary if empty).")
     meili_managed: bool = Field(True, description="Start a local Meilisearch when meili_url is empty.")
     meili_index: str = Field("offres", description="Name (alias) of the public offers index.")
-    secret_key: str = Field(DEV_SECRET, description="Signs admin sessions; must be changed outside debug.")
+    secret_key: str = Field(DEV_SECRET, description="Signs admin sessions; unset = a key drawn once and kept in "
+                            "data_dir/secret_key (0600), shared by the workers of that directory.")
     secure_cookies: bool = Field(True, description="Admin session cookie over HTTPS only (off for local http).")
     debug: bool = Field(False, description="Unmasked GraphQL errors, GraphiQL, verbose logs.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"],
@@ -77,16 +115,25 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(30.0, gt=0, description="How often `ror-graph worker` looks for due jobs.")
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object each.")
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_read_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return normalise_database_url(value) if value else value
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
         if not self.database_url:
-            self.database_url = f"sqlite+aiosqlite:///{(self.data_dir / 'ror_graph.sqlite3').resolve()}"
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'ror_graph.sqlite3'}"
         return self
+
+    def check_database_scheme(self) -> None:
+        """Raise ``UnsupportedDatabaseError`` unless the URL is SQLite or PostgreSQL."""
+        if not self.database_url.startswith(SUPPORTED_SCHEMES):
+            scheme = self.database_url.split(":", 1)[0] or "(empty)"
+            raise UnsupportedDatabaseError(
+                f"unsupported database URL scheme {scheme!r}: ROR_GRAPH_DATABASE_URL must start with "
+                "postgresql:// or sqlite:///")
 
     @property
     def is_sqlite(self) -> bool:

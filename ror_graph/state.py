@@ -21,3 +21,10 @@ class AppState:
     meili_url: str | None = None
     meili_key: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    read_engine: AsyncEngine | None = None
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
+    """The read replica (``ROR_GRAPH_DATABASE_READ_URL``), if any: see ``reading()``."""
+
+    def reading(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for reads that may lag the primary by the replica's delay (the primary without replica)."""
+        return self.read_sessions or self.sessions

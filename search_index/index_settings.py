@@ -16,6 +16,8 @@ Choices worth knowing:
 
 from __future__ import annotations
 
+import unicodedata
+
 from meilisearch_python_sdk.models.settings import (
     Faceting,
     MeilisearchSettings,
@@ -152,3 +154,27 @@ def index_settings() -> MeilisearchSettings:
         faceting=Faceting(max_values_per_facet=MAX_VALUES_PER_FACET, sort_facet_values_by={"*": "count"}),
         facet_search=False,  # facet *search* (type-ahead inside a facet) is unused: saves work on every update
     )
+
+
+def current_settings_problem(live: dict) -> str | None:
+    """What differs between an index's live settings (Meilisearch's JSON) and the settings in code.
+
+    ``None`` when current. Compares what search results depend on (attributes, ranking, stop words,
+    synonyms, limits), as sets where Meilisearch keeps no order and in NFC (it may store words decomposed);
+    used by the readiness probe.
+    """
+    wanted = index_settings()
+    as_set = lambda values: sorted({unicodedata.normalize("NFC", v) for v in values or []})  # noqa: E731
+    checks = {
+        "searchableAttributes": (live.get("searchableAttributes"), wanted.searchable_attributes),
+        "filterableAttributes": (as_set(live.get("filterableAttributes")), as_set(wanted.filterable_attributes)),
+        "sortableAttributes": (as_set(live.get("sortableAttributes")), as_set(wanted.sortable_attributes)),
+        "rankingRules": (live.get("rankingRules"), wanted.ranking_rules),
+        "stopWords": (as_set(live.get("stopWords")), as_set(wanted.stop_words)),
+        "synonyms": ({k: sorted(v) for k, v in (live.get("synonyms") or {}).items()},
+                     {k: sorted(v) for k, v in (wanted.synonyms or {}).items()}),
+        "maxTotalHits": ((live.get("pagination") or {}).get("maxTotalHits"), MAX_TOTAL_HITS),
+    }
+    stale = [name for name, (have, want) in checks.items() if have != want]
+    return f"index settings not current ({', '.join(stale)}): restart a worker or run `ror-graph reindex`" \
+        if stale else None

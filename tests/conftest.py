@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.db import make_engine, session_factory
+from ror_graph.db import alembic_config, make_engine, session_factory
 from ror_graph.services.reference.loader import load_reference
 from ror_graph.settings import normalise_database_url
 
@@ -47,11 +47,21 @@ def shared_dir() -> Path:
     return SHARED
 
 
+def _stamp_head(sync_connection, url: str) -> None:
+    """Mark the schema as migrated to head, as ``ror-graph migrate`` would (the CLI checks it)."""
+    from alembic import command
+
+    cfg = alembic_config(url)
+    cfg.attributes["connection"] = sync_connection
+    command.stamp(cfg, "head")
+
+
 async def _seed(url: str) -> None:
-    """Create every table from the models and load the reference data."""
+    """Create every table from the models, stamp it at the migrations' head, load the reference data."""
     engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
+        await conn.run_sync(_stamp_head, url)
     async with session_factory(engine)() as session:
         await load_reference(session)
     await engine.dispose()

@@ -8,7 +8,6 @@ views. View classes are subclassed per app (SQLAdmin stores its engine and templ
 from __future__ import annotations
 
 import logging
-import secrets
 from pathlib import Path
 
 from sqladmin import Admin
@@ -33,7 +32,7 @@ from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin
 from ror_graph.admin.signalements import SignalementAdmin
 from ror_graph.admin.tracking import AuditLogAdmin, ConsumerAdmin, EventAdmin, ImportRunAdmin
 from ror_graph.admin.unites import UniteAdmin
-from ror_graph.settings import DEV_SECRET, Settings
+from ror_graph.settings import DEV_SECRET, SECRET_FILE, Settings, stored_secret
 from ror_graph.state import AppState
 
 log = logging.getLogger("ror_graph.admin")
@@ -84,18 +83,20 @@ class RorAdmin(Admin):
 def session_secret(settings: Settings) -> str:
     """Key signing admin sessions; never the published development default outside debug.
 
-    Without ``ROR_GRAPH_SECRET_KEY`` a non-debug server signs with a random key drawn at start-up:
-    nobody can forge a support session from the public default, at the price of sessions ending
-    on restart and not being shared between workers (hence the loud log line).
+    Without ``ROR_GRAPH_SECRET_KEY`` a non-debug server uses the key drawn once and kept in the data
+    directory (``secret_key``, mode 0600): every worker and every restart on that directory signs with
+    the same key, and nobody can forge a session from the public default. Servers on several machines
+    need ``ROR_GRAPH_SECRET_KEY`` (the same value everywhere).
     """
     if settings.secret_key != DEV_SECRET:
         return settings.secret_key
     if settings.debug:
         log.warning("admin sessions are signed with the DEVELOPMENT secret key: debug only, never in production")
         return DEV_SECRET
-    log.error("ROR_GRAPH_SECRET_KEY is not set: admin sessions are signed with a random key drawn at start-up "
-              "(logins end on restart and are not shared between workers). Set ROR_GRAPH_SECRET_KEY in production.")
-    return secrets.token_urlsafe(32)
+    key = stored_secret(settings.data_dir)
+    log.info("ROR_GRAPH_SECRET_KEY is not set: admin sessions are signed with the key kept in %s",
+             settings.data_dir / SECRET_FILE)
+    return key
 
 
 def mount_admin(app: Starlette, state: AppState) -> Admin:

@@ -31,6 +31,7 @@ from strawberry.schema.schema import PreExecutionError
 from strawberry.types import ExecutionResult
 
 from ror_graph.api.limits import ClientDisconnected, RequestTimeout, input_problem, run_guarded
+from ror_graph.api.routing import reads_from_replica
 from ror_graph.logs import query_digest
 from ror_graph.resolvers.context import Context, make_context
 from ror_graph.schema.root import build_schema
@@ -79,14 +80,24 @@ class GraphQLApp(GraphQL[Context, None]):
                 refusal = error_response(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"})
                 await refusal(scope, receive, send)
                 return
-            setattr(request.state, _SESSION, session)
-            setattr(request.state, _CALLER, caller)
-            response = await self._guarded_run(request)
-            loaders = getattr(request.state, _LOADERS, None)
-            if loaders is not None:
-                await loaders.idle()
+            if self.state.read_sessions is not None and await reads_from_replica(request, caller):
+                await session.commit()  # hand the primary connection back while the replica works
+                async with self.state.read_sessions() as replica:
+                    response = await self._run_with(request, replica, caller)
+            else:
+                response = await self._run_with(request, session, caller)
         if response is not None:
             await response(scope, receive, send)
+
+    async def _run_with(self, request: Request, session: Any, caller: Any) -> Response | None:
+        """Run the request on ``session`` (primary or replica, ``api/routing.py``) as ``caller``."""
+        setattr(request.state, _SESSION, session)
+        setattr(request.state, _CALLER, caller)
+        response = await self._guarded_run(request)
+        loaders = getattr(request.state, _LOADERS, None)
+        if loaders is not None:
+            await loaders.idle()
+        return response
 
     async def _guarded_run(self, request: Request) -> Response | None:
         """``run`` with its refusals as JSON; ``None`` when the client is gone (nobody to answer)."""

@@ -33,13 +33,13 @@ from ror_graph.resolvers.search import (
 )
 from ror_graph.schema.limits import unusable_text
 from ror_graph.services.core.errors import BadInputError
-from ror_graph.services.events.consumers import new_owner
+from ror_graph.services.events.consumers import new_owner, release
 from ror_graph.services.events.signal import events_signal
 from ror_graph.state import AppState
 from search_index.export import to_csv, to_xlsx
 from search_index.indexer import ensure_index
 from search_index.params import page_json, params_from_query
-from search_index.sync import drain_search
+from search_index.sync import CONSUMER, drain_search
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,8 @@ def routes(state: AppState) -> list:
 
 
 async def run_worker(
-    state: AppState, *, interval: float = SYNC_INTERVAL_SECONDS, wake: asyncio.Event | None = None
+    state: AppState, *, interval: float = SYNC_INTERVAL_SECONDS, wake: asyncio.Event | None = None,
+    owner: str | None = None,
 ) -> None:
     """Apply the index settings once Meilisearch answers, then drain the search consumer until cancelled.
 
@@ -113,7 +114,7 @@ async def run_worker(
     wake = wake or asyncio.Event()
     client = meili_client(state)
     index_uid = state.settings.meili_index
-    owner, retention = new_owner(), timedelta(days=state.settings.event_retention_days)
+    owner, retention = owner or new_owner(), timedelta(days=state.settings.event_retention_days)
     ready, last_error = False, None
     while True:
         wake.clear()  # a commit from now on triggers the next drain
@@ -144,8 +145,9 @@ async def search_worker(state: AppState) -> AsyncIterator[None]:
         yield
         return
     interval = state.extras.get("search_sync_interval", SYNC_INTERVAL_SECONDS)
-    wake = asyncio.Event()
-    task = asyncio.create_task(run_worker(state, interval=interval, wake=wake), name="search-sync-worker")
+    wake, owner = asyncio.Event(), new_owner()
+    task = asyncio.create_task(run_worker(state, interval=interval, wake=wake, owner=owner),
+                               name="search-sync-worker")
     try:
         with events_signal(state.engine, wake.set):
             yield
@@ -153,6 +155,11 @@ async def search_worker(state: AppState) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        try:  # graceful shutdown: a batch cut short is redone by another worker now, not after the lease
+            async with state.sessions() as session:
+                await release(session, [CONSUMER], owner)
+        except Exception as exc:  # the database may be the reason of the shutdown
+            log.warning("search worker: could not release its lease: %r", exc)
         await close_clients(state)
 
 

@@ -19,7 +19,8 @@ console = Console(stderr=True)
 
 @contextlib.asynccontextmanager
 async def meili_connection() -> AsyncIterator[tuple[str, str | None]]:
-    """(url, key) of the configured Meilisearch, or of a managed one started for this command."""
+    """(url, key) of the configured Meilisearch, or the data directory's managed one (a running server's,
+    else one started for this command)."""
     cfg = settings()
     if cfg.meili_url:
         yield cfg.meili_url, cfg.meili_key or None
@@ -30,10 +31,10 @@ async def meili_connection() -> AsyncIterator[tuple[str, str | None]]:
     from search_index.server import ManagedMeili, MeiliUnavailable
 
     try:
-        managed = ManagedMeili(cfg.data_dir / "meilisearch").start()
+        managed = ManagedMeili.shared(cfg.data_dir / "meilisearch")
     except MeiliUnavailable as exc:
-        console.print(f"[red]cannot start the managed Meilisearch ({exc}); if `ror-graph serve` is running, "
-                      "set ROR_GRAPH_MEILI_URL to a shared Meilisearch[/red]")
+        console.print(f"[red]cannot start the managed Meilisearch ({exc}): set MEILI_BINARY, or "
+                      "ROR_GRAPH_MEILI_URL for an external one[/red]")
         raise typer.Exit(2) from exc
     try:
         yield managed.url, managed.master_key

@@ -61,7 +61,7 @@ async def search_reference(state: AppState) -> SearchReference:
         cached = state.extras.get(REFERENCE_KEY)
         if cached and time.monotonic() - cached[0] < REFERENCE_TTL_SECONDS:
             return cached[1]
-        async with state.sessions() as session:
+        async with state.reading()() as session:  # labels: replica lag is harmless
             ref = await load_search_reference(session)
         state.extras[REFERENCE_KEY] = (time.monotonic(), ref)
         return ref

@@ -126,14 +126,22 @@ async def test_production_cookie_is_secure(database_url: str, accounts):
     assert "secure" in response.headers["set-cookie"].lower()
 
 
-def test_default_secret_is_never_used_outside_debug(caplog):
+def test_default_secret_is_never_used_outside_debug(caplog, tmp_path):
+    import logging
+    import stat
+
     from ror_graph.admin import session_secret
     from ror_graph.settings import DEV_SECRET, Settings
 
+    caplog.set_level(logging.INFO)
     # in debug the development secret is accepted, with a warning
-    assert session_secret(Settings(debug=True)) == DEV_SECRET
-    # outside debug a random key replaces it, loudly
-    first, second = session_secret(Settings(debug=False)), session_secret(Settings(debug=False))
-    assert DEV_SECRET not in (first, second) and first != second
+    assert session_secret(Settings(debug=True, data_dir=tmp_path)) == DEV_SECRET
+    # outside debug a key drawn once and kept in the data directory (owner-only) replaces it, for every
+    # worker and restart on that directory
+    first = session_secret(Settings(debug=False, data_dir=tmp_path))
+    second = session_secret(Settings(debug=False, data_dir=tmp_path))
+    assert DEV_SECRET != first == second and len(first) >= 40
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert session_secret(Settings(debug=False, data_dir=tmp_path / "other")) != first
     assert any("ROR_GRAPH_SECRET_KEY is not set" in r.message for r in caplog.records)
     assert session_secret(Settings(debug=False, secret_key="configured")) == "configured"

@@ -105,6 +105,20 @@ async def record_failure(session: AsyncSession, name: str, owner: str, *, start:
     return attempts
 
 
+async def release(session: AsyncSession, names: Iterable[str], owner: str, *, now: datetime | None = None) -> int:
+    """Give back the leases ``owner`` holds on ``names`` (graceful shutdown); commits.
+
+    The cursor stays: a batch interrupted by the shutdown is redone by the next claimer at once,
+    instead of after the lease expiry.
+    """
+    conn = await session.connection()
+    result = await conn.execute(
+        update(Consumer).where(col(Consumer.name).in_(list(names)), col(Consumer.lease_owner) == owner)
+        .values(lease_owner=None, lease_expires_at=None, updated_at=now or utcnow()))
+    await session.commit()
+    return result.rowcount or 0
+
+
 async def lag(session: AsyncSession, name: str) -> int:
     """How many kept events consumer ``name`` has not processed yet."""
     conn = await session.connection()

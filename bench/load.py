@@ -1,0 +1,257 @@
+"""Load benchmark: a mixed workload against ``ror-graph serve`` with 1, then 2 (then more) workers.
+
+    .venv/bin/python bench/load.py [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--offers 300000]
+                                   [--workers 1 2] [--seconds 30] [--concurrency 16]
+
+What it does, in one run (the 1-worker line is the baseline of the others, same machine, same data):
+
+1. creates a private PostgreSQL database (dropped at the end), with the schema at the migrations' head,
+   the reference data and ``--offers`` synthetic offers (``bench/search.py``'s generator: real NOS
+   codes per FINESS category on real communes; the national volume is ≈ 100k EG and ≈ 300k offers),
+   plus an admin account; indexes it into an external Meilisearch (a second process) with ``reindex``;
+2. for each worker count: ``ror-graph serve --workers N``, then ``--concurrency`` clients for
+   ``--seconds``, each request drawn at random: 70 % nested directory pages (GraphQL établissements →
+   offers → codes, lieux), 20 % searches (``/api/search``, text + département + facets), 8 % lookups
+   (``etablissement(finess)``), 2 % writes (``modifierUnite`` renaming an offer, admin token);
+   after each write a watcher polls ``/api/search`` for the new name: write → searchable delay;
+3. prints one table: requests/s, p50/p95/p99 latency, errors (must be 0), write → searchable p50/p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import random
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from ror_graph.db import alembic_config  # noqa: E402
+from ror_graph.settings import normalise_database_url  # noqa: E402
+from search_index.server import ManagedMeili, free_port  # noqa: E402
+
+ADMIN, PASSWORD = "bench@example.org", "un mot de passe de bench"
+MIX = (("directory", 70), ("search", 20), ("lookup", 8), ("write", 2))
+PAGE = """query($dep: String!) { etablissements(first: 10, filter: {departements: [$dep]}) { nodes {
+  finess raisonSociale categorie { code label }
+  unites { identifiant nom champActivite { code label } activites { code label } publics { code label }
+           lieux { nom adresse { communeCode } } } } pageInfo { endCursor hasNextPage } } }"""
+LOOKUP = """query($f: String!) { etablissement(finess: $f) { finess raisonSociale telephone
+  categorie { code label } adresse { libelleVoie codePostal communeCode } } }"""
+VERSION = "query($i: String!) { unite(identifiant: $i) { version } }"
+RENAME = """mutation($i: String!, $v: Int!, $n: String!) { modifierUnite(identifiant: $i, version: $v,
+  input: {nom: $n}) { __typename } }"""
+LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { ... on LoginPayload { token } } }"
+TEXTS = ["ehpad", "soins infirmiers", "accueil de jour", "hébergement", "pédiatrie", "addictologie", "ssiad"]
+
+
+def generator():
+    """``bench/search.py``'s synthetic data builder (same data shape as the search benchmark)."""
+    spec = importlib.util.spec_from_file_location("bench_search", ROOT / "bench" / "search.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    visible: list[float] = field(default_factory=list)
+    invisible: int = 0
+
+
+def ror(env: dict, *args: str) -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "ror-graph"), *args], env=env, capture_output=True,
+                          text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"ror-graph {' '.join(args)}: {done.stderr[-2000:]}")
+
+
+async def prepare(server_url: str, offers: int, workdir: Path) -> tuple[str, dict, ManagedMeili, list, list]:
+    """Private database with data, admin account, external Meilisearch indexed; returns what requests need."""
+    name = f"rg_load_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(server_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    communes, _ = await generator().build_database(normalise_database_url(url), offers, seed=7)
+    from alembic import command
+
+    await asyncio.to_thread(command.stamp, alembic_config(normalise_database_url(url)), "head")  # models = head
+    meili = ManagedMeili(workdir / "meili").start()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ROR_GRAPH_")},
+           "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_URL": meili.url, "ROR_GRAPH_MEILI_KEY": meili.master_key,
+           "ROR_GRAPH_DATA_DIR": str(workdir / "var"), "ROR_GRAPH_SECRET_KEY": "bench-secret-key",
+           "ROR_GRAPH_LOG_FORMAT": "text"}
+    ror(env, "create-account", "--email", ADMIN, "--role", "admin", "--password", PASSWORD)
+    started = time.perf_counter()
+    ror(env, "reindex")
+    print(f"reindex: {time.perf_counter() - started:.1f} s")
+    conn = await asyncpg.connect(url)
+    finess = [r[0] for r in await conn.fetch("SELECT finess FROM etablissement ORDER BY random() LIMIT 2000")]
+    identifiants = [r[0] for r in await conn.fetch(
+        "SELECT identifiant FROM unite WHERE NOT unite_sensible ORDER BY random() LIMIT 5000")]
+    await conn.close()
+    deps = sorted({c.departement_code for c in communes})
+    return url, env, meili, [finess, identifiants], deps
+
+
+async def request(http: httpx.AsyncClient, kind: str, rng: random.Random, ctx: dict, tally: Tally) -> None:
+    started = time.perf_counter()
+    try:
+        if kind == "directory":
+            answer = await http.post("/graphql", json={"query": PAGE, "variables": {"dep": rng.choice(ctx["deps"])}})
+        elif kind == "search":
+            answer = await http.get("/api/search", params={"q": rng.choice(TEXTS), "departement": rng.choice(
+                ctx["deps"]), "facets": "typeOffre,champActivite,public"})
+        elif kind == "lookup":
+            answer = await http.post("/graphql", json={"query": LOOKUP, "variables": {"f": rng.choice(ctx["finess"])}})
+        else:
+            answer = await write(http, rng, ctx, tally)
+        ok = answer.status_code == 200 and not (kind != "search" and answer.json().get("errors"))
+    except httpx.HTTPError as exc:
+        ok, answer = False, None
+        tally.error_samples.append(f"{kind}: {exc!r}")
+    tally.latencies.append(time.perf_counter() - started)
+    if not ok:
+        tally.errors += 1
+        if answer is not None and len(tally.error_samples) < 5:
+            tally.error_samples.append(f"{kind}: {answer.status_code} {answer.text[:200]}")
+
+
+async def write(http: httpx.AsyncClient, rng: random.Random, ctx: dict, tally: Tally) -> httpx.Response:
+    """Rename an offer not renamed yet in this run, then watch search until the new name is found."""
+    identifiant = ctx["identifiants"].pop()
+    auth = {"Authorization": f"Bearer {ctx['token']}"}
+    version = (await http.post("/graphql", json={"query": VERSION, "variables": {"i": identifiant}},
+                               headers=auth)).json()["data"]["unite"]["version"]
+    marker = "zq" + "".join(rng.choices(string.ascii_lowercase, k=10))
+    answer = await http.post("/graphql", json={"query": RENAME, "variables": {
+        "i": identifiant, "v": version, "n": f"Offre {marker}"}}, headers=auth)
+    ctx["watchers"].append(asyncio.create_task(watch(http, marker, time.perf_counter(), tally)))
+    return answer
+
+
+async def watch(http: httpx.AsyncClient, marker: str, written: float, tally: Tally) -> None:
+    while time.perf_counter() - written < 30:
+        try:
+            if (await http.get("/api/search", params={"q": marker})).json().get("total"):
+                tally.visible.append(time.perf_counter() - written)
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.05)
+    tally.invisible += 1
+
+
+async def load(base: str, ctx: dict, seconds: float, concurrency: int, seed: int) -> tuple[Tally, float]:
+    tally, deadline = Tally(), time.perf_counter() + seconds
+    kinds, weights = [k for k, _ in MIX], [w for _, w in MIX]
+    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        login = await http.post("/graphql", json={"query": LOGIN, "variables": {"e": ADMIN, "p": PASSWORD}})
+        ctx["token"] = login.json()["data"]["login"]["token"]
+        ctx["watchers"] = []
+
+        async def client(number: int) -> None:
+            rng = random.Random(seed * 1000 + number)
+            while time.perf_counter() < deadline:
+                await request(http, rng.choices(kinds, weights)[0], rng, ctx, tally)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(i) for i in range(concurrency)))
+        wall = time.perf_counter() - started
+        await asyncio.gather(*ctx["watchers"])
+    return tally, wall
+
+
+def serve(env: dict, workers: int, workdir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "ror-graph"), "serve", "--workers", str(workers),
+                                "--port", str(port)], env=env, cwd=workdir,
+                               stdout=(workdir / f"serve-{workers}.log").open("w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise SystemExit(f"server did not start; see {workdir / f'serve-{workers}.log'}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pg", default=os.environ.get("ROR_GRAPH_TEST_DATABASE_URL",
+                                                       "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--offers", type=int, default=300_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="rg_load_"))
+    url, env, meili, (finess, identifiants), deps = await prepare(args.pg, args.offers, workdir)
+    rows = []
+    try:
+        for workers in args.workers:
+            process, base = serve(env, workers, workdir)
+            try:
+                ctx = {"deps": deps, "finess": finess, "identifiants": identifiants}
+                tally, wall = await load(base, ctx, args.seconds, args.concurrency, seed=workers)
+            finally:
+                process.terminate()
+                process.wait(timeout=60)
+            rows.append((workers, tally, wall))
+    finally:
+        meili.stop()
+        conn = await asyncpg.connect(args.pg)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        await conn.close()
+    print(f"\nvolume: {args.offers:,} offers · {args.concurrency} clients · {args.seconds:.0f} s per line · "
+          f"mix {', '.join(f'{k} {w} %' for k, w in MIX)} · {os.cpu_count()} CPUs")
+    print(f"{'workers':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
+          f"{'writes':>7} {'w→s p50 s':>10} {'w→s p95 s':>10}")
+    for workers, tally, wall in rows:
+        lat = tally.latencies
+        print(f"{workers:>7} {len(lat) / wall:>8.1f} {pct(lat, .5) * 1000:>8.1f} {pct(lat, .95) * 1000:>8.1f} "
+              f"{pct(lat, .99) * 1000:>8.1f} {tally.errors:>7} {len(tally.visible) + tally.invisible:>7} "
+              f"{pct(tally.visible, .5):>10.2f} {pct(tally.visible, .95):>10.2f}")
+        for sample in tally.error_samples[:3]:
+            print(f"        error: {sample}")
+        if tally.invisible:
+            print(f"        {tally.invisible} writes not searchable within 30 s")
+    if rows and rows[0][2]:
+        base_rate = len(rows[0][1].latencies) / rows[0][2]
+        print("speed-up vs 1 worker: " + ", ".join(
+            f"{w} workers ×{len(t.latencies) / wall / base_rate:.2f}" for w, t, wall in rows[1:]))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
