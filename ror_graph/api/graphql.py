@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import lru_cache
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -29,9 +31,10 @@ from strawberry.schema.schema import PreExecutionError
 from strawberry.types import ExecutionResult
 
 from ror_graph.api.limits import ClientDisconnected, RequestTimeout, input_problem, run_guarded
+from ror_graph.db import read_only_sessions
 from ror_graph.logs import query_digest
 from ror_graph.resolvers.context import Context, make_context
-from ror_graph.schema.root import build_schema
+from ror_graph.schema.root import MAX_TOKENS, build_schema
 from ror_graph.services.accounts.auth import resolve_bearer
 from ror_graph.services.core.errors import UnauthenticatedError
 from ror_graph.state import AppState
@@ -64,6 +67,7 @@ class GraphQLApp(GraphQL[Context, None]):
         settings = state.settings
         super().__init__(build_schema(debug=settings.debug, max_cost=settings.max_query_cost), graphql_ide="graphiql")
         self.state = state
+        self.read_sessions = read_only_sessions(state.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,13 +123,30 @@ class GraphQLApp(GraphQL[Context, None]):
         return await super().parse_http_body(request_adapter)
 
     async def execute_operation(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        """The execution, cancelled on client disconnect or after the request time limit."""
+        """The execution, cancelled on client disconnect or after the request time limit.
+
+        A document holding only queries runs on a read-only (autocommit) session: no BEGIN nor
+        ROLLBACK round trips; the request's own session (bearer check, writes) is left untouched.
+        """
+        data, context = kwargs.get("request_data"), kwargs.get("context")
+        if not isinstance(context, Context) or not is_read_only(getattr(data, "query", None),
+                                                                getattr(data, "operation_name", None)):
+            return await self._execute_guarded(request, data, *args, **kwargs)
+        async with self.read_sessions() as session:
+            write_session, context.session = context.session, session
+            context.loaders.session = session
+            try:
+                return await self._execute_guarded(request, data, *args, **kwargs)
+            finally:
+                await context.loaders.idle()  # cancelled siblings may still be finishing a statement
+                context.session = context.loaders.session = write_session
+
+    async def _execute_guarded(self, request: Request, data: Any, *args: Any, **kwargs: Any) -> Any:
         work = super().execute_operation(request, *args, **kwargs)
         try:
             return await run_guarded(work, request.receive, self.state.settings.request_timeout_seconds)
         except (RequestTimeout, ClientDisconnected) as exc:
             level = logging.WARNING if isinstance(exc, RequestTimeout) else logging.INFO
-            data = kwargs.get("request_data")
             log.log(level, "graphql execution cancelled: %s query_hash=%s", type(exc).__name__,
                     query_digest(getattr(data, "query", None)))
             raise
@@ -155,6 +176,20 @@ class GraphQLApp(GraphQL[Context, None]):
         if not_executed == "bad_input":  # unusable input is a bad request whatever the media type
             response.status_code = 400
         return response
+
+
+@lru_cache(maxsize=1024)
+def is_read_only(query: str | None, operation_name: str | None) -> bool:
+    """The operation that will run is a query (parsed once per distinct text; unparsable: not read-only)."""
+    if not query:
+        return False
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)  # the token limit holds here too
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    return len(chosen) == 1 and chosen[0].operation is OperationType.QUERY
 
 
 def _is_json(request_adapter: Any) -> bool:
