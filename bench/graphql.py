@@ -125,9 +125,12 @@ def rows(count: int, seed: int) -> dict[type, list[dict]]:
     return out
 
 
-async def build(path: Path, count: int, seed: int) -> None:
-    """Create the schema, the reference data and the generated rows in the SQLite file ``path``."""
-    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+async def build(url: str, count: int, seed: int) -> None:
+    """Create the schema, the reference data and the generated rows in the database at ``url``.
+
+    ``bench/peer.py`` builds the same directory in PostgreSQL with it.
+    """
+    engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
     async with session_factory(engine)() as session:
@@ -309,7 +312,7 @@ async def main() -> None:
     if existing_count(args.path) != args.etablissements:
         args.path.unlink(missing_ok=True)
         started = time.perf_counter()
-        await build(args.path, args.etablissements, args.seed)
+        await build(f"sqlite+aiosqlite:///{args.path}", args.etablissements, args.seed)
         print(f"built {args.path} with {args.etablissements} EGs in {time.perf_counter() - started:.1f} s")
     floor = Floor(args.path)
     egs = floor.db.execute("SELECT finess, id FROM etablissement ORDER BY finess, id").fetchall()
