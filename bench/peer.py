@@ -227,15 +227,15 @@ def ensure_postgraphile() -> Path:
     return cli
 
 
-def start_ror_graph(url: str, port: int, workers: int, stack: str) -> subprocess.Popen:
-    """What ``ror-graph serve --workers N`` runs; ``stack`` "asyncio" is the stdlib loop and h11 (lever check)."""
-    env = {**os.environ, "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_MANAGED": "false", "ROR_GRAPH_MEILI_URL": "",
+def start_ror_graph(url: str, port: int, workers: int, stack: str, code: Path = ROOT) -> subprocess.Popen:
+    """What ``ror-graph serve --workers N`` runs, on the checkout ``code``; ``stack`` "asyncio": stdlib loop and h11."""
+    env = {**os.environ, "PYTHONPATH": str(code), "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_MANAGED": "false", "ROR_GRAPH_MEILI_URL": "",
            "ROR_GRAPH_DATA_DIR": tempfile.gettempdir(), "ROR_GRAPH_SECRET_KEY": "bench-peer",
            "ROR_GRAPH_MAX_QUERY_COST": "100000"}  # (d) is estimated at 77,801 nodes; the default limit is 25,000
     loop = ["--loop", "asyncio", "--http", "h11"] if stack == "asyncio" else ["--loop", "auto", "--http", "auto"]
     command = [sys.executable, "-m", "uvicorn", "ror_graph.app:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log", *loop]
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(command, env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def start_postgraphile(cli: Path, url: str, port: int) -> subprocess.Popen:
@@ -362,6 +362,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--workers", default="1", help="ror_graph worker counts to measure, e.g. 1,2")
+    parser.add_argument("--before", type=Path, help="another checkout of ror_graph to measure beside this one")
     parser.add_argument("--stacks", default="uvloop", help="uvloop (uvloop + httptools), asyncio (h11), or both")
     return parser.parse_args()
 
@@ -380,8 +381,10 @@ async def main() -> None:
     print(f"database: {counts[0]} EG, {counts[1]} units, {counts[2]} unit codes")
     queries, clients = list(args.queries), [int(c) for c in args.clients.split(",")]
     sets = {q: variables(q, finess, 100, args.seed) for q in queries}
-    ours = [(f"ror_graph w{w}" + ("" if stack == "uvloop" else " asyncio/h11"), w, stack)
+    ours = [(f"ror_graph w{w}" + ("" if stack == "uvloop" else " asyncio/h11"), w, stack, ROOT)
             for stack in args.stacks.split(",") for w in map(int, args.workers.split(","))]
+    if args.before:
+        ours.append(("ror_graph before, w1", 1, "uvloop", args.before.resolve()))
     work = Path(tempfile.mkdtemp(prefix="peer-bench-"))
     script = work / "post.lua"
     script.write_text(WRK_SCRIPT)
@@ -396,9 +399,9 @@ async def main() -> None:
     bases = {"PostGraphile 4": f"http://127.0.0.1:{peer_port}"}
     try:
         await wait_graphql(bases["PostGraphile 4"], peer)
-        for name, workers, stack in ours:
+        for name, workers, stack, code in ours:
             port = free_port()
-            servers[name] = start_ror_graph(url, port, workers, stack)
+            servers[name] = start_ror_graph(url, port, workers, stack, code)
             bases[name] = f"http://127.0.0.1:{port}"
             await wait_graphql(bases[name], servers[name])
         reference = bases[ours[0][0]]

@@ -15,6 +15,7 @@ queries costlier than ``Settings.max_query_cost`` are refused (``QUERY_TOO_COSTL
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from functools import lru_cache
@@ -33,6 +34,7 @@ from strawberry.types import ExecutionResult
 from ror_graph.api.limits import ClientDisconnected, RequestTimeout, input_problem, run_guarded
 from ror_graph.db import read_only_sessions
 from ror_graph.logs import query_digest
+from ror_graph.resolvers.compiled import CompiledReads
 from ror_graph.resolvers.context import Context, make_context
 from ror_graph.schema.root import MAX_TOKENS, build_schema
 from ror_graph.services.accounts.auth import resolve_bearer
@@ -65,7 +67,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def __init__(self, state: AppState) -> None:
         settings = state.settings
-        super().__init__(build_schema(debug=settings.debug, max_cost=settings.max_query_cost), graphql_ide="graphiql")
+        schema = copy.copy(build_schema(debug=settings.debug, max_cost=settings.max_query_cost))
+        schema.extensions = [*schema.extensions, CompiledReads]  # one SQL statement per root field (PostgreSQL)
+        super().__init__(schema, graphql_ide="graphiql")
         self.state = state
         self.read_sessions = read_only_sessions(state.engine)
 
