@@ -229,7 +229,8 @@ def ensure_postgraphile() -> Path:
 
 def start_ror_graph(url: str, port: int, workers: int, stack: str, code: Path = ROOT) -> subprocess.Popen:
     """What ``ror-graph serve --workers N`` runs, on the checkout ``code``; ``stack`` "asyncio": stdlib loop and h11."""
-    env = {**os.environ, "PYTHONPATH": str(code), "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_MANAGED": "false", "ROR_GRAPH_MEILI_URL": "",
+    env = {**os.environ, "PYTHONPATH": str(code), "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_MANAGED": "false",
+           "ROR_GRAPH_MEILI_URL": "",
            "ROR_GRAPH_DATA_DIR": tempfile.gettempdir(), "ROR_GRAPH_SECRET_KEY": "bench-peer",
            "ROR_GRAPH_MAX_QUERY_COST": "100000"}  # (d) is estimated at 77,801 nodes; the default limit is 25,000
     loop = ["--loop", "asyncio", "--http", "h11"] if stack == "asyncio" else ["--loop", "auto", "--http", "auto"]

@@ -68,7 +68,7 @@ class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, state: AppState) -> None:
         settings = state.settings
         schema = copy.copy(build_schema(debug=settings.debug, max_cost=settings.max_query_cost))
-        schema.extensions = [*schema.extensions, CompiledReads]  # one SQL statement per root field (PostgreSQL)
+        schema.extensions = (*schema.extensions, CompiledReads)  # one SQL statement per root field (PostgreSQL)
         super().__init__(schema, graphql_ide="graphiql")
         self.state = state
         self.read_sessions = read_only_sessions(state.engine)

@@ -30,9 +30,11 @@ from ror_graph.services.directory.pages import DirectoryFilter
 from ror_graph.services.policy.visibility import unite_visible
 
 log = logging.getLogger("ror_graph.graphql")
-LOOKUPS = {"etablissement": (Etablissement, "finess"), "unite": (Unite, "identifiant")}
-LISTS = {"etablissements": (Etablissement, pages.EtablissementOrder, pages.etablissement_conditions),
-         "unites": (Unite, pages.UniteOrder, pages.unite_conditions)}
+LOOKUPS: dict[str, tuple[Any, str]] = {"etablissement": (Etablissement, "finess"), "unite": (Unite, "identifiant")}
+LISTS: dict[str, tuple[Any, Any, Any]] = {
+    "etablissements": (Etablissement, pages.EtablissementOrder, pages.etablissement_conditions),
+    "unites": (Unite, pages.UniteOrder, pages.unite_conditions),
+}
 FILTER_KEYS = {"departements", "regions", "communes", "age", "ferme"}
 
 
@@ -192,7 +194,7 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
 class CompiledReads(SchemaExtension):
     """Answers compiled directory queries on PostgreSQL before the executor runs (see the module docstring)."""
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         context = ctx.context
         if ctx.result is None and isinstance(context, Context) and _on_postgresql(context):

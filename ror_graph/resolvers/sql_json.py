@@ -25,6 +25,7 @@ from graphql import FieldNode, GraphQLObjectType, get_named_type
 from sqlalchemy import JSON, Text, case, cast, func, literal_column, null, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
 
 from ror_graph.models import (
     Capacite,
@@ -44,7 +45,7 @@ from ror_graph.services.policy.visibility import level_clause, lieu_visible, und
 
 MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 SCALARS = {"String", "Int", "Boolean"}
-EMPTY = literal_column("'[]'::json")
+EMPTY: ColumnElement[Any] = literal_column("'[]'::json")
 
 
 class Unsupported(Exception):
@@ -57,6 +58,9 @@ class Row:
     def __init__(self, alias: Any) -> None:
         self.alias = alias
         self.__dict__.update({c.key: c for c in alias.c})
+
+    def __getattr__(self, name: str) -> Any:  # only reached for a column the table does not have
+        raise AttributeError(name)
 
 
 @dataclass
@@ -117,8 +121,8 @@ class Compiler:
         """A ``Concept`` object of ``code`` in ``system`` (null when the code is null)."""
         if node.selection_set is None:
             raise Unsupported("concept without selection")
-        label = (select(Nomenclature.label).where(Nomenclature.system == system, Nomenclature.code == code)
-                 .limit(1).scalar_subquery())
+        label = (select(col(Nomenclature.label)).where(col(Nomenclature.system) == system,
+                                                      col(Nomenclature.code) == code).limit(1).scalar_subquery())
         parts = {"code": code, "label": label, "system": system}
         pairs: list[Any] = []
         for sub in node.selection_set.selections:
