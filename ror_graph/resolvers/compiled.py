@@ -138,7 +138,6 @@ class Root:
 
     async def _assemble(self, context: Context, rows: list, has_next: bool, has_previous: bool, order: str,
                         criteria: DirectoryFilter) -> dict:
-        cursors = [encode_cursor(order, r[0], r[1]) for r in rows]
         nodes = [r[2] if len(r) > 2 else None for r in rows]
         out: dict[str, Any] = {}
         for sub in _fields(self.node):
@@ -146,11 +145,15 @@ class Root:
             if name == "nodes":
                 out[key] = nodes
             elif name == "edges":
-                out[key] = [{(e.alias or e.name).value: (n if e.name.value == "node" else c) for e in _fields(sub)}
+                edge = _fields(sub)
+                with_cursor = any(e.name.value == "cursor" for e in edge)
+                cursors = [encode_cursor(order, r[0], r[1]) if with_cursor else None for r in rows]
+                out[key] = [{(e.alias or e.name).value: (n if e.name.value == "node" else c) for e in edge}
                             for n, c in zip(nodes, cursors, strict=True)]
             elif name == "pageInfo":
+                ends = [encode_cursor(order, r[0], r[1]) for r in rows[:1] + rows[-1:]] if rows else [None, None]
                 info = {"hasNextPage": has_next, "hasPreviousPage": has_previous,
-                        "startCursor": cursors[0] if cursors else None, "endCursor": cursors[-1] if cursors else None}
+                        "startCursor": ends[0], "endCursor": ends[-1]}
                 out[key] = {(p.alias or p.name).value: info[p.name.value] for p in _fields(sub)}
             else:  # totalCount
                 count = pages.etablissements_count if self.name == "etablissements" else pages.unites_count
@@ -165,7 +168,8 @@ def _enum_value(value: Any) -> str:
 def _fields(node: Any) -> list[FieldNode]:
     """The plain fields selected under ``node`` (fragments, directives: ``Unsupported``)."""
     selections = node.selection_set.selections if node.selection_set else ()
-    fields = [s for s in selections if isinstance(s, FieldNode) and not s.directives]
+    fields = [s for s in selections if isinstance(s, FieldNode) and not s.directives
+              and not s.name.value.startswith("__")]
     keys = {(f.alias or f.name).value for f in fields}
     if len(fields) != len(selections) or len(keys) != len(fields):
         raise Unsupported("fragment, directive or merged field")

@@ -79,6 +79,7 @@ async def test_compiled_answers_are_the_executors(directory, app_state, postgres
     '{ etablissement(finess: "440000024") { finess dateOuverture } }',
     '{ etablissement(finess: "440000024") { finess @include(if: true) } }',
     '{ etablissement(finess: "440000024") { __typename finess } }',
+    '{ etablissements(first: 1) { edges { __typename cursor } pageInfo { __typename } } }',
     '{ etablissements(first: 500) { nodes { finess } } }',
     '{ etablissements(first: 1, after: "not a cursor") { nodes { finess } } }',
     '{ nomenclature(system: "TRE_R211-ActiviteOperationnelle") { code } }',
