@@ -24,7 +24,7 @@ from strawberry.extensions import SchemaExtension
 from ror_graph.models import Etablissement, Unite
 from ror_graph.resolvers.context import Context
 from ror_graph.resolvers.pagination import decode_cursor, encode_cursor
-from ror_graph.resolvers.sql_json import Compiler, Row, Unsupported
+from ror_graph.resolvers.sql_json import Compiler, Dialect, Row, Unsupported
 from ror_graph.services.directory import pages
 from ror_graph.services.directory.pages import DirectoryFilter
 from ror_graph.services.policy.visibility import level_of, sees_all_sensitive, sensitive_scopes, unite_visible
@@ -203,7 +203,8 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
     if isinstance(coerced, list):  # errors: the executor reports them
         return None
     try:
-        compiler, text = Compiler(context.caller), document.loc.source.body if document.loc else None
+        dialect = Dialect(postgresql=context.session.bind.dialect.name == "postgresql")  # type: ignore[union-attr]
+        compiler, text = Compiler(context.caller, dialect), document.loc.source.body if document.loc else None
         caller = context.caller
         seen_as = (level_of(caller), sees_all_sensitive(caller), sensitive_scopes(caller))
         roots = []
@@ -211,7 +212,7 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
             if node.name.value not in LOOKUPS and node.name.value not in LISTS:
                 return None
             key = (node.alias or node.name).value
-            plan = (text, operation_name, key, seen_as) if text is not None else None
+            plan = (text, operation_name, key, seen_as, dialect) if text is not None else None
             roots.append((key, Root(compiler, schema.query_type.fields[node.name.value], node, coerced, plan)))
         return {key: await root.value(context) for key, root in roots}
     except Unsupported as exc:
@@ -228,7 +229,7 @@ class CompiledReads(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         context = ctx.context
-        if ctx.result is None and isinstance(context, Context) and _on_postgresql(context):
+        if ctx.result is None and isinstance(context, Context) and _compilable(context):
             data = await compiled_data(context, ctx.schema._schema, ctx.graphql_document, ctx.operation_name,
                                        ctx.variables)
             if data is not None:
@@ -236,6 +237,6 @@ class CompiledReads(SchemaExtension):
         yield
 
 
-def _on_postgresql(context: Context) -> bool:
+def _compilable(context: Context) -> bool:
     bind = context.session.bind
-    return bind is not None and bind.dialect.name == "postgresql"
+    return bind is not None and bind.dialect.name in ("postgresql", "sqlite")

@@ -1,4 +1,4 @@
-"""A GraphQL selection compiled into one PostgreSQL expression that builds its JSON (``json_build_object``).
+"""A GraphQL selection compiled into one SQL expression that builds its JSON (PostgreSQL and SQLite).
 
 What PostGraphile and Hasura do: the database walks the graph and writes the response, so a nested
 page costs one statement instead of one per level, and Python touches one JSON document instead of
@@ -45,7 +45,42 @@ from ror_graph.services.policy.visibility import level_clause, lieu_visible, und
 
 MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 SCALARS = {"String", "Int", "Boolean"}
-EMPTY: ColumnElement[Any] = literal_column("'[]'::json")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """PostgreSQL's JSON functions, or SQLite's (JSON1: a JSON value read from a subquery, a CASE or a
+    0/1 boolean column is plain text or a number, so it goes through ``json()``; a subquery ordered
+    then aggregated keeps its order, SQLite never flattens it into an aggregate)."""
+
+    postgresql: bool
+
+    def object(self, pairs: list) -> ColumnElement:
+        return (func.json_build_object if self.postgresql else func.json_object)(*pairs, type_=JSON)
+
+    def json(self, value: ColumnElement) -> ColumnElement:
+        return value if self.postgresql else func.json(value)
+
+    def empty(self) -> ColumnElement:
+        return literal_column("'[]'::json") if self.postgresql else func.json(literal_column("'[]'"))
+
+    def array(self, element: ColumnElement, order: list, source: Any, where: list) -> ColumnElement:
+        if self.postgresql:
+            found = select(func.json_agg(aggregate_order_by(element, *order))).select_from(source).where(*where)
+            return func.coalesce(found.scalar_subquery(), self.empty())
+        # A derived table is not auto-correlated: name the outer rows it refers to by excluding its own.
+        rows = (select(element.label("v")).select_from(source).where(*where).order_by(*order)
+                .correlate_except(source).subquery())
+        return func.json(select(func.json_group_array(func.json(rows.c.v))).select_from(rows).scalar_subquery())
+
+    def first(self, element: ColumnElement, order: list, source: Any, where: list) -> ColumnElement:
+        return self.json(select(element).select_from(source).where(*where).order_by(*order).limit(1).scalar_subquery())
+
+    def boolean(self, column: Any) -> ColumnElement:
+        if self.postgresql:
+            return column
+        return func.json(case((column.is_(None), null()), (column == 1, literal_column("'true'")),
+                              else_=literal_column("'false'")))
 
 
 class Unsupported(Exception):
@@ -68,6 +103,7 @@ class Compiler:
     """Compiles selections for one caller; each child list gets a table alias of its own."""
 
     caller: Caller
+    dialect: Dialect
     count: int = 0
 
     def alias(self, model: Any) -> Row:
@@ -88,7 +124,7 @@ class Compiler:
                 raise Unsupported("merged or too many fields")
             seen.add(key)
             pairs += [literal_column(f"'{key}'"), self.field(gql_type, node, row)]
-        return func.json_build_object(*pairs, type_=JSON)
+        return self.dialect.object(pairs)
 
     def field(self, parent: GraphQLObjectType, node: FieldNode, row: Row) -> ColumnElement:
         definition = parent.fields[node.name.value]
@@ -101,6 +137,8 @@ class Compiler:
             column = getattr(row, strawberry_field.python_name, None)
             if column is None or node.selection_set is not None or named.name not in {*SCALARS, "ID"}:
                 raise Unsupported(f"{parent.name}.{node.name.value}")
+            if named.name == "Boolean":
+                return self.dialect.boolean(column)
             return cast(column, Text) if named.name == "ID" else column
         kind, values = _resolver_kind(resolver.wrapped_func)
         relation = RELATIONS.get((parent.name, node.name.value))
@@ -113,9 +151,7 @@ class Compiler:
 
     def children(self, named: Any, node: FieldNode, child: Row, where: list, order: list) -> ColumnElement:
         """The JSON array of the visible child rows, in the loaders' order (``[]`` when none)."""
-        element = self.object(named, node.selection_set, child)
-        aggregate = func.json_agg(aggregate_order_by(element, *order))
-        return func.coalesce(select(aggregate).select_from(child.alias).where(*where).scalar_subquery(), EMPTY)
+        return self.dialect.array(self.object(named, node.selection_set, child), order, child.alias, where)
 
     def concept(self, node: FieldNode, system: Any, code: ColumnElement) -> ColumnElement:
         """A ``Concept`` object of ``code`` in ``system`` (null when the code is null)."""
@@ -129,7 +165,7 @@ class Compiler:
             if not isinstance(sub, FieldNode) or sub.directives or sub.name.value not in parts:
                 raise Unsupported("concept selection")
             pairs += [literal_column(f"'{(sub.alias or sub.name).value}'"), parts[sub.name.value]]
-        return case((code.is_(None), null()), else_=func.json_build_object(*pairs))
+        return self.dialect.json(case((code.is_(None), null()), else_=self.dialect.object(pairs)))
 
 
 def _text(value: str) -> ColumnElement:
@@ -167,14 +203,14 @@ def _registry_column(c: Compiler, named: Any, node: FieldNode, row: Row, values:
         return c.concept(node, _text(a.system), value)
     if named.name not in SCALARS or node.selection_set is not None:
         raise Unsupported(a.key)
-    return value
+    return c.dialect.boolean(value) if named.name == "Boolean" else value
 
 
 def _registry_rows(c: Compiler, named: Any, node: FieldNode, row: Row, values: dict) -> ColumnElement:
     """Code rows of the attribute (unite_code / etablissement_code), ordered by code like the loaders."""
     a = values["a"]
     if c.caller.level < a.confidentiality:
-        return EMPTY if a.multiple else null()
+        return c.dialect.empty() if a.multiple else null()
     on_unite = a.storage is Storage.unite_code
     codes = c.alias(UniteCode if on_unite else EtablissementCode)
     owner = codes.unite_id if on_unite else codes.etablissement_id
@@ -182,11 +218,8 @@ def _registry_rows(c: Compiler, named: Any, node: FieldNode, row: Row, values: d
     if on_unite:
         where.append(under_visible_unite(c.caller, codes.unite_id))
     element = c.concept(node, codes.system, codes.code)
-    if not a.multiple:
-        return (select(element).select_from(codes.alias).where(*where).order_by(codes.code, codes.id)
-                .limit(1).scalar_subquery())
-    aggregate = func.json_agg(aggregate_order_by(element, codes.code, codes.id))
-    return func.coalesce(select(aggregate).select_from(codes.alias).where(*where).scalar_subquery(), EMPTY)
+    build = c.dialect.array if a.multiple else c.dialect.first
+    return build(element, [codes.code, codes.id], codes.alias, where)
 
 
 FIELD_KINDS: dict[str, Callable[..., ColumnElement]] = {

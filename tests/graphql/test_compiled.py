@@ -1,8 +1,8 @@
-"""Compiled reads (PostgreSQL): one SQL statement per root field, answering exactly what the executor answers.
+"""Compiled reads: one SQL statement per root field, answering exactly what the executor answers.
 
-The HTTP API answers directory queries it can compile from statements that build the JSON in
-PostgreSQL (``resolvers/compiled.py``); these tests hold it to the executor's answers, caller by
-caller (visibility policy included), and pin how many statements a request costs.
+The HTTP API answers directory queries it can compile from statements that build the JSON in the
+database (``resolvers/compiled.py``; PostgreSQL and SQLite); these tests hold it to the executor's
+answers, caller by caller (visibility policy included), and pin how many statements a request costs.
 """
 
 from __future__ import annotations
@@ -52,15 +52,9 @@ QUERIES = {
 }
 
 
-@pytest.fixture
-def postgres_only(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("compiled reads build JSON with PostgreSQL functions; SQLite runs the executor")
-
-
 @pytest.mark.parametrize("query", list(QUERIES))
 @pytest.mark.parametrize("who", list(CALLERS))
-async def test_compiled_answers_are_the_executors(directory, app_state, postgres_only, query, who):
+async def test_compiled_answers_are_the_executors(directory, app_state, query, who):
     # given the fixture directory and a caller of each kind
     caller, text = CALLERS[who], QUERIES[query]
     async with app_state.sessions() as session:
@@ -84,7 +78,7 @@ async def test_compiled_answers_are_the_executors(directory, app_state, postgres
     '{ etablissements(first: 1, after: "not a cursor") { nodes { finess } } }',
     '{ nomenclature(system: "TRE_R211-ActiviteOperationnelle") { code } }',
 ])
-async def test_what_is_not_compiled_is_left_to_the_executor(directory, app_state, postgres_only, query):
+async def test_what_is_not_compiled_is_left_to_the_executor(directory, app_state, query):
     # given a fragment, a date, a directive, a meta field, a refused page size, a bad cursor, another root
     async with app_state.sessions() as session:
         context = await make_context(app_state, session)
@@ -111,7 +105,6 @@ QUERY_B = """query($finess: String!) { etablissement(finess: $finess) { finess r
 
 async def test_statements_per_request_of_the_peer_bench_queries(directory, database_url):
     # given the app over HTTP, its code labels already loaded by a first request
-    postgres = database_url.startswith("postgresql")
     async with served(database_url) as (client, engine):
         await client.post("/graphql", json={"query": "{ etablissements(first: 1) { nodes { finess } } }"})
         counts, bodies = {}, {}
@@ -120,8 +113,8 @@ async def test_statements_per_request_of_the_peer_bench_queries(directory, datab
             with counting(engine) as statements:
                 response = await client.post("/graphql", json={"query": query, "variables": variables})
             counts[name], bodies[name] = len(statements), response.json()
-    # then each costs one statement on PostgreSQL (compiled); on SQLite one per level (page, units, codes, lieux)
-    assert counts == ({"a": 1, "b": 1} if postgres else {"a": 4, "b": 2}), counts
+    # then each costs one statement (compiled), whatever the number of EGs, units and codes
+    assert counts == {"a": 1, "b": 1}, counts
     assert [u["identifiant"] for u in bodies["b"]["data"]["etablissement"]["unites"]] == ["52/1"]
     units = bodies["a"]["data"]["etablissements"]["nodes"][0]["unites"]
     assert units[0]["activites"] == [{"code": "003"}, {"code": "004"}] and units[0]["lieux"]
