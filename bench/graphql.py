@@ -12,6 +12,7 @@ pipeline with no data), and the floor: the same data read with raw SQL (stdlib s
 
     .venv/bin/python bench/graphql.py                      # 10,000 EGs, 300 requests per case and mode
     .venv/bin/python bench/graphql.py --etablissements 20000 --requests 500 --concurrency 4
+    .venv/bin/python bench/graphql.py --before ../other-checkout   # both served, timed in turn ("[before]")
 """
 
 from __future__ import annotations
@@ -125,9 +126,12 @@ def rows(count: int, seed: int) -> dict[type, list[dict]]:
     return out
 
 
-async def build(path: Path, count: int, seed: int) -> None:
-    """Create the schema, the reference data and the generated rows in the SQLite file ``path``."""
-    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+async def build(url: str, count: int, seed: int) -> None:
+    """Create the schema, the reference data and the generated rows in the database at ``url``.
+
+    ``bench/peer.py`` builds the same directory in PostgreSQL with it.
+    """
+    engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
     async with session_factory(engine)() as session:
@@ -233,9 +237,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(path: Path, port: int) -> subprocess.Popen:
+def start_server(path: Path, port: int, code: Path = ROOT) -> subprocess.Popen:
     env = {
         **os.environ,
+        "PYTHONPATH": str(code),
         "ROR_GRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
         "ROR_GRAPH_MEILI_MANAGED": "false",
         "ROR_GRAPH_MEILI_URL": "",
@@ -257,7 +262,7 @@ def start_server(path: Path, port: int) -> subprocess.Popen:
             "--no-access-log",
         ],
         env=env,
-        cwd=ROOT,
+        cwd=code,
     )
 
 
@@ -293,7 +298,35 @@ async def timed(call: Callable[[int], Awaitable[None]], requests: int, concurren
 def report(name: str, latencies: list[float], wall: float) -> None:
     ms = sorted(x * 1000 for x in latencies)
     p95 = statistics.quantiles(ms, n=20)[18] if len(ms) >= 20 else ms[-1]
-    print(f"{name:<42} p50 {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms   {len(ms) / wall:8.1f} req/s")
+    print(f"{name:<51} p50 {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms   {len(ms) / wall:8.1f} req/s")
+
+
+def make_cases(client: httpx.AsyncClient, starts: list, lookups: list) -> list[tuple[str, Callable]]:
+    """The timed cases against one server: two baselines, then (a) and (b)."""
+
+    async def post(query: str, variables: dict) -> None:
+        response = await client.post("/graphql", json={"query": query, "variables": variables})
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, body
+
+    async def page(i: int) -> None:
+        await post(QUERY_PAGE, {"after": encode_cursor("finess", *starts[i])})
+
+    async def lookup(i: int) -> None:
+        await post(QUERY_LOOKUP, {"finess": lookups[i]})
+
+    async def health(i: int) -> None:
+        assert (await client.get("/health")).status_code == 200
+
+    async def typename(i: int) -> None:
+        await post("{ __typename }", {})
+
+    return [
+        ("baseline: GET /health", health),
+        ("baseline: { __typename }", typename),
+        ("(a) page: 15 EG + offers/activités/lieux", page),
+        ("(b) lookup: one EG by FINESS", lookup),
+    ]
 
 
 async def main() -> None:
@@ -303,13 +336,14 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--path", type=Path, default=ROOT / "var" / "bench" / "graphql.sqlite3")
+    parser.add_argument("--before", type=Path, help="another checkout, served beside this one and timed in turn")
     args = parser.parse_args()
 
     args.path.parent.mkdir(parents=True, exist_ok=True)
     if existing_count(args.path) != args.etablissements:
         args.path.unlink(missing_ok=True)
         started = time.perf_counter()
-        await build(args.path, args.etablissements, args.seed)
+        await build(f"sqlite+aiosqlite:///{args.path}", args.etablissements, args.seed)
         print(f"built {args.path} with {args.etablissements} EGs in {time.perf_counter() - started:.1f} s")
     floor = Floor(args.path)
     egs = floor.db.execute("SELECT finess, id FROM etablissement ORDER BY finess, id").fetchall()
@@ -319,59 +353,36 @@ async def main() -> None:
     starts = [egs[rng.randrange(len(egs) - 20)] for _ in range(args.requests)]
     lookups = [egs[rng.randrange(len(egs))][0] for _ in range(args.requests)]
 
-    port = free_port()
-    server = start_server(args.path, port)
+    checkouts = [("", ROOT)] + ([(" [before]", args.before.resolve())] if args.before else [])
+    servers, clients = [], []
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            await wait_ready(client, server)
-
-            async def post(query: str, variables: dict) -> None:
-                response = await client.post("/graphql", json={"query": query, "variables": variables})
-                body = response.json()
-                assert response.status_code == 200 and "errors" not in body, body
-
-            async def page(i: int) -> None:
-                await post(QUERY_PAGE, {"after": encode_cursor("finess", *starts[i])})
-
-            async def lookup(i: int) -> None:
-                await post(QUERY_LOOKUP, {"finess": lookups[i]})
-
-            async def health(i: int) -> None:
-                assert (await client.get("/health")).status_code == 200
-
-            async def typename(i: int) -> None:
-                await post("{ __typename }", {})
-
-            for call in (page, lookup, typename):  # warm-up: caches, connection pool, code paths
+        for _, code in checkouts:
+            port = free_port()
+            servers.append(start_server(args.path, port, code))
+            clients.append(httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30))
+            await wait_ready(clients[-1], servers[-1])
+        cases = [make_cases(client, starts, lookups) for client in clients]
+        for per_server in cases:  # warm-up: caches, connection pool, code paths
+            for _, call in per_server[1:]:
                 for i in range(10):
                     await call(i)
-            cases = [
-                ("baseline: GET /health", health),
-                ("baseline: { __typename }", typename),
-                ("(a) page: 15 EG + offers/activités/lieux", page),
-                ("(b) lookup: one EG by FINESS", lookup),
-            ]
-            print("latency: one request at a time")
-            for name, call in cases:
-                report(name, *await timed(call, args.requests, 1))
-            print(f"throughput: {args.concurrency} concurrent clients")
-            for name, call in cases:
-                report(name, *await timed(call, args.requests, args.concurrency))
-            sizes = [
-                len(
-                    (
-                        await client.post(
-                            "/graphql",
-                            json={"query": QUERY_PAGE, "variables": {"after": encode_cursor("finess", *starts[i])}},
-                        )
-                    ).content
-                )
-                for i in range(5)
-            ]
-            print(f"page response ≈ {statistics.mean(sizes) / 1024:.1f} KiB")
+        for title, concurrency in (("latency: one request at a time", 1),
+                                   (f"throughput: {args.concurrency} concurrent clients", args.concurrency)):
+            print(title)
+            for n in range(len(cases[0])):
+                for (label, _), per_server in zip(checkouts, cases, strict=True):  # interleaved: A, B, A, B…
+                    name, call = per_server[n]
+                    report(name + label, *await timed(call, args.requests, concurrency))
+        sizes = [len((await clients[0].post("/graphql", json={
+            "query": QUERY_PAGE, "variables": {"after": encode_cursor("finess", *starts[i])}})).content)
+            for i in range(5)]
+        print(f"page response ≈ {statistics.mean(sizes) / 1024:.1f} KiB")
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for client in clients:
+            await client.aclose()
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
 
     async def floor_page(i: int) -> None:
         floor.page(starts[i])

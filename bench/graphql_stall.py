@@ -80,7 +80,7 @@ async def main() -> None:
     args.path.parent.mkdir(parents=True, exist_ok=True)
     if existing_count(args.path) != args.etablissements:
         args.path.unlink(missing_ok=True)
-        await build(args.path, args.etablissements, 42)
+        await build(f"sqlite+aiosqlite:///{args.path}", args.etablissements, 42)
     port = free_port()
     server = start_server(args.code.resolve(), args.path, port)
     try:

@@ -15,6 +15,7 @@ queries costlier than ``Settings.max_query_cost`` are refused (``QUERY_TOO_COSTL
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from typing import Any
@@ -31,8 +32,10 @@ from strawberry.schema.schema import PreExecutionError
 from strawberry.types import ExecutionResult
 
 from ror_graph.api.limits import ClientDisconnected, RequestTimeout, input_problem, run_guarded
-from ror_graph.api.routing import reads_from_replica
+from ror_graph.api.routing import is_read_only, reads_from_replica
+from ror_graph.db import read_only_sessions
 from ror_graph.logs import query_digest
+from ror_graph.resolvers.compiled import CompiledReads
 from ror_graph.resolvers.context import Context, make_context
 from ror_graph.schema.root import build_schema
 from ror_graph.services.accounts.auth import resolve_bearer
@@ -41,6 +44,7 @@ from ror_graph.state import AppState
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 _SESSION, _CALLER, _NOT_EXECUTED, _LOADERS = "ror_session", "ror_caller", "ror_not_executed", "ror_loaders"
+_REPLICA = "ror_replica"
 log = logging.getLogger("ror_graph.graphql")
 
 
@@ -65,8 +69,13 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def __init__(self, state: AppState) -> None:
         settings = state.settings
-        super().__init__(build_schema(debug=settings.debug, max_cost=settings.max_query_cost), graphql_ide="graphiql")
+        schema = copy.copy(build_schema(debug=settings.debug, max_cost=settings.max_query_cost))
+        schema.extensions = (*schema.extensions, CompiledReads)  # one SQL statement per root field (PostgreSQL)
+        super().__init__(schema, graphql_ide="graphiql")
         self.state = state
+        self.read_sessions = read_only_sessions(state.engine)
+        # Requests routed to the replica (``api/routing.py``) run their queries there, read-only too.
+        self.replica_read_sessions = read_only_sessions(state.read_engine) if state.read_engine else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,6 +91,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 return
             if self.state.read_sessions is not None and await reads_from_replica(request, caller):
                 await session.commit()  # hand the primary connection back while the replica works
+                setattr(request.state, _REPLICA, True)
                 async with self.state.read_sessions() as replica:
                     response = await self._run_with(request, replica, caller)
             else:
@@ -137,13 +147,31 @@ class GraphQLApp(GraphQL[Context, None]):
         return await super().parse_http_body(request_adapter)
 
     async def execute_operation(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        """The execution, cancelled on client disconnect or after the request time limit."""
+        """The execution, cancelled on client disconnect or after the request time limit.
+
+        A document holding only queries runs on a read-only (autocommit) session: no BEGIN nor
+        ROLLBACK round trips; the request's own session (bearer check, writes) is left untouched.
+        """
+        data, context = kwargs.get("request_data"), kwargs.get("context")
+        if not isinstance(context, Context) or not is_read_only(getattr(data, "query", None),
+                                                                getattr(data, "operation_name", None)):
+            return await self._execute_guarded(request, data, *args, **kwargs)
+        replica = getattr(request.state, _REPLICA, False) and self.replica_read_sessions
+        async with (replica or self.read_sessions)() as session:
+            write_session, context.session = context.session, session
+            context.loaders.session = session
+            try:
+                return await self._execute_guarded(request, data, *args, **kwargs)
+            finally:
+                await context.loaders.idle()  # cancelled siblings may still be finishing a statement
+                context.session = context.loaders.session = write_session
+
+    async def _execute_guarded(self, request: Request, data: Any, *args: Any, **kwargs: Any) -> Any:
         work = super().execute_operation(request, *args, **kwargs)
         try:
             return await run_guarded(work, request.receive, self.state.settings.request_timeout_seconds)
         except (RequestTimeout, ClientDisconnected) as exc:
             level = logging.WARNING if isinstance(exc, RequestTimeout) else logging.INFO
-            data = kwargs.get("request_data")
             log.log(level, "graphql execution cancelled: %s query_hash=%s", type(exc).__name__,
                     query_digest(getattr(data, "query", None)))
             raise
