@@ -155,6 +155,9 @@ def validate(params: SearchParams, ref: SearchReference | None = None) -> Search
         raise BadInputError("page starts at 1", field="page")
     if not 1 <= params.per_page <= MAX_PER_PAGE:
         raise BadInputError(f"perPage must be between 1 and {MAX_PER_PAGE}", field="perPage")
+    if (params.page - 1) * params.per_page >= MAX_TOTAL_HITS:  # Meilisearch refuses such pages (500 otherwise)
+        raise BadInputError(f"page × perPage goes beyond the first {MAX_TOTAL_HITS} results, the most a search "
+                            "returns", field="page")
     return replace(params, near=near, sort=sort)
 
 

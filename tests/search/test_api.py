@@ -57,6 +57,8 @@ async def test_bad_filters_get_a_400_naming_the_field(http):
         ({"lat": "47.4"}, "lon"),
         ({"lat": "north", "lon": "0"}, "lat"),
         ({"perPage": "51"}, "perPage"),
+        ({"page": "99999999999"}, "page"),
+        ({"page": "668", "perPage": "15"}, "page"),
         ({"sort": "distance"}, "sort"),
         ({"activite": "0\" OR 1"}, "activite"),
     ):
