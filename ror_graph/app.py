@@ -92,10 +92,10 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 
 def _routes(state: AppState) -> list:
-    """Routes contributed by the API modules (GraphQL, search)."""
-    from ror_graph.api import graphql, search
+    """Routes contributed by the API modules (GraphQL, search, FHIR)."""
+    from ror_graph.api import fhir, graphql, search
 
-    return [*graphql.routes(state), *search.routes(state)]
+    return [*graphql.routes(state), *search.routes(state), *fhir.routes(state)]
 
 
 def _lifespan_hooks() -> list:

@@ -1,0 +1,142 @@
+"""Run a FHIR search: SQL conditions from ``params``, visibility from the policy, a stable order, a page.
+
+Pages are ``_offset`` windows over a total order (sort key, then the primary key), so following
+``next`` links walks a result to its end with no gap and no duplicate while the data does not
+change. ``Organization`` covers two tables: matching EJ come first, then matching EG, each in the
+requested order. ``near`` keeps the rows of a bounding box in SQL, then measures the great-circle
+(haversine) distance of each in Python: exact, and the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ror_graph.models import EntiteJuridique, Etablissement, Lieu, Unite, UniteLieu
+from ror_graph.services.fhir.params import PARAMS, SORTS
+from ror_graph.services.fhir.query import Criterion, FhirError, Query, near
+from ror_graph.services.policy.visibility import lieu_visible, unite_visible
+
+EARTH_KM = 6371.0088
+MODELS: dict[str, tuple[Any, ...]] = {"Organization": (EntiteJuridique, Etablissement),
+                                      "HealthcareService": (Unite,), "Location": (Lieu,)}
+
+
+@dataclass
+class Matches:
+    """One page of matching rows (in order), the total, and the distances of a ``near`` search."""
+
+    rows: list[Any] = field(default_factory=list)
+    total: int = 0
+    distances: dict[int, float] = field(default_factory=dict)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _criterion(resource: str, model: Any, c: Criterion) -> ColumnElement[bool]:
+    param = PARAMS[resource][c.name]
+    if param.kind == "special":
+        return true()
+    if c.modifier == "missing":
+        missing = param.missing(model)
+        return missing if c.values[0] == "true" else ~missing
+    return or_(*(param.clause(model, v, c.modifier) for v in c.values))
+
+
+def _visible(model: Any, caller: Any) -> ColumnElement[bool]:
+    if model is Unite:
+        return unite_visible(caller)
+    if model is Lieu:
+        return lieu_visible(caller, Lieu.id)
+    return true()
+
+
+async def lieux_near(session: AsyncSession, caller: Any, value: str,
+                     conditions: list[ColumnElement[bool]] = ()) -> dict[int, float]:  # type: ignore[assignment]
+    """Visible lieux within the ``near`` distance (great circle): id → km."""
+    lat, lon, km = near(value)
+    dlat = km / 111.0
+    dlon = km / (111.0 * max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat)))))
+    box = and_(col(Lieu.latitude).between(lat - dlat, lat + dlat), col(Lieu.longitude).between(lon - dlon, lon + dlon))
+    rows = await session.exec(select(Lieu.id, Lieu.latitude, Lieu.longitude).where(box, _visible(Lieu, caller),
+                                                                                   *conditions))
+    found = {i: haversine_km(lat, lon, la, lo) for i, la, lo in rows}
+    return {i: d for i, d in found.items() if d <= km}
+
+
+def _near_value(query: Query, name: str) -> str | None:
+    values = [c.values[0] for c in query.criteria if c.name == name]
+    if len(values) > 1:
+        raise FhirError(400, f"Give {name} once.")
+    return values[0] if values else None
+
+
+def _order(resource: str, model: Any, sort: list[str]) -> list[Any]:
+    pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+    if not sort:
+        return [pk]
+    key = sort[0]
+    desc = key.startswith("-")
+    name = SORTS[resource].get(key.lstrip("-"))
+    if name is None or len(sort) > 1:
+        raise FhirError(400, f"_sort takes one of {', '.join(SORTS[resource])} (optionally with -).",
+                        "not-supported")
+    column = pk if name == "near" else getattr(model, name)
+    return [column.desc(), pk.desc()] if desc else [column, pk]
+
+
+async def _table_page(session: AsyncSession, model: Any, conditions: list, order: list, offset: int,
+                      limit: int) -> tuple[int, list[Any]]:
+    total = (await session.exec(select(func.count()).select_from(model).where(*conditions))).one()
+    if limit <= 0 or offset >= total:
+        return total, []
+    rows = await session.exec(select(model).where(*conditions).order_by(*order).offset(offset).limit(limit))
+    return total, list(rows)
+
+
+async def _near_sorted(session: AsyncSession, conditions: list, distances: dict[int, float], query: Query,
+                       descending: bool) -> Matches:
+    ids = [i for i in (await session.exec(select(Lieu.id).where(*conditions)))]
+    ordered = sorted(ids, key=lambda i: (distances[i], i), reverse=descending)
+    window = ordered[query.offset: query.offset + query.count]
+    rows = {r.id: r for r in await session.exec(select(Lieu).where(col(Lieu.id).in_(window)))} if window else {}
+    return Matches([rows[i] for i in window], len(ordered), distances)
+
+
+async def search(session: AsyncSession, caller: Any, resource: str, query: Query) -> Matches:
+    """The page of ``resource`` matching ``query`` that ``caller`` may see, and the total."""
+    models = MODELS[resource]
+    matches = Matches()
+    distances: dict[int, float] = {}
+    near_value = _near_value(query, "near" if resource == "Location" else "location.near")
+    if near_value is not None:
+        distances = await lieux_near(session, caller, near_value)
+    offset, limit = query.offset, 0 if query.summary_count else query.count
+    for model in models:
+        conditions = [_visible(model, caller), *(_criterion(resource, model, c) for c in query.criteria)]
+        if near_value is not None and model is Lieu:
+            conditions.append(col(Lieu.id).in_(list(distances)))
+        elif near_value is not None:
+            conditions.append(col(Unite.id).in_(select(UniteLieu.unite_id).where(
+                col(UniteLieu.lieu_id).in_(list(distances)))))
+        if model is Lieu and query.sort and query.sort[0].lstrip("-") == "near":
+            if near_value is None:
+                raise FhirError(400, "_sort=near needs a near parameter.")
+            return await _near_sorted(session, conditions, distances, query, query.sort[0].startswith("-"))
+        total, rows = await _table_page(session, model, conditions, _order(resource, model, query.sort),
+                                        offset, limit - len(matches.rows))
+        matches.total += total
+        matches.rows += rows
+        offset = max(0, offset - total)
+    matches.distances = distances
+    return matches
