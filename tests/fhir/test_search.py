@@ -76,7 +76,8 @@ async def test_location_parameters_and_revinclude(directory, http):
     # when the offers at that lieu are asked for
     bundle = (await http.get(f"/fhir/Location?_id={lieu}&_revinclude=HealthcareService:location")).json()
     # then the lieu matches and its offer is included
-    assert [(e["resource"]["id"], e["search"]["mode"]) for e in bundle["entry"]] == [(lieu, "match"), ("52-1", "include")]
+    found = [(e["resource"]["id"], e["search"]["mode"]) for e in bundle["entry"]]
+    assert found == [(lieu, "match"), ("52-1", "include")]
     assert await ids(http, f"/fhir/HealthcareService?location=Location/{lieu}") == ["52-1"]
 
 

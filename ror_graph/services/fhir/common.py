@@ -26,7 +26,7 @@ CONTACT_POINT_SYSTEMS = {"1": "phone", "2": "phone", "3": "email", "4": "url", "
 def address(row: Any, commune: str | None, labels: Labels, *, geolocation: bool = False) -> dict[str, Any]:
     """A FINESS-style address: street line, complement, lieu-dit, postal code, city, INSEE commune code."""
     street = " ".join(p for p in (row.numero_voie, row.type_voie, row.libelle_voie) if p)
-    extensions = []
+    extensions: list[dict[str, Any] | None] = []
     if row.commune_code:
         extensions.append(ext(INSEE_CODE_EXT, valueCoding=coding(labels, COMMUNE_SYSTEM, row.commune_code)))
     if geolocation and row.latitude is not None and row.longitude is not None:
@@ -37,7 +37,7 @@ def address(row: Any, commune: str | None, labels: Labels, *, geolocation: bool 
             "postalCode": row.code_postal, "country": "FR"}
 
 
-def telecom_extensions(labels: Labels, canal: str, level: int, usage: str | None = None) -> list[dict[str, Any]]:
+def telecom_extensions(labels: Labels, canal: str, level: int, usage: str | None = None) -> list[dict[str, Any] | None]:
     return [ext("ror-telecom-communication-channel", valueCodeableConcept=concept(labels, CANAL, canal)),
             ext("ror-telecom-usage", valueString=usage) if usage else None,
             ext("ror-telecom-confidentiality-level",

@@ -41,15 +41,15 @@ def _int(items: list[tuple[str, str]], name: str, default: int) -> int:
     return int(values[0])
 
 
-async def _rows(session: AsyncSession, caller: Any, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Any]:
+async def _rows(session: AsyncSession, caller: Any, keys: list[tuple[str, Any]]) -> dict[tuple[str, Any], Any]:
     ids = {entity: [i for e, i in keys if e == entity] for entity in ("entite_juridique", "etablissement", "unite")}
-    found: dict[tuple[str, int], Any] = {}
-    for row in await batch.entites_by_ids(session, ids["entite_juridique"]):
-        found["entite_juridique", row.id] = row  # type: ignore[index]
-    for row in await batch.etablissements_by_ids(session, ids["etablissement"]):
-        found["etablissement", row.id] = row  # type: ignore[index]
-    for row in await batch.unites_by_ids(session, ids["unite"], caller=caller):
-        found["unite", row.id] = row  # type: ignore[index]
+    found: dict[tuple[str, Any], Any] = {}
+    for entite in await batch.entites_by_ids(session, ids["entite_juridique"]):
+        found["entite_juridique", entite.id] = entite
+    for eg in await batch.etablissements_by_ids(session, ids["etablissement"]):
+        found["etablissement", eg.id] = eg
+    for unite in await batch.unites_by_ids(session, ids["unite"], caller=caller):
+        found["unite", unite.id] = unite
     return found
 
 
@@ -60,9 +60,9 @@ async def history_bundle(session: AsyncSession, caller: Any, labels: Labels, res
     since, count = _since(items), min(_int(items, "_count", DEFAULT_COUNT), MAX_COUNT)
     offset = _int(items, "_offset", 0)
     last = func.max(Event.seq).label("last")
-    statement = (select(Event.entity, Event.entity_id, Event.entity_key, last)
+    statement = (select(col(Event.entity), col(Event.entity_id), col(Event.entity_key), last)
                  .where(col(Event.entity).in_(EVENT_ENTITIES[resource]))
-                 .group_by(Event.entity, Event.entity_id, Event.entity_key))
+                 .group_by(col(Event.entity), col(Event.entity_id), col(Event.entity_key)))
     if since is not None:
         statement = statement.where(col(Event.at) >= since)
     page = list(await session.exec(statement.order_by(last).offset(offset).limit(count + 1)))

@@ -52,6 +52,7 @@ async def _forward(session: AsyncSession, caller: Any, name: str, rows: list[Any
 
 
 async def _reverse(session: AsyncSession, caller: Any, name: str, rows: list[Any]) -> list[Any]:
+    statement: Any
     if name == "HealthcareService:organization":
         ids = [e.id for e in _of(rows, Etablissement)]
         statement = select(Unite).where(col(Unite.etablissement_id).in_(ids), unite_visible(caller))

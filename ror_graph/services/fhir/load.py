@@ -72,7 +72,7 @@ async def load_organizations(session: AsyncSession, caller: Any, related: Relate
     related.etablissements.update({e.id: e for e in etablissements})  # type: ignore[misc]
     missing = [e.entite_juridique_id for e in etablissements if e.entite_juridique_id not in related.entites]
     related.entites.update({e.id: e for e in await batch.entites_by_ids(session, missing)})  # type: ignore[misc]
-    ids = [e.id for e in etablissements]
+    ids: list[Any] = [e.id for e in etablissements]
     related.eg_codes.update(_codes(await batch.codes_by_etablissement_ids(session, ids), "etablissement_id"))
     contacts = await batch.contacts_by_etablissement_ids(session, ids, caller=caller)
     related.eg_contacts.update(_group(contacts, "etablissement_id"))
@@ -82,7 +82,7 @@ async def load_organizations(session: AsyncSession, caller: Any, related: Relate
 
 async def load_unites(session: AsyncSession, caller: Any, related: Related, unites: Sequence[Unite]) -> None:
     """What HealthcareService resources need (codes, contacts, horaires, zones, lieux ids, EG)."""
-    ids = [u.id for u in unites]
+    ids: list[Any] = [u.id for u in unites]
     related.unite_codes.update(_codes(await batch.codes_by_unite_ids(session, ids, caller=caller), "unite_id"))
     contacts = await batch.contacts_by_unite_ids(session, ids, caller=caller)
     related.unite_contacts.update(_group(contacts, "unite_id"))
@@ -90,7 +90,7 @@ async def load_unites(session: AsyncSession, caller: Any, related: Related, unit
     related.horaires.update(_group(await batch.horaires_by_unite_ids(session, ids, caller=caller), "unite_id"))
     related.zones.update(_group(await batch.zones_by_unite_ids(session, ids, caller=caller), "unite_id"))
     for unite_id, lieu in await batch.lieux_by_unite_ids(session, ids, caller=caller):
-        related.unite_lieux.setdefault(unite_id, []).append(lieu.id)
+        related.unite_lieux.setdefault(unite_id, []).append(lieu.id)  # type: ignore[arg-type]
     missing = [u.etablissement_id for u in unites if u.etablissement_id not in related.etablissements]
     for eg in await batch.etablissements_by_ids(session, missing):
         related.etablissements[eg.id] = eg  # type: ignore[index]
@@ -98,11 +98,12 @@ async def load_unites(session: AsyncSession, caller: Any, related: Related, unit
 
 async def load_lieux(session: AsyncSession, caller: Any, related: Related, lieux: Sequence[Lieu]) -> None:
     """What Location resources need: capacities, equipments and their limits, habitations, EG."""
-    ids = [lieu.id for lieu in lieux]
+    ids: list[Any] = [lieu.id for lieu in lieux]
     related.capacites.update(_group(await batch.capacites_by_lieu_ids(session, ids, caller=caller), "lieu_id"))
     equipements = await batch.equipements_by_lieu_ids(session, ids, caller=caller)
     related.equipements.update(_group(equipements, "lieu_id"))
-    limites = await batch.limites_by_equipement_ids(session, [e.id for e in equipements], caller=caller)
+    equipement_ids: list[Any] = [e.id for e in equipements]
+    limites = await batch.limites_by_equipement_ids(session, equipement_ids, caller=caller)
     related.limites.update(_group(limites, "equipement_id"))
     related.habitations.update(_group(await batch.habitations_by_lieu_ids(session, ids, caller=caller), "lieu_id"))
     missing = [lieu.etablissement_id for lieu in lieux if lieu.etablissement_id not in related.etablissements]

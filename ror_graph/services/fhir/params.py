@@ -106,12 +106,12 @@ def _org_identifier(model: Any, value: str, modifier: str | None) -> ColumnEleme
 def _partof(model: Any, value: str, modifier: str | None) -> ColumnElement[bool]:
     if model is not Etablissement:
         return false()
-    ej = select(EntiteJuridique.id).where(EntiteJuridique.finess == _finess_of(value))
+    ej = select(col(EntiteJuridique.id)).where(col(EntiteJuridique.finess) == _finess_of(value))
     return col(Etablissement.entite_juridique_id).in_(ej)
 
 
 def _city(model: Any, value: str, modifier: str | None) -> ColumnElement[bool]:
-    communes = select(Commune.code).where(string_match(Commune.nom, value, modifier))
+    communes = select(col(Commune.code)).where(string_match(Commune.nom, value, modifier))
     return or_(string_match(model.libelle_acheminement, value, modifier), col(model.commune_code).in_(communes))
 
 
@@ -162,8 +162,8 @@ def _codes_exist(attrs: list[Attribute]) -> Callable[[str], ColumnElement[bool]]
             if a.storage is Storage.column:
                 parts.append(col(getattr(Unite, a.column or a.key)) == code)
             else:
-                parts.append(exists().where(UniteCode.unite_id == Unite.id, UniteCode.attribute == a.column,
-                                            UniteCode.code == code))
+                parts.append(exists().where(col(UniteCode.unite_id) == Unite.id, col(UniteCode.attribute) == a.column,
+                                            col(UniteCode.code) == code))
         return or_(false(), *parts)
     return clause
 
@@ -172,7 +172,7 @@ def _codes_missing(attrs: list[Attribute]) -> Callable[[Any], ColumnElement[bool
     def missing(model: Any) -> ColumnElement[bool]:
         columns = [col(getattr(Unite, a.column or a.key)).is_(None) for a in attrs if a.storage is Storage.column]
         rows = [a.column for a in attrs if a.storage is not Storage.column]
-        none = ~exists().where(UniteCode.unite_id == Unite.id, col(UniteCode.attribute).in_(rows))
+        none = ~exists().where(col(UniteCode.unite_id) == Unite.id, col(UniteCode.attribute).in_(rows))
         return and_(none, *columns)
     return missing
 
@@ -186,7 +186,7 @@ def _age(model: Any, value: str, modifier: str | None) -> ColumnElement[bool]:
 
 
 def _by_finess(model: Any, value: str, modifier: str | None) -> ColumnElement[bool]:
-    eg = select(Etablissement.id).where(Etablissement.finess == _finess_of(value))
+    eg = select(col(Etablissement.id)).where(col(Etablissement.finess) == _finess_of(value))
     return col(model.etablissement_id).in_(eg)
 
 
@@ -194,7 +194,7 @@ def _lieu_ref(model: Any, value: str, modifier: str | None) -> ColumnElement[boo
     ident = _finess_of(value)
     if not ident.isdigit():
         return false()
-    return exists().where(UniteLieu.unite_id == Unite.id, UniteLieu.lieu_id == int(ident))
+    return exists().where(col(UniteLieu.unite_id) == Unite.id, col(UniteLieu.lieu_id) == int(ident))
 
 
 def _coded(attrs: list[Attribute]) -> tuple[Clause, Callable[[Any], ColumnElement[bool]]]:
@@ -230,7 +230,7 @@ def _healthcare_service() -> list[Param]:
         Param("age", "number", "An age in years within the offer's inclusive age range.", _age),
         Param("organization", "reference", "The EG providing the offer (Organization/<FINESS>).", _by_finess),
         Param("location", "reference", "A lieu where the offer is delivered (Location/<id>).", _lieu_ref,
-              lambda m: ~exists().where(UniteLieu.unite_id == Unite.id)),
+              lambda m: ~exists().where(col(UniteLieu.unite_id) == Unite.id)),
         Param("active", "token", "false for a closed offer.", _active(lambda m: col(Unite.ferme).is_(True))),
         Param("location.near", "special", "Offers with a lieu within distance: latitude|longitude|distance|km.",
               lambda m, v, _: true()),

@@ -85,8 +85,8 @@ def parse(items: list[tuple[str, str]], known: dict[str, str], *, strict: bool) 
     """``items`` are the query string's (name, value) pairs; ``known`` maps parameter name → type."""
     query = Query()
     for raw, value in items:
-        name, _, modifier = raw.partition(":")
-        modifier = modifier or None
+        name, _, given = raw.partition(":")
+        modifier = given or None
         if name in CONTROL:
             _control(query, name, modifier, value)
             continue

@@ -70,7 +70,7 @@ async def lieux_near(session: AsyncSession, caller: Any, value: str,
     box = and_(col(Lieu.latitude).between(lat - dlat, lat + dlat), col(Lieu.longitude).between(lon - dlon, lon + dlon))
     rows = await session.exec(select(Lieu.id, Lieu.latitude, Lieu.longitude).where(box, _visible(Lieu, caller),
                                                                                    *conditions))
-    found = {i: haversine_km(lat, lon, la, lo) for i, la, lo in rows}
+    found: dict[int, float] = {i: haversine_km(lat, lon, la, lo) for i, la, lo in rows}  # type: ignore[misc, arg-type]
     return {i: d for i, d in found.items() if d <= km}
 
 
@@ -82,7 +82,7 @@ def _near_value(query: Query, name: str) -> str | None:
 
 
 def _order(resource: str, model: Any, sort: list[str]) -> list[Any]:
-    pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+    pk = model.__table__.primary_key.columns.values()[0]
     if not sort:
         return [pk]
     key = sort[0]
@@ -106,7 +106,7 @@ async def _table_page(session: AsyncSession, model: Any, conditions: list, order
 
 async def _near_sorted(session: AsyncSession, conditions: list, distances: dict[int, float], query: Query,
                        descending: bool) -> Matches:
-    ids = [i for i in (await session.exec(select(Lieu.id).where(*conditions)))]
+    ids: list[Any] = [i for i in (await session.exec(select(Lieu.id).where(*conditions)))]
     ordered = sorted(ids, key=lambda i: (distances[i], i), reverse=descending)
     window = ordered[query.offset: query.offset + query.count]
     rows = {r.id: r for r in await session.exec(select(Lieu).where(col(Lieu.id).in_(window)))} if window else {}

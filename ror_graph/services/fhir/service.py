@@ -42,6 +42,7 @@ def check_type(resource: str) -> None:
 
 
 async def _row(session: AsyncSession, caller: Any, resource: str, rid: str) -> Any:
+    found: list[Any]
     if resource == "Organization":
         found = await batch.etablissements_by_finess(session, [rid]) or await batch.entites_by_finess(session, [rid])
     elif resource == "HealthcareService":
