@@ -99,10 +99,10 @@ def _routes(state: AppState) -> list:
 
 
 def _lifespan_hooks() -> list:
-    """Background services tied to the app's lifetime (the search-outbox worker)."""
-    from ror_graph.api import search
+    """Background services tied to the app's lifetime (the search-outbox worker, FHIR export jobs)."""
+    from ror_graph.api import fhir, search
 
-    return list(search.lifespan_hooks())
+    return [*search.lifespan_hooks(), *fhir.lifespan_hooks()]
 
 
 def _mount_admin(app: Starlette, state: AppState) -> None:

@@ -14,7 +14,8 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from ror_graph.services.fhir.codes import PROFILES, ROR_SD
-from tests.graphql.conftest import Directory, directory, http  # noqa: F401 (fixtures reused)
+from ror_graph.settings import Settings
+from tests.graphql.conftest import Directory, directory  # noqa: F401 (fixtures reused)
 
 FHIR_JSON = "application/fhir+json"
 
@@ -58,7 +59,22 @@ def check_profile(resource: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def walk(http) -> Callable[..., Any]:  # noqa: F811
+async def http(database_url: str, tmp_path) -> AsyncIterator[Any]:
+    """An httpx client on the real app (lifespan included, no Meilisearch), its data dir in the test's tmp."""
+    import httpx
+
+    from ror_graph.app import create_app
+
+    app = create_app(Settings(database_url=database_url, meili_managed=False, data_dir=tmp_path / "var"))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def walk(http) -> Callable[..., Any]:
     """Follow ``next`` links from a first search URL; returns every entry, in order."""
 
     async def run(url: str, headers: dict | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""FHIR R4 read API at ``/fhir`` (ROR ME 3.0 profiles): metadata, read, search, ``_history``.
+"""FHIR R4 read API at ``/fhir`` (ROR ME 3.0 profiles): metadata, read, search, ``_history``, ``$export``.
 
 Every answer is ``application/fhir+json``; errors are ``OperationOutcome`` resources (400 bad
 parameter, 401 bad token, 404 unknown, 410 deleted). The bearer token chooses what the caller sees
@@ -9,9 +9,10 @@ reported in the Bundle.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ror_graph.api.fhir import bulk
 from ror_graph.api.search import check_text
 from ror_graph.services.accounts.auth import resolve_bearer
 from ror_graph.services.core.errors import BadInputError, UnauthenticatedError
@@ -55,7 +57,7 @@ async def _labels(state: AppState, session: Any) -> Labels:
     return state.extras[_LABELS]
 
 
-Handler = Callable[[Request, Any, Any, Labels], Awaitable[dict[str, Any]]]
+Handler = Callable[[Request, Any, Any, Labels], Awaitable[dict[str, Any] | Response]]
 
 
 def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -67,7 +69,8 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 auth = request.headers.get("authorization", "")
                 token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
                 caller = await resolve_bearer(session, token)
-                return fhir_response(await handler(request, session, caller, await _labels(state, session)))
+                answer = await handler(request, session, caller, await _labels(state, session))
+                return answer if isinstance(answer, Response) else fhir_response(answer)
         except FhirError as exc:
             return outcome(exc.status, exc.code, exc.message)
         except UnauthenticatedError as exc:
@@ -101,9 +104,35 @@ async def history_type(request: Request, session: Any, caller: Any, labels: Labe
                                 base=base_url(request))
 
 
+async def export_kick_off(request: Request, session: Any, caller: Any, labels: Labels) -> Response:
+    return bulk.kick_off(request, caller, labels, base_url(request))
+
+
+async def export_status(request: Request, session: Any, caller: Any, labels: Labels) -> dict[str, Any] | Response:
+    return bulk.status(request, caller, base_url(request))
+
+
+async def export_file(request: Request, session: Any, caller: Any, labels: Labels) -> Response:
+    return bulk.file(request, caller)
+
+
+@contextlib.asynccontextmanager
+async def export_jobs(state: AppState) -> AsyncIterator[None]:
+    """Bulk export jobs run inside the app; they stop with it."""
+    yield
+    await bulk.cancel_all(state)
+
+
+def lifespan_hooks() -> list:
+    return [export_jobs]
+
+
 def routes(state: AppState) -> list:
     return [
         Route("/fhir/metadata", _endpoint(metadata), methods=["GET"]),
+        Route("/fhir/$export", _endpoint(export_kick_off), methods=["GET"]),
+        Route("/fhir/$export-status/{job}", _endpoint(export_status), methods=["GET", "DELETE"]),
+        Route("/fhir/$export-file/{job}/{name}", _endpoint(export_file), methods=["GET"]),
         Route("/fhir/{type}/_history", _endpoint(history_type), methods=["GET"]),
         Route("/fhir/{type}/{id}", _endpoint(read_one), methods=["GET"]),
         Route("/fhir/{type}", _endpoint(search_type), methods=["GET"]),

@@ -44,5 +44,7 @@ def capability_statement(base: str, date: str) -> dict[str, Any]:
         "rest": [{"mode": "server",
                   "documentation": "Read-only. Bearer tokens choose the profile (public by default); "
                                    "Prefer: handling=strict refuses unknown parameters.",
-                  "resource": [_resource(name) for name in PARAMS]}],
+                  "resource": [_resource(name) for name in PARAMS],
+                  "operation": [{"name": "export",
+                                 "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}]}],
     }

@@ -46,15 +46,20 @@ class Labels:
 
     def __init__(self, rows: Iterable[tuple[str, str, str]] = ()) -> None:
         self._labels = {(system, code): label for system, code, label in rows}
+        self.codings: dict[tuple[str, str], dict[str, Any]] = {}  # built once per (system, code); never mutated
 
     def get(self, system: str, code: str) -> str | None:
         return self._labels.get((system, code))
 
 
 def coding(labels: Labels, system: str, code: str) -> dict[str, Any]:
-    result: dict[str, Any] = {"system": fhir_system_url(code_system(system, code)), "code": code}
-    if display := labels.get(system, code):
-        result["display"] = display
+    """A NOS coding with its display; shared between resources (read-only), built once per code."""
+    result = labels.codings.get((system, code))
+    if result is None:
+        result = {"system": fhir_system_url(code_system(system, code)), "code": code}
+        if display := labels.get(system, code):
+            result["display"] = display
+        labels.codings[system, code] = result
     return result
 
 
@@ -78,14 +83,32 @@ def fhir_date(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+_EMPTY = (None, "")
+
+
 def prune(value: Any) -> Any:
-    """Drop ``None``, empty lists and empty objects, recursively (FHIR forbids empty elements)."""
-    if isinstance(value, dict):
-        pruned = {k: prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in (None, [], {}, "")}
-    if isinstance(value, list):
-        items = [prune(v) for v in value]
-        return [v for v in items if v not in (None, [], {}, "")]
+    """Drop ``None``, empty strings, lists and objects, recursively (FHIR forbids empty elements)."""
+    kind = type(value)
+    if kind is dict:
+        result = {}
+        for key, item in value.items():
+            if type(item) in (dict, list):
+                item = prune(item)
+                if item:
+                    result[key] = item
+            elif item not in _EMPTY:
+                result[key] = item
+        return result
+    if kind is list:
+        items = []
+        for item in value:
+            if type(item) in (dict, list):
+                item = prune(item)
+                if item:
+                    items.append(item)
+            elif item not in _EMPTY:
+                items.append(item)
+        return items
     return value
 
 

@@ -9,6 +9,7 @@ EG's ORSAN level) is emitted only to callers of that level, as the visibility po
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -28,9 +29,20 @@ def _slot(a: Attribute) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def declared(entity: Entity, element: str) -> list[Attribute]:
-    """The registry attributes of ``entity`` emitted as ``element`` (extension, characteristic, specialty)."""
-    return [a for a in registry.of(entity) if (slot := _slot(a)) and slot[0] == element]
+@functools.cache
+def _slot_name(a: Attribute) -> str:
+    slot = _slot(a)
+    assert slot is not None, a.fhir
+    return slot[1]
+
+
+@functools.cache
+def declared(entity: Entity, element: str) -> tuple[Attribute, ...]:
+    """The registry attributes of ``entity`` emitted as ``element`` (extension, characteristic, specialty).
+
+    Cached: the registry is fixed for the life of the process and this runs for every resource.
+    """
+    return tuple(a for a in registry.of(entity) if (slot := _slot(a)) and slot[0] == element)
 
 
 def _codes(a: Attribute, row: Any, multi: Mapping[str, list[str]]) -> list[str]:
@@ -59,7 +71,7 @@ def extensions(entity: Entity, row: Any, caller: Any, labels: Labels,
     """The entity's registry-declared extensions, for what ``caller`` may read."""
     result: list[dict[str, Any]] = []
     for a in declared(entity, "extension"):
-        name = _slot(a)[1]  # type: ignore[index]
+        name = _slot_name(a)
         if not name.startswith("ror-") or not level_visible(caller, a.confidentiality):
             continue  # HL7 extensions (organization-period) are built by the resource itself
         if a.coded:
@@ -75,7 +87,7 @@ def concepts(entity: Entity, element: str, row: Any, labels: Labels,
     """CodeableConcepts of ``characteristic`` / ``specialty``: one per code, acts with their act type."""
     result: list[dict[str, Any]] = []
     for a in declared(entity, element):
-        slice_name = _slot(a)[1]  # type: ignore[index]
+        slice_name = _slot_name(a)
         for code in _codes(a, row, multi):
             item: dict[str, Any] = {"coding": [coding(labels, a.system, code)]}  # type: ignore[arg-type]
             if slice_name in ACT_SLICES:
