@@ -9,7 +9,8 @@ Angers, the others spread over metropolitan France). Times, for an anonymous cli
 * (b) ``sync``: a ``_lastUpdated`` page, ``HealthcareService?_lastUpdated=ge2024-01-01&_count=200`` at a
   random ``_offset`` (a client walking the ``next`` links of an incremental sync);
 
-and, as the baseline of the same run, ``/fhir/metadata`` (the HTTP + FHIR pipeline with no data).
+and, as the baseline of the same run, ``/fhir/metadata`` (the HTTP + FHIR pipeline with no data);
+then (c) a whole-directory ``$export`` (kick-off to manifest, every type, public profile).
 
     .venv/bin/python bench/fhir.py                          # 100,000 EGs ≈ 300,000 offers
     .venv/bin/python bench/fhir.py --etablissements 5000 --requests 50
@@ -88,6 +89,8 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--path", type=Path, default=ROOT / "var" / "bench" / "fhir.sqlite3")
+    parser.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time a whole-directory $export")
     args = parser.parse_args()
     args.path.parent.mkdir(parents=True, exist_ok=True)
     if existing_count(args.path) != args.etablissements:
@@ -98,7 +101,8 @@ async def main() -> None:
     from ror_graph.app import create_app
     from ror_graph.settings import Settings
 
-    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{args.path}", meili_managed=False))
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{args.path}", meili_managed=False,
+                              data_dir=args.path.parent))
     rng = random.Random(args.seed)
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client):
@@ -113,6 +117,19 @@ async def main() -> None:
         sync = [f"/fhir/HealthcareService?_lastUpdated=ge2024-01-01&_count=200&_offset={rng.randrange(0, total, 200)}"
                 for _ in range(args.requests)]
         await case(client, "sync", sync)
+        if args.export:
+            await export(client)
+
+
+async def export(client: httpx.AsyncClient) -> None:
+    """A whole-directory ``$export`` (every type, public profile): kick-off to manifest."""
+    started = time.perf_counter()
+    kick = await client.get("/fhir/$export", headers={"prefer": "respond-async"})
+    while (status := await client.get(kick.headers["content-location"])).status_code == 202:
+        await asyncio.sleep(0.5)
+    manifest = status.json()
+    counts = ", ".join(f"{o['type']} {o['count']}" for o in manifest["output"])
+    print(f"$export    {time.perf_counter() - started:7.1f} s  ({counts})")
 
 
 if __name__ == "__main__":

@@ -41,12 +41,17 @@ def code_system(system: str, code: str) -> str:
     return VALUE_SET_SOURCES.get(system, system)
 
 
+class Clean(dict):
+    """A finished element with nothing empty inside: ``prune`` keeps it as it is (codings, concepts)."""
+
+
 class Labels:
     """(stored system, code) → French label, from the nomenclature table rows."""
 
     def __init__(self, rows: Iterable[tuple[str, str, str]] = ()) -> None:
         self._labels = {(system, code): label for system, code, label in rows}
-        self.codings: dict[tuple[str, str], dict[str, Any]] = {}  # built once per (system, code); never mutated
+        self.codings: dict[tuple[str, str], Clean] = {}  # built once per (system, code); never mutated
+        self.concepts: dict[tuple[str, str], Clean] = {}
 
     def get(self, system: str, code: str) -> str | None:
         return self._labels.get((system, code))
@@ -56,7 +61,7 @@ def coding(labels: Labels, system: str, code: str) -> dict[str, Any]:
     """A NOS coding with its display; shared between resources (read-only), built once per code."""
     result = labels.codings.get((system, code))
     if result is None:
-        result = {"system": fhir_system_url(code_system(system, code)), "code": code}
+        result = Clean(system=fhir_system_url(code_system(system, code)), code=code)
         if display := labels.get(system, code):
             result["display"] = display
         labels.codings[system, code] = result
@@ -64,7 +69,12 @@ def coding(labels: Labels, system: str, code: str) -> dict[str, Any]:
 
 
 def concept(labels: Labels, system: str, code: str | None) -> dict[str, Any] | None:
-    return {"coding": [coding(labels, system, code)]} if code else None
+    if not code:
+        return None
+    result = labels.concepts.get((system, code))
+    if result is None:
+        result = labels.concepts[system, code] = Clean(coding=[coding(labels, system, code)])
+    return result
 
 
 def ext(name: str, **value: Any) -> dict[str, Any]:
