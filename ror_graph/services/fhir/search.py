@@ -23,6 +23,7 @@ from ror_graph.services.fhir.query import Criterion, FhirError, Query, near
 from ror_graph.services.policy.visibility import lieu_visible, unite_visible
 
 EARTH_KM = 6371.0088
+MAX_NEAR = 20_000
 MODELS: dict[str, tuple[Any, ...]] = {"Organization": (EntiteJuridique, Etablissement),
                                       "HealthcareService": (Unite,), "Location": (Lieu,)}
 
@@ -61,17 +62,22 @@ def _visible(model: Any, caller: Any) -> ColumnElement[bool]:
     return true()
 
 
-async def lieux_near(session: AsyncSession, caller: Any, value: str,
-                     conditions: list[ColumnElement[bool]] = ()) -> dict[int, float]:  # type: ignore[assignment]
-    """Visible lieux within the ``near`` distance (great circle): id → km."""
+async def lieux_near(session: AsyncSession, value: str) -> dict[int, float]:
+    """Lieux within the ``near`` distance (great circle): id → km.
+
+    Visibility is not applied here but where the ids are used (a Location search keeps its visibility
+    clause; an offer is matched through its own), so the box query reads plain columns only.
+    """
     lat, lon, km = near(value)
     dlat = km / 111.0
     dlon = km / (111.0 * max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat)))))
     box = and_(col(Lieu.latitude).between(lat - dlat, lat + dlat), col(Lieu.longitude).between(lon - dlon, lon + dlon))
-    rows = await session.exec(select(Lieu.id, Lieu.latitude, Lieu.longitude).where(box, _visible(Lieu, caller),
-                                                                                   *conditions))
+    rows = await session.exec(select(Lieu.id, Lieu.latitude, Lieu.longitude).where(box))
     found: dict[int, float] = {i: haversine_km(lat, lon, la, lo) for i, la, lo in rows}  # type: ignore[misc, arg-type]
-    return {i: d for i, d in found.items() if d <= km}
+    within = {i: d for i, d in found.items() if d <= km}
+    if len(within) > MAX_NEAR:
+        raise FhirError(400, f"More than {MAX_NEAR} lieux within {km:g} km: give a smaller distance.", "too-costly")
+    return within
 
 
 def _near_value(query: Query, name: str) -> str | None:
@@ -120,7 +126,7 @@ async def search(session: AsyncSession, caller: Any, resource: str, query: Query
     distances: dict[int, float] = {}
     near_value = _near_value(query, "near" if resource == "Location" else "location.near")
     if near_value is not None:
-        distances = await lieux_near(session, caller, near_value)
+        distances = await lieux_near(session, near_value)
     offset, limit = query.offset, 0 if query.summary_count else query.count
     for model in models:
         conditions = [_visible(model, caller), *(_criterion(resource, model, c) for c in query.criteria)]
