@@ -22,7 +22,7 @@ class Lieu(Address, Stamped, table=True):
     description: str | None = Field(default=None, max_length=2000)
     fonction_code: str | None = Field(default=None, max_length=10)
     statut_code: str = Field(default="3", max_length=2, description="TRE_R203; 3 = opérationnel.")
-    latitude: float | None = None
+    latitude: float | None = Field(default=None, index=True, description="WGS84; indexed for FHIR `near` boxes.")
     longitude: float | None = None
     id_externe_synchro: str | None = Field(default=None, max_length=100)
 

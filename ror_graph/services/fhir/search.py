@@ -80,6 +80,14 @@ async def lieux_near(session: AsyncSession, value: str) -> dict[int, float]:
     return within
 
 
+async def _unites_at(session: AsyncSession, lieu_ids: list[int]) -> list[int]:
+    """Ids of the offers delivered at these lieux: a literal list lets the database look offers up by key."""
+    if not lieu_ids:
+        return []
+    statement = select(UniteLieu.unite_id).where(col(UniteLieu.lieu_id).in_(lieu_ids)).distinct()
+    return list(await session.exec(statement))
+
+
 def _near_value(query: Query, name: str) -> str | None:
     values = [c.values[0] for c in query.criteria if c.name == name]
     if len(values) > 1:
@@ -133,8 +141,7 @@ async def search(session: AsyncSession, caller: Any, resource: str, query: Query
         if near_value is not None and model is Lieu:
             conditions.append(col(Lieu.id).in_(list(distances)))
         elif near_value is not None:
-            conditions.append(col(Unite.id).in_(select(UniteLieu.unite_id).where(
-                col(UniteLieu.lieu_id).in_(list(distances)))))
+            conditions.append(col(Unite.id).in_(await _unites_at(session, list(distances))))
         if model is Lieu and query.sort and query.sort[0].lstrip("-") == "near":
             if near_value is None:
                 raise FhirError(400, "_sort=near needs a near parameter.")
