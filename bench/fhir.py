@@ -125,7 +125,10 @@ async def export(client: httpx.AsyncClient) -> None:
     """A whole-directory ``$export`` (every type, public profile): kick-off to manifest."""
     started = time.perf_counter()
     kick = await client.get("/fhir/$export", headers={"prefer": "respond-async"})
-    while (status := await client.get(kick.headers["content-location"])).status_code == 202:
+    for _ in range(7200):  # polls the status URL as a Bulk Data client does
+        status = await client.get(kick.headers["content-location"])
+        if status.status_code != 202:
+            break
         await asyncio.sleep(0.5)
     manifest = status.json()
     counts = ", ".join(f"{o['type']} {o['count']}" for o in manifest["output"])
