@@ -7,7 +7,7 @@ Angers, the others spread over metropolitan France). Times, for an anonymous cli
 * (a) ``near``: ``HealthcareService?specialty=<R211>|003&location.near=47.47|-0.55|20|km
   &_include=HealthcareService:organization`` (the issue's query);
 * (b) ``sync``: a ``_lastUpdated`` page, ``HealthcareService?_lastUpdated=ge2024-01-01&_count=200`` at a
-  random ``_offset`` (a client walking the ``next`` links of an incremental sync);
+  random ``_after`` position (a page of a client walking the ``next`` links of an incremental sync);
 
 and, as the baseline of the same run, ``/fhir/metadata`` (the HTTP + FHIR pipeline with no data);
 then (c) a whole-directory ``$export`` (kick-off to manifest, every type, public profile).
@@ -114,7 +114,7 @@ async def main() -> None:
                 f"|{ANGERS[1] + rng.uniform(-0.1, 0.1):.4f}|20|km&_include=HealthcareService:organization"
                 for _ in range(args.requests)]
         await case(client, "near", near)
-        sync = [f"/fhir/HealthcareService?_lastUpdated=ge2024-01-01&_count=200&_offset={rng.randrange(0, total, 200)}"
+        sync = [f"/fhir/HealthcareService?_lastUpdated=ge2024-01-01&_count=200&_after=0.{rng.randrange(0, total)}"
                 for _ in range(args.requests)]
         await case(client, "sync", sync)
         if args.export:

@@ -117,6 +117,22 @@ async def test_next_links_walk_a_filtered_sorted_result_without_gap_or_duplicate
     assert params == {"type": "500,355", "_sort": "-name", "_count": "1", "x-keep": "1", "_offset": "1"}
 
 
+async def test_default_order_pages_by_key_across_ej_and_eg(directory, walk, http):
+    # given a filter matching EJ and EG (name starts with "c": CHU Estuaire, Centre de soins Angers) plus all
+    url = "/fhir/Organization?_count=1&name=c,e,f,a"
+    # when the result is walked one resource per page in the default order
+    entries = await walk(url)
+    walked = [e["resource"]["id"] for e in entries]
+    # then every match comes once, EJ first, exactly as in one big page
+    assert walked == await ids(http, "/fhir/Organization?name=c,e,f,a")
+    assert len(walked) == len(set(walked)) == 5 and walked[:2] == ["440000016", "750000013"]
+    # and the next links carry a key position, not an offset, with every other parameter kept
+    first = (await http.get(url)).json()
+    (next_url,) = [link["url"] for link in first["link"] if link["relation"] == "next"]
+    assert dict(parse_qsl(urlsplit(next_url).query)) == {"_count": "1", "name": "c,e,f,a", "_after": "0.1"}
+    assert (await http.get("/fhir/Organization?_after=9.1")).status_code == 400
+
+
 async def test_total_summary_count_and_elements(directory, http):
     counted = (await http.get("/fhir/HealthcareService?_summary=count")).json()
     assert counted["total"] == 3 and "entry" not in counted

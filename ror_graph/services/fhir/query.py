@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 DEFAULT_COUNT, MAX_COUNT = 50, 200
-CONTROL = {"_count", "_offset", "_sort", "_elements", "_summary", "_include", "_revinclude", "_format", "_pretty",
+CONTROL = {"_count", "_offset", "_after", "_sort", "_elements", "_summary", "_include", "_revinclude", "_format", "_pretty",
            "_total"}
 STRING_MODIFIERS = {"exact", "contains"}
 DATE_PREFIXES = ("eq", "gt", "ge", "lt", "le", "sa", "eb")
@@ -42,6 +42,7 @@ class Query:
     criteria: list[Criterion] = field(default_factory=list)
     count: int = DEFAULT_COUNT
     offset: int = 0
+    after: str | None = None
     sort: list[str] = field(default_factory=list)
     elements: list[str] = field(default_factory=list)
     summary_count: bool = False
@@ -65,6 +66,8 @@ def _control(query: Query, name: str, modifier: str | None, value: str) -> None:
         query.count = min(_int("_count", value, 0), MAX_COUNT)
     elif name == "_offset":
         query.offset = _int("_offset", value, 0)
+    elif name == "_after":
+        query.after = value
     elif name == "_sort":
         query.sort = [v for v in value.split(",") if v]
     elif name == "_elements":

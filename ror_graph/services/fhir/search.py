@@ -35,6 +35,7 @@ class Matches:
     rows: list[Any] = field(default_factory=list)
     total: int = 0
     distances: dict[int, float] = field(default_factory=dict)
+    next_after: str | None = None  # ``_after`` of the next page, in the default (key) order
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -110,12 +111,24 @@ def _order(resource: str, model: Any, sort: list[str]) -> list[Any]:
 
 
 async def _table_page(session: AsyncSession, model: Any, conditions: list, order: list, offset: int,
-                      limit: int) -> tuple[int, list[Any]]:
+                      limit: int, after: Any = None) -> tuple[int, list[Any]]:
+    """(total of the table, up to ``limit`` rows from ``offset``, after primary key ``after`` when given)."""
     total = (await session.exec(select(func.count()).select_from(model).where(*conditions))).one()
-    if limit <= 0 or offset >= total:
+    if limit <= 0 or (after is None and offset >= total):
         return total, []
-    rows = await session.exec(select(model).where(*conditions).order_by(*order).offset(offset).limit(limit))
+    keyset = [] if after is None else [col(model.id) > after]
+    rows = await session.exec(select(model).where(*conditions, *keyset).order_by(*order).offset(offset).limit(limit))
     return total, list(rows)
+
+
+def _after(query: Query, resource: str) -> tuple[int, int] | None:
+    """``_after=<table>.<id>`` (set by ``next`` links of the default order) → (table index, id)."""
+    if query.after is None:
+        return None
+    table, _, key = query.after.partition(".")
+    if query.sort or query.offset or not (table.isdigit() and key.isdigit() and int(table) < len(MODELS[resource])):
+        raise FhirError(400, "_after only comes from a next link of a search without _sort nor _offset.")
+    return int(table), int(key)
 
 
 async def _near_sorted(session: AsyncSession, conditions: list, distances: dict[int, float], query: Query,
@@ -136,7 +149,10 @@ async def search(session: AsyncSession, caller: Any, resource: str, query: Query
     if near_value is not None:
         distances = await lieux_near(session, near_value)
     offset, limit = query.offset, 0 if query.summary_count else query.count
-    for model in models:
+    after = _after(query, resource)
+    keyset = not query.sort  # the default order pages by key: a deep page costs what the first one does
+    fetch = limit + 1 if keyset and limit else limit
+    for index, model in enumerate(models):
         conditions = [_visible(model, caller), *(_criterion(resource, model, c) for c in query.criteria)]
         if near_value is not None and model is Lieu:
             conditions.append(col(Lieu.id).in_(list(distances)))
@@ -146,10 +162,18 @@ async def search(session: AsyncSession, caller: Any, resource: str, query: Query
             if near_value is None:
                 raise FhirError(400, "_sort=near needs a near parameter.")
             return await _near_sorted(session, conditions, distances, query, query.sort[0].startswith("-"))
+        skip = after is not None and index < after[0]
         total, rows = await _table_page(session, model, conditions, _order(resource, model, query.sort),
-                                        offset, limit - len(matches.rows))
+                                        offset, 0 if skip else fetch - len(matches.rows),
+                                        after[1] if after is not None and index == after[0] else None)
         matches.total += total
-        matches.rows += rows
+        matches.rows += [(index, row) for row in rows] if keyset else rows
         offset = max(0, offset - total)
     matches.distances = distances
+    if keyset:
+        page, extra = matches.rows[:limit], matches.rows[limit:]
+        matches.rows = [row for _, row in page]
+        if extra and page:
+            index, last = page[-1]
+            matches.next_after = f"{index}.{last.id}"
     return matches

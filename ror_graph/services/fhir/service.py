@@ -72,10 +72,14 @@ async def read(session: AsyncSession, caller: Any, labels: Labels, resource: str
     return (await build(session, caller, Related(labels), [row]))[0]
 
 
-def _link(base: str, resource: str, items: list[tuple[str, str]], offset: int | None) -> str:
-    kept = [(k, v) for k, v in items if k != "_offset"]
+def _link(base: str, resource: str, items: list[tuple[str, str]], offset: int | None,
+          after: str | None = None) -> str:
+    """The search URL with every parameter of ``items`` kept, only the position (``_offset``/``_after``) set."""
+    kept = [(k, v) for k, v in items if k not in ("_offset", "_after")]
     if offset:
         kept.append(("_offset", str(offset)))
+    if after:
+        kept.append(("_after", after))
     return f"{base}/{resource}" + (f"?{urlencode(kept)}" if kept else "")
 
 
@@ -98,11 +102,14 @@ async def search_bundle(session: AsyncSession, caller: Any, labels: Labels, reso
     query: Query = parse(items, {name: p.kind for name, p in PARAMS[resource].items()}, strict=strict)
     includes.check(query)
     matches = await search(session, caller, resource, query)
+    self_url = _link(base, resource, items, query.offset, query.after)
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": matches.total,
-                              "link": [{"relation": "self", "url": _link(base, resource, items, query.offset)}]}
+                              "link": [{"relation": "self", "url": self_url}]}
     if query.summary_count:
         return bundle
-    if query.offset + len(matches.rows) < matches.total and query.count:
+    if matches.next_after:
+        bundle["link"].append({"relation": "next", "url": _link(base, resource, items, None, matches.next_after)})
+    elif query.sort and query.offset + len(matches.rows) < matches.total and query.count:
         bundle["link"].append({"relation": "next", "url": _link(base, resource, items, query.offset + query.count)})
     if query.offset:
         previous = max(0, query.offset - query.count)
