@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 DEFAULT_COUNT, MAX_COUNT = 50, 200
-CONTROL = {"_count", "_offset", "_after", "_sort", "_elements", "_summary", "_include", "_revinclude", "_format", "_pretty",
-           "_total"}
+CONTROL = {"_count", "_offset", "_after", "_sort", "_elements", "_summary", "_include", "_revinclude",
+           "_format", "_pretty", "_total"}  # the last three are accepted and change nothing (JSON, exact total)
 STRING_MODIFIERS = {"exact", "contains"}
 DATE_PREFIXES = ("eq", "gt", "ge", "lt", "le", "sa", "eb")
 
