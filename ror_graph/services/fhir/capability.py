@@ -30,8 +30,9 @@ def _resource(name: str) -> dict[str, Any]:
         "searchInclude": sorted(i for i in INCLUDES if i.startswith(f"{name}:") or i == "Organization:partof"),
         "searchRevInclude": sorted(REVINCLUDES),
         "searchParam": params,
-        "documentation": f"_count (default 50, max 200), _offset, _sort ({sorts}; - for descending), _elements, "
-                         "_summary=count; modifiers :exact :contains (strings) and :missing.",
+        "documentation": f"_count (default 50, max 200), _sort ({sorts}; - for descending), _offset (with _sort), "
+                         "_after (key position, set by next links without _sort), _elements, _summary=count; "
+                         "modifiers :exact :contains (strings) and :missing.",
     }
 
 
