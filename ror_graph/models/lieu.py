@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from ror_graph.models.base import Address, Stamped, utcnow
@@ -16,13 +17,16 @@ from ror_graph.models.base import Address, Stamped, utcnow
 class Lieu(Address, Stamped, table=True):
     """A place where offers are delivered; belongs to an établissement, needs a COG commune."""
 
+    # (latitude, longitude): the bounding box of a FHIR ``near`` search is answered from the index alone.
+    __table_args__ = (Index("ix_lieu_position", "latitude", "longitude"),)
+
     id: int | None = Field(default=None, primary_key=True)
     etablissement_id: int = Field(foreign_key="etablissement.id", index=True)
     nom: str | None = Field(default=None, max_length=300)
     description: str | None = Field(default=None, max_length=2000)
     fonction_code: str | None = Field(default=None, max_length=10)
     statut_code: str = Field(default="3", max_length=2, description="TRE_R203; 3 = opérationnel.")
-    latitude: float | None = Field(default=None, index=True, description="WGS84; indexed for FHIR `near` boxes.")
+    latitude: float | None = None
     longitude: float | None = None
     id_externe_synchro: str | None = Field(default=None, max_length=100)
 

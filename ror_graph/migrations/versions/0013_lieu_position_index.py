@@ -1,4 +1,4 @@
-"""lieu latitude index: the bounding box of FHIR `near` searches reads a latitude band, not every lieu
+"""lieu position index: the bounding box of FHIR `near` searches is read from the index alone
 
 Revision ID: 0013
 Revises: 0005
@@ -15,9 +15,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('lieu', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lieu_latitude'), ['latitude'], unique=False)
+        batch_op.create_index('ix_lieu_position', ['latitude', 'longitude'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('lieu', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lieu_latitude'))
+        batch_op.drop_index('ix_lieu_position')
