@@ -84,9 +84,9 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 
 def _routes(state: AppState) -> list:
-    """Routes contributed by the API modules (probes, GraphQL, search, change feed, exports) and the public site."""
+    """Routes contributed by the API modules (probes, GraphQL, search, change feed, exports, FHIR) and the public site."""
     from ror_graph import web
-    from ror_graph.api import changes, exports, graphql, health, search
+    from ror_graph.api import changes, exports, fhir, graphql, health, search
 
     state.extras["graphiql_html"] = web.graphiql_html()  # GraphiQL from shipped assets, not a CDN
     return [
@@ -95,16 +95,17 @@ def _routes(state: AppState) -> list:
         *search.routes(state),
         *changes.routes(state),
         *exports.routes(state),
+        *fhir.routes(state),
         *web.routes(state),
     ]
 
 
 def _lifespan_hooks() -> list:
-    """Background services tied to the app's lifetime (search outbox, webhooks, the public site's warm-up)."""
+    """Background services tied to the app's lifetime (search outbox, webhooks, FHIR export jobs, the public site's warm-up)."""
     from ror_graph import web
-    from ror_graph.api import changes, search
+    from ror_graph.api import changes, fhir, search
 
-    return [*search.lifespan_hooks(), *changes.lifespan_hooks(), *web.lifespan_hooks()]
+    return [*search.lifespan_hooks(), *changes.lifespan_hooks(), *fhir.lifespan_hooks(), *web.lifespan_hooks()]
 
 
 def _mount_admin(app: Starlette, state: AppState) -> None:

@@ -48,3 +48,14 @@ TYPE_OI = "JDV_J203-TypeOrganisationInterne-ROR"
 OUVERTURE_ANNUELLE = "TRE_R238-OuvertureAnnuelle"
 ACCESSIBILITE = "TRE_R202-AccessibiliteLieu"
 RECOURS_ORSAN = "TRE_R284-NiveauRecoursORSAN"
+
+# Code system (TRE) behind the codes of a value set (JDV) the ROR stores codes of: FHIR codings name
+# the code system, never the value set. JDV_J55 mixes TRE_R66 categories with four TRE_R02 codes (SAxx).
+VALUE_SET_SOURCES = {
+    CATEGORIE_EG: "TRE_R66-CategorieEtablissement",
+    TYPE_OFFRE: "TRE_R244-CategorieOrganisation",
+    NATURE_CONTACT: "TRE_R287-NatureContact",
+    CANAL: "TRE_R200-CanalCommunication",
+    TYPE_OI: "TRE_R207-TypeOrganisationInterne",
+}
+SECTEUR_ACTIVITE = "TRE_R02-SecteurActivite"

@@ -1,0 +1,139 @@
+"""FHIR read speed (target: p95 ≤ 100 ms) on a generated directory, in process (httpx ASGI transport).
+
+Reuses the deterministic rows of ``bench/graphql.py`` (N EGs, 1-5 offers each, activités, lieux,
+capacities, contacts; 2 % sensitive), with lieu positions added (those of Maine-et-Loire around
+Angers, the others spread over metropolitan France). Times, for an anonymous client:
+
+* (a) ``near``: ``HealthcareService?specialty=<R211>|003&location.near=47.47|-0.55|20|km
+  &_include=HealthcareService:organization`` (the issue's query);
+* (b) ``sync``: a ``_lastUpdated`` page, ``HealthcareService?_lastUpdated=ge2024-01-01&_count=200`` at a
+  random ``_after`` position (a page of a client walking the ``next`` links of an incremental sync);
+
+and, as the baseline of the same run, ``/fhir/metadata`` (the HTTP + FHIR pipeline with no data);
+then (c) a whole-directory ``$export`` (kick-off to manifest, every type, public profile).
+
+    .venv/bin/python bench/fhir.py                          # 100,000 EGs ≈ 300,000 offers
+    .venv/bin/python bench/fhir.py --etablissements 5000 --requests 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+from bench.graphql import BATCH, existing_count, rows  # noqa: E402
+from ror_graph.db import make_engine, session_factory  # noqa: E402
+from ror_graph.models import Lieu  # noqa: E402
+from ror_graph.models.coded import fhir_system_url  # noqa: E402
+from ror_graph.services.reference.loader import load_reference  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ANGERS = (47.4712, -0.5518)
+R211 = fhir_system_url("TRE_R211-ActiviteOperationnelle")
+
+
+async def build(path: Path, count: int, seed: int) -> None:
+    """The rows of ``bench/graphql.py`` plus a position for every lieu."""
+    rng = random.Random(seed + 1)
+    data = rows(count, seed)
+    for lieu in data[Lieu]:
+        if lieu["commune_code"].startswith("49"):
+            lieu["latitude"], lieu["longitude"] = ANGERS[0] + rng.uniform(-0.5, 0.5), ANGERS[1] + rng.uniform(-0.7, 0.7)
+        else:
+            lieu["latitude"], lieu["longitude"] = rng.uniform(43.0, 50.5), rng.uniform(-4.5, 7.5)
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all)
+    async with session_factory(engine)() as session:
+        await load_reference(session)
+    async with engine.begin() as conn:
+        for model, batch in data.items():
+            for start in range(0, len(batch), BATCH):
+                await conn.execute(insert(model.__table__), batch[start: start + BATCH])  # type: ignore[attr-defined]
+    await engine.dispose()
+
+
+def report(name: str, latencies: list[float], sizes: list[int]) -> None:
+    ordered = sorted(latencies)
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    print(f"{name:<10} n={len(ordered):4d}  p50 {statistics.median(ordered):7.1f} ms  p95 {p95:7.1f} ms  "
+          f"max {ordered[-1]:7.1f} ms  entries/answer {statistics.mean(sizes):6.1f}")
+
+
+async def case(client: httpx.AsyncClient, name: str, urls: list[str]) -> None:
+    latencies, sizes = [], []
+    for url in urls:
+        start = time.perf_counter()
+        response = await client.get(url)
+        latencies.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.text
+        sizes.append(len(response.json().get("entry", [])))
+    report(name, latencies, sizes)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--etablissements", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--path", type=Path, default=ROOT / "var" / "bench" / "fhir.sqlite3")
+    parser.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time a whole-directory $export")
+    args = parser.parse_args()
+    args.path.parent.mkdir(parents=True, exist_ok=True)
+    if existing_count(args.path) != args.etablissements:
+        args.path.unlink(missing_ok=True)
+        started = time.perf_counter()
+        await build(args.path, args.etablissements, args.seed)
+        print(f"built {args.etablissements} EGs in {time.perf_counter() - started:.0f} s")
+    from ror_graph.app import create_app
+    from ror_graph.settings import Settings
+
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{args.path}", meili_managed=False,
+                              data_dir=args.path.parent))
+    rng = random.Random(args.seed)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client):
+        total = (await client.get("/fhir/HealthcareService?_summary=count")).json()["total"]
+        print(f"{total} offers visible to a public client; {args.requests} requests per case, one at a time")
+        await client.get("/fhir/metadata")  # labels cache, first connection
+        await case(client, "metadata", ["/fhir/metadata"] * args.requests)
+        near = [f"/fhir/HealthcareService?specialty={R211}|003&location.near={ANGERS[0] + rng.uniform(-0.1, 0.1):.4f}"
+                f"|{ANGERS[1] + rng.uniform(-0.1, 0.1):.4f}|20|km&_include=HealthcareService:organization"
+                for _ in range(args.requests)]
+        await case(client, "near", near)
+        sync = [f"/fhir/HealthcareService?_lastUpdated=ge2024-01-01&_count=200&_after=0.{rng.randrange(0, total)}"
+                for _ in range(args.requests)]
+        await case(client, "sync", sync)
+        if args.export:
+            await export(client)
+
+
+async def export(client: httpx.AsyncClient) -> None:
+    """A whole-directory ``$export`` (every type, public profile): kick-off to manifest."""
+    started = time.perf_counter()
+    kick = await client.get("/fhir/$export", headers={"prefer": "respond-async"})
+    for _ in range(7200):  # polls the status URL as a Bulk Data client does
+        status = await client.get(kick.headers["content-location"])
+        if status.status_code != 202:
+            break
+        await asyncio.sleep(0.5)
+    manifest = status.json()
+    counts = ", ".join(f"{o['type']} {o['count']}" for o in manifest["output"])
+    print(f"$export    {time.perf_counter() - started:7.1f} s  ({counts})")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
