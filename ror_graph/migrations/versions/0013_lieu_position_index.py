@@ -1,14 +1,14 @@
 """lieu position index: the bounding box of FHIR `near` searches is read from the index alone
 
 Revision ID: 0013
-Revises: 0005
+Revises: 0010
 Create Date: 2026-12-06 16:30:00
 """
 from alembic import op
 
 
 revision = '0013'
-down_revision = '0005'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
