@@ -18,6 +18,8 @@ from ror_graph.models.base import utcnow
 SIGNALEMENT_MIN_LENGTH = 10
 # fits with the reply e-mail and the offer in the anomaly's message (2,000 characters)
 SIGNALEMENT_MAX_LENGTH = 1500
+# the column's width: reports of up to 2,000 characters were accepted before the single queue
+STORED_MESSAGE_LENGTH = 2000
 SIGNALEMENT_EMAIL_MAX_LENGTH = 254
 
 
@@ -30,7 +32,7 @@ class Signalement(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finess: str = Field(max_length=9, index=True, description="FINESS of the établissement concerned.")
     unite: str | None = Field(default=None, max_length=40, description="Identifier of the offer, if any.")
-    message: str = Field(max_length=SIGNALEMENT_MAX_LENGTH, description="What is wrong or missing.")
+    message: str = Field(max_length=STORED_MESSAGE_LENGTH, description="What is wrong or missing.")
     email: str | None = Field(default=None, max_length=SIGNALEMENT_EMAIL_MAX_LENGTH,
                               description="Optional reply address of the sender.")
     address_digest: str = Field(max_length=64, index=True, description="Salted SHA-256 of the client address.")
