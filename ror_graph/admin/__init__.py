@@ -29,7 +29,6 @@ from ror_graph.admin.my_account import MyAccountView, reset_route
 from ror_graph.admin.organisation import EntiteJuridiqueAdmin, EtablissementAdmin
 from ror_graph.admin.qualite import AnomalieAdmin, ModeleSaisieAdmin
 from ror_graph.admin.reference import CommuneAdmin, NomenclatureAdmin
-from ror_graph.admin.signalements import SignalementAdmin
 from ror_graph.admin.tracking import AuditLogAdmin, ConsumerAdmin, EventAdmin, ImportRunAdmin
 from ror_graph.admin.unites import UniteAdmin
 from ror_graph.settings import DEV_SECRET, SECRET_FILE, Settings, stored_secret
@@ -53,7 +52,6 @@ VIEWS = (
     WebhookDeliveryAdmin,
     ScheduledJobAdmin,
     ImportRunAdmin,
-    SignalementAdmin,
     NomenclatureAdmin,
     CommuneAdmin,
     AccountAdmin,

@@ -1,5 +1,6 @@
 """The quality queue in GraphQL: ``anomalies`` (support: all; référents and directeurs: their structures),
-``signalerErreur`` (anyone: lands in the same queue), ``assignerAnomalie`` and ``fermerAnomalie`` (support).
+``signalerErreur`` (anyone: the same intake as the public form, one queue), ``assignerAnomalie`` and
+``fermerAnomalie`` (support).
 
 Reads go through ``services.qualite.gestion``, which asks the visibility policy (an anomaly about an
 offer the caller may not see is left out). Refusals are errors with a ``code`` extension.
@@ -14,9 +15,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ror_graph.models import Anomalie
+from ror_graph.models.signalement import SIGNALEMENT_MAX_LENGTH, SIGNALEMENT_MIN_LENGTH
 from ror_graph.resolvers.context import Info
+from ror_graph.services.core.changes import Actor
 from ror_graph.services.qualite import gestion
 from ror_graph.services.qualite.regles import LIBELLES
+from ror_graph.services.signalement.queue import SignalementInput, submit_signalement
 
 
 @strawberry.type(name="Anomalie", description="A quality anomaly of an EG or one of its offers, or a public report.")
@@ -75,15 +79,20 @@ async def _finess_of(info: Info, row: Anomalie) -> str:
 
 @strawberry.type(description="Quality queue actions.")
 class QualiteMutation:
-    @strawberry.mutation(description="Report an error on an établissement (anyone); it joins the support queue.")
+    @strawberry.mutation(description="Report an error on an établissement (anyone, throttled per address); it "
+                                     "opens an anomaly of source `signalement` in the support queue.")
     async def signaler_erreur(
         self, info: Info,
         finess: Annotated[str, strawberry.argument(description="FINESS ET of the établissement.")],
-        message: Annotated[str, strawberry.argument(description="What is wrong (10 to 1,500 characters).")],
-        contact: Annotated[str | None, strawberry.argument(description="How to reach you (optional).")] = None,
+        message: Annotated[str, strawberry.argument(
+            description=f"What is wrong ({SIGNALEMENT_MIN_LENGTH} to {SIGNALEMENT_MAX_LENGTH:,} characters).")],
+        contact: Annotated[str | None, strawberry.argument(
+            description="Your e-mail, so support can answer you (optional).")] = None,
     ) -> AnomalieType:
-        row = await gestion.signaler(info.context.session, info.context.caller, finess=finess, message=message,
-                                     contact=contact)
+        row = await submit_signalement(info.context.session, SignalementInput(finess, message, email=contact),
+                                       address=_client_address(info), salt=info.context.state.settings.secret_key,
+                                       actor=_reporter(info))
+        assert row is not None  # no honeypot in the API
         return anomalie_type(row, finess)
 
     @strawberry.mutation(description="Assign an anomaly to someone (support; empty to unassign).")
@@ -111,6 +120,17 @@ def _who(info: Info) -> tuple[str, str | None]:
     if getattr(caller, "account_id", None) is None:
         return "", None
     return getattr(caller, "email", "") or "", getattr(caller, "role", None)
+
+
+def _client_address(info: Info) -> str:
+    request = info.context.request
+    client = getattr(request, "client", None)
+    return client.host if client else "inconnue"
+
+
+def _reporter(info: Info) -> Actor:
+    actor, role = _who(info)
+    return Actor(name=actor or "public", role=role or "public", source="api")
 
 
 def _id(value: strawberry.ID) -> int:

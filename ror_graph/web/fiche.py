@@ -1,7 +1,8 @@
 """``/etablissement/{finess}``: the public fiche, and its « Signaler une information erronée ou manquante » form.
 
-The form posts to ``/etablissement/{finess}/signaler``; a report lands in the signalement queue
-(``services.signalement``) and the page answers with a 303 back to the fiche (Post/Redirect/Get).
+The form posts to ``/etablissement/{finess}/signaler``; a report goes through ``services.signalement``
+(the same intake as GraphQL ``signalerErreur``) and opens an anomaly in support's one queue;
+the page answers with a 303 back to the fiche (Post/Redirect/Get).
 Bad input is answered with the fiche and the message (400); too many reports from one address with
 429 and ``Retry-After``; a filled honeypot like a success.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ror_graph.models.signalement import SIGNALEMENT_MAX_LENGTH
 from ror_graph.resolvers.search import search_reference
 from ror_graph.services.core.errors import BadInputError, NotFoundError
 from ror_graph.services.signalement.queue import SignalementInput, TooManySignalementsError, submit_signalement
@@ -29,7 +31,8 @@ async def _page(request: Request, finess: str, status: int = 200, **extra: objec
     if fiche is None:
         return render(request, "introuvable.html", {"finess": finess}, 404)
     sent = request.query_params.get("signalement") == "merci"
-    return render(request, "fiche.html", {**fiche, "sent": sent, "form": {}, **extra}, status)
+    return render(request, "fiche.html", {**fiche, "sent": sent, "form": {}, "max_length": SIGNALEMENT_MAX_LENGTH,
+                                          **extra}, status)
 
 
 async def fiche(request: Request) -> Response:

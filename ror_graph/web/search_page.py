@@ -17,6 +17,7 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ror_graph.models import registry
 from ror_graph.resolvers.search import SearchUnavailableError, run_search, search_reference
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.state import AppState
@@ -28,11 +29,12 @@ from search_index.reference import SearchReference
 
 PER_PAGE, MAX_RESULTS = 15, 200
 MAX_PAGE = math.ceil(MAX_RESULTS / PER_PAGE)
-PAGE_FACETS = ("categorie", "champActivite", "public", "modePriseEnCharge", "temporalite", "activite",
+PAGE_FACETS = ("categorie", "accessibilite", "champActivite", "public", "modePriseEnCharge", "temporalite", "activite",
                "departement")
-FACET_LABELS = {"categorie": "Catégorie d'établissement", "champActivite": "Champ d'activité",
-                "public": "Public pris en charge", "modePriseEnCharge": "Mode de prise en charge",
-                "temporalite": "Temporalité", "activite": "Activité", "departement": "Département"}
+# the registry's labels, where the page words a filter for the public rather than for the data
+FACET_LABELS = {**{name: group[0].label for name, group in registry.facets().items()},
+                "categorie": "Catégorie d'établissement", "public": "Public pris en charge", "activite": "Activité",
+                "departement": "Département"}
 RADII = (5, 10, 20, 50, 100)
 PAGE_ONLY = {"autour", "vue"}
 

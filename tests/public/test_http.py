@@ -71,6 +71,11 @@ async def test_report_form_answers(demo_site: DemoSite, http):
     assert robot.status_code == 303
     stored = await rows(demo_site, f"SELECT message FROM signalement WHERE finess = '{finess}'")
     assert [r[0] for r in stored] == ["Site web obsolète"]
+    # and the report is in support's one queue, as an open anomaly of source signalement
+    queued = await rows(demo_site, "SELECT a.statut, a.message FROM anomalie a JOIN etablissement e ON "
+                                   f"e.id = a.etablissement_id WHERE a.source = 'signalement'"
+                                   f" AND e.finess = '{finess}'")
+    assert [tuple(r) for r in queued] == [("ouverte", "Site web obsolète")]
 
 
 async def test_cors_preflight_on_graphql_and_search_for_configured_origins(demo_site: DemoSite):

@@ -60,6 +60,16 @@ async def test_a_public_filter_changes_the_count_to_its_facet_count(demo_site: D
     # and the back button returns to the unfiltered search
     await page.go_back()
     await page.wait_for_function(f"document.querySelector('#compte').dataset.total === '{total_before}'")
+    # and the « Accessibilité » filter (the registry's TRE_R202 facet of the EG) narrows the same way:
+    # « Non accessible » announces a share of the offers, and ticking it shows exactly that many
+    await page.locator("summary", has_text="Accessibilité").click()
+    non_accessible = page.locator("input[name=accessibilite][value='2']")
+    announced = int(await non_accessible.get_attribute("data-count"))
+    assert 0 < announced < total_before
+    await non_accessible.check()
+    await page.wait_for_function(f"document.querySelector('#compte').dataset.total === '{announced}'")
+    assert "accessibilite=2" in page.url
+    assert await page.locator("input[name=accessibilite][value='2']").is_checked()
 
 
 async def test_page_two_shows_the_next_fifteen(demo_site: DemoSite, page):

@@ -52,23 +52,22 @@ async def test_a_report_from_a_fiche_reaches_the_back_office_queue(demo_site: De
     await page.goto(f"{demo_site.url}/recherche?q=ehpad+angers")
     await page.locator(".hit h3 a").first.click()
     await page.wait_for_url(lambda url: "/etablissement/" in url)
-    finess = page.url.split("/etablissement/")[1][:9]
     # when a visitor reports a wrong telephone number
     await page.get_by_label("Qu'est-ce qui est erroné ou manquant ?").fill("Le numéro de l'accueil a changé (test).")
     await page.get_by_label("Votre e-mail (facultatif, pour vous répondre)").fill("visiteur@example.org")
     await page.get_by_role("button", name="Envoyer le signalement").click()
     await page.get_by_text("votre signalement a été transmis").wait_for()
-    # then support finds it in the back-office queue, open, with its FINESS
+    # then support finds it in the one back-office queue, « Anomalies », open
     await page.goto(f"{demo_site.url}/admin/login")
     await page.fill("#username", SUPPORT_EMAIL)
     await page.fill("#password", PASSWORD)
     await page.click("button[type=submit]")
     await page.wait_for_url(lambda url: "/admin/login" not in url)
-    await page.goto(f"{demo_site.url}/admin/signalement/list")
+    await page.goto(f"{demo_site.url}/admin/anomalie/list?regle=signalement")
     row = page.locator("table tbody tr", has_text="Le numéro de l'accueil a changé")
     await row.wait_for()
-    assert finess in await row.inner_text()
-    assert "ouvert" in await row.inner_text()
+    assert "visiteur@example.org" in await row.inner_text()
+    assert "Erreur signalée par un usager" in await row.inner_text()
     await page.screenshot(path=str(artifacts / "admin_signalements.png"), full_page=True)
 
 

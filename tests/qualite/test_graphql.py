@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from sqlmodel import func, select
+
+from ror_graph.models import Anomalie, Signalement
 from ror_graph.services.qualite import moteur
+from ror_graph.services.signalement.queue import SIGNALEMENT_LIMIT
 from tests.write.conftest import EG_A, EG_B
 
 LIST = "query($f: String) { anomalies(finess: $f) { total items { id regle libelle finess statut message } } }"
@@ -36,3 +40,23 @@ async def test_queue_reads_reports_and_closure(session, world, gql):
     done = await gql(close, {"id": report_id}, caller="support")
     assert done.errors is None and done.data["fermerAnomalie"] == {"statut": "fermee",
                                                                     "commentaire": "Corrigé par téléphone"}
+
+
+async def test_api_reports_share_the_public_forms_intake_and_throttle(session, world, gql):
+    # given an address that already sent the most reports the window allows (any channel counts)
+    ok = f'mutation {{ signalerErreur(finess: "{EG_A}", message: "Adresse postale erronée", contact: "a@b.fr") ' \
+         "{ regle message } }"
+    for _ in range(SIGNALEMENT_LIMIT):
+        sent = await gql(ok)
+        assert sent.errors is None
+    assert sent.data["signalerErreur"] == {"regle": "signalement",
+                                           "message": "Adresse postale erronée (contact : a@b.fr)"}
+    # when it sends one more, it is refused with a code and nothing more is recorded
+    refused = await gql(ok)
+    assert refused.errors[0].extensions["code"] == "TOO_MANY_REQUESTS"
+    assert (await session.exec(select(func.count()).select_from(Signalement))).one() == SIGNALEMENT_LIMIT
+    assert (await session.exec(select(func.count()).select_from(Anomalie))).one() == SIGNALEMENT_LIMIT
+    # and a contact that is not an e-mail is bad input, as on the public form
+    bad = await gql(f'mutation {{ signalerErreur(finess: "{EG_A}", message: "Adresse fausse", contact: "06") '
+                    "{ id } }")
+    assert bad.errors[0].extensions["code"] == "BAD_INPUT"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import zlib
 from datetime import datetime, time
 from functools import partial
 
@@ -46,6 +47,8 @@ from ror_graph.services.demo.templates import OfferTemplate
 MAIL_DOMAIN = "demo.ror-graph.invalid"
 DEMO_COMMENT = "Offre de démonstration générée par « ror-graph demo » : ce n'est pas une déclaration réelle."
 EG_COMMENT = "Description de démonstration (« ror-graph demo ») : établissement FINESS réel, offres fictives."
+# TRE_R202 codes: Accessible, Non accessible, Sur demande, Non communiqué
+ACCESSIBILITE_SPREAD = ("1", "1", "1", "2", "3", "4")
 MULTI_VALUED = (  # template attribute, UniteAttribute, system
     ("activites", UniteAttribute("activite"), ACTIVITE),
     ("publics", UniteAttribute("public"), PUBLIC),
@@ -61,6 +64,12 @@ _ZONE_OF_REGION = {"11": "01", "24": "02", "28": "02", "52": "02", "53": "02", "
 _ACRONYMS = {"EHPAD", "SSIAD", "CH", "CHU", "CHR", "CHS", "IME", "ESAT", "MAS", "FAM", "SESSAD", "CMP", "CSAPA", "HAD",
              "SMR", "SSR", "ITEP", "SAVS", "SAMSAH", "CAMSP", "CMPP", "MSP", "CPTS", "SAAD", "SPASAD", "EHPA", "USLD"}
 _SMALL = {"DE", "DU", "DES", "LA", "LE", "LES", "ET", "EN", "A", "À", "AU", "AUX", "SUR", "SOUS", "D", "L"}
+
+
+def demo_accessibilite(finess: str) -> str:
+    """A TRE_R202 accessibility the EG would declare: mostly « Accessible », spread by FINESS, not by the
+    seeded draw (so adding it left every drawn offer as it was)."""
+    return ACCESSIBILITE_SPREAD[zlib.crc32(finess.encode()) % len(ACCESSIBILITE_SPREAD)]
 
 
 def fictitious_phone(rng: random.Random, region: str | None) -> str:
@@ -139,6 +148,8 @@ class DemoWriter:
         changed = [
             self.cs.set(eg, "etablissement", eg.finess, "nom_operationnel", nom_operationnel(eg.raison_sociale)),
             self.cs.set(eg, "etablissement", eg.finess, "commentaire", EG_COMMENT),
+            eg.accessibilite_code is None and self.cs.set(eg, "etablissement", eg.finess, "accessibilite_code",
+                                                          demo_accessibilite(eg.finess)),
             self.cs.set(eg, "etablissement", eg.finess, "derniere_modification_at", self.now),
             self.cs.set(eg, "etablissement", eg.finess, "derniere_modification_par", self.cs.actor.name),
         ]

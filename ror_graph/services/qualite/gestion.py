@@ -3,8 +3,8 @@
 Who reads: support and admin (everything), référents and directeurs (their own structures, as for
 ``suiviEtablissement``); an anomaly about an offer the caller may not see is left out, as the offer
 itself (no existence oracle). Who acts: support and admin assign and close; anybody may report an
-error on an EG (``signaler``): it lands in the same queue as the rules' anomalies, as source
-``signalement``. Every change is audited in the same transaction.
+error on an EG (``services.signalement``, public form or ``signalerErreur``): it lands in this same
+queue as source ``signalement``. Every change is audited in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Anomalie, AuditLog, EntiteJuridique, Etablissement, Unite, utcnow
-from ror_graph.services.accounts.scope import load_etablissement
 from ror_graph.services.core.errors import BadInputError, ForbiddenError, NotFoundError, UnauthenticatedError
 from ror_graph.services.core.write_common import clean_text
 from ror_graph.services.policy.visibility import unite_visible
-from ror_graph.services.qualite.moteur import FERMEE, OUVERTE
-from ror_graph.services.qualite.regles import LIBELLES, SIGNALEMENT
+from ror_graph.services.qualite.moteur import FERMEE
+from ror_graph.services.qualite.regles import LIBELLES
 
 GLOBAL = frozenset({"support", "admin"})
 MAX_PAGE = 100
@@ -130,25 +129,4 @@ async def fermer(session: AsyncSession, anomalie_id: int, commentaire: str, *, a
     return row
 
 
-async def signaler(session: AsyncSession, caller: Any, *, finess: str, message: str, contact: str | None = None,
-                   now: datetime | None = None) -> Anomalie:
-    """A public "signaler une erreur" report on EG ``finess``: one open anomaly of source ``signalement``; commits."""
-    eg, _ = await load_etablissement(session, finess)
-    text = clean_text(message, field="message", max_length=1500)
-    if not text or len(text) < 10:
-        raise BadInputError("Describe the error in at least 10 characters.", field="message")
-    who = clean_text(contact, field="contact", max_length=200)
-    now = now or utcnow()
-    assert eg.id is not None
-    row = Anomalie(cle=f"{SIGNALEMENT}:{uuid.uuid4()}", regle=SIGNALEMENT, etablissement_id=eg.id, source=SIGNALEMENT,
-                   message=f"{text}" + (f" (contact : {who})" if who else ""), statut=OUVERTE, active=True,
-                   detectee_at=now, derniere_detection_at=now)
-    session.add(row)
-    await session.flush()
-    _audit(session, row, {"statut": (None, OUVERTE)}, actor=getattr(caller, "email", None) or "public",
-           role=_role(caller) or "public", source="api", now=now)
-    await session.commit()
-    return row
-
-
-__all__ = ["Filtre", "anomalies", "assigner", "fermer", "signaler"]
+__all__ = ["Filtre", "anomalies", "assigner", "fermer"]
