@@ -84,7 +84,7 @@ async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
 
 
 def _routes(state: AppState) -> list:
-    """Routes contributed by the API modules (probes, GraphQL, search, change feed, exports, FHIR) and the public site."""
+    """Routes of the API modules (probes, GraphQL, search, change feed, exports, FHIR) and the public site."""
     from ror_graph import web
     from ror_graph.api import changes, exports, fhir, graphql, health, search
 
@@ -101,7 +101,7 @@ def _routes(state: AppState) -> list:
 
 
 def _lifespan_hooks() -> list:
-    """Background services tied to the app's lifetime (search outbox, webhooks, FHIR export jobs, the public site's warm-up)."""
+    """Background services tied to the app's lifetime: search outbox, webhooks, FHIR exports, site warm-up."""
     from ror_graph import web
     from ror_graph.api import changes, fhir, search
 
