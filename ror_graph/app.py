@@ -7,11 +7,10 @@ worker; everything is closed on shutdown.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 
@@ -19,6 +18,7 @@ from ror_graph.db import make_engine, session_factory
 from ror_graph.logs import configure_logging
 from ror_graph.settings import Settings, get_settings
 from ror_graph.state import AppState
+from ror_graph.tasks import background
 
 log = logging.getLogger("ror_graph")
 
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 log.warning("search disabled: %s", exc)
         async with contextlib.AsyncExitStack() as stack:
             if managed:
-                await stack.enter_async_context(_background(managed.supervise(), "meilisearch-supervisor"))
+                await stack.enter_async_context(background(managed.supervise(), "meilisearch-supervisor"))
             for hook in _lifespan_hooks():
                 await stack.enter_async_context(hook(state))
             # Start-up objects (schema, metadata, label cache) live forever: moving them out of the
@@ -69,18 +69,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.ror = state
     _mount_admin(app, state)
     return app
-
-
-@contextlib.asynccontextmanager
-async def _background(work: Coroutine, name: str) -> AsyncIterator[None]:
-    """Run ``work`` as a task for the duration of the block (cancelled and awaited at exit)."""
-    task = asyncio.create_task(work, name=name)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def _routes(state: AppState) -> list:

@@ -33,6 +33,7 @@ from ror_graph.services.events.signal import events_signal
 from ror_graph.services.feed.changes import FeedFilter, FeedPage, read_changes
 from ror_graph.services.feed.webhooks import pump, start_consumer
 from ror_graph.state import AppState
+from ror_graph.tasks import background, poll_forever
 
 log = logging.getLogger(__name__)
 WEBHOOK_INTERVAL_SECONDS = 0.5
@@ -113,23 +114,16 @@ async def run_webhooks(state: AppState, *, wake: asyncio.Event, interval: float 
     appended events, every ``interval`` anyway (other processes' writes, retries coming due)."""
     import httpx
 
-    owner, last_error = new_owner(), None
+    owner = new_owner()
     async with httpx.AsyncClient() as http:
         async with state.sessions() as session:
             await start_consumer(session)
-        while True:
-            wake.clear()
-            try:
-                await pump(state.sessions, http, owner=owner)
-                last_error = None
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # never let the worker die: deliveries stay in the database
-                if repr(exc) != last_error:
-                    log.warning("webhook worker: %r (retrying every %.2g s)", exc, interval)
-                last_error = repr(exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=interval)
+
+        async def step() -> bool:
+            await pump(state.sessions, http, owner=owner)
+            return False
+
+        await poll_forever(step, wake=wake, interval=interval, label="webhook worker", log=log)
 
 
 @contextlib.asynccontextmanager
@@ -137,14 +131,9 @@ async def webhook_worker(state: AppState) -> AsyncIterator[None]:
     """The webhook worker for the app's lifetime."""
     wake = asyncio.Event()
     interval = state.extras.get("webhook_interval", WEBHOOK_INTERVAL_SECONDS)
-    task = asyncio.create_task(run_webhooks(state, wake=wake, interval=interval), name="webhook-worker")
-    try:
+    async with background(run_webhooks(state, wake=wake, interval=interval), "webhook-worker"):
         with events_signal(state.engine, wake.set):
             yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def lifespan_hooks() -> list:

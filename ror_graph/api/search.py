@@ -36,6 +36,7 @@ from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.events.consumers import new_owner, release
 from ror_graph.services.events.signal import events_signal
 from ror_graph.state import AppState
+from ror_graph.tasks import background, poll_forever
 from search_index.export import to_csv, to_xlsx
 from search_index.indexer import ensure_index
 from search_index.params import page_json, params_from_query
@@ -111,31 +112,22 @@ async def run_worker(
 
     Between drains it waits for ``wake`` (set after a commit that appended events) or ``interval``.
     """
-    wake = wake or asyncio.Event()
     client = meili_client(state)
     index_uid = state.settings.meili_index
     owner, retention = owner or new_owner(), timedelta(days=state.settings.event_retention_days)
-    ready, last_error = False, None
-    while True:
-        wake.clear()  # a commit from now on triggers the next drain
-        try:
-            if not ready:
-                await ensure_index(client, index_uid)
-                ready = True
-            report = await drain_search(state.sessions, meili_url=state.meili_url or "", meili_key=state.meili_key,
-                                        index_uid=index_uid, batch_size=SYNC_BATCH, client=client,
-                                        ref=await search_reference(state), owner=owner, retention=retention)
-            last_error = None
-            if report.events == SYNC_BATCH and not report.failed:
-                continue  # more is due right now
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # never let the worker die: the event log keeps the work
-            if repr(exc) != last_error:  # once per distinct failure, not every poll
-                log.warning("search worker: %r (retrying every %.2g s)", exc, interval)
-            last_error = repr(exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=interval)
+    ready = False
+
+    async def step() -> bool:
+        nonlocal ready
+        if not ready:
+            await ensure_index(client, index_uid)
+            ready = True
+        report = await drain_search(state.sessions, meili_url=state.meili_url or "", meili_key=state.meili_key,
+                                    index_uid=index_uid, batch_size=SYNC_BATCH, client=client,
+                                    ref=await search_reference(state), owner=owner, retention=retention)
+        return report.events == SYNC_BATCH and not report.failed  # more is due right now
+
+    await poll_forever(step, wake=wake or asyncio.Event(), interval=interval, label="search worker", log=log)
 
 
 @contextlib.asynccontextmanager
@@ -146,15 +138,11 @@ async def search_worker(state: AppState) -> AsyncIterator[None]:
         return
     interval = state.extras.get("search_sync_interval", SYNC_INTERVAL_SECONDS)
     wake, owner = asyncio.Event(), new_owner()
-    task = asyncio.create_task(run_worker(state, interval=interval, wake=wake, owner=owner),
-                               name="search-sync-worker")
     try:
-        with events_signal(state.engine, wake.set):
-            yield
+        async with background(run_worker(state, interval=interval, wake=wake, owner=owner), "search-sync-worker"):
+            with events_signal(state.engine, wake.set):
+                yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         try:  # graceful shutdown: a batch cut short is redone by another worker now, not after the lease
             async with state.sessions() as session:
                 await release(session, [CONSUMER], owner)

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from ror_graph.resolvers.search import search_reference
 from ror_graph.state import AppState
+from ror_graph.tasks import background
 from ror_graph.web import fiche, openapi, pages, search_page
 from ror_graph.web.suggest import warm_index
 from ror_graph.web.templating import STATIC_DIR, graphiql_html
@@ -50,13 +51,8 @@ async def _warm(state: AppState) -> None:
 @contextlib.asynccontextmanager
 async def warm_up(state: AppState) -> AsyncIterator[None]:
     """Read the reference snapshot and build the suggestion index at start-up, not on the first keystroke."""
-    task = asyncio.create_task(_warm(state), name="public-site-warm-up")
-    try:
+    async with background(_warm(state), "public-site-warm-up"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def lifespan_hooks() -> list:
