@@ -41,7 +41,9 @@ def check_profile(resource: dict[str, Any]) -> None:
     assert resource["meta"]["lastUpdated"]
     assert len(extension(resource, "ror-meta-creation-date")) == 1
     if kind == "Organization":
-        assert resource["name"]
+        # a name, except for an EJ still awaiting its FINESS record, which says so with a tag instead
+        awaiting = any(tag.get("code") == "en-attente-finess" for tag in resource["meta"].get("tag", []))
+        assert resource.get("name") or (awaiting and "partOf" not in resource), resource["id"]
         assert any(i["system"] == "https://finess.esante.gouv.fr" for i in resource["identifier"])
     elif kind == "HealthcareService":
         assert len(resource["identifier"]) == 1 and "/" in resource["identifier"][0]["value"]

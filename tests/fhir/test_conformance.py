@@ -58,3 +58,7 @@ async def test_finess_extract_49_75_resources_parse(engine, shared_dir, walk):
     ids = {r["id"] for r in organizations}
     parents = {r["partOf"]["reference"].split("/")[1] for r in organizations if "partOf" in r}
     assert parents and parents <= ids
+    # and the EJ this extract only knows through their EG carry no invented name, but the
+    # "en attente FINESS" tag
+    awaiting = [r for r in organizations if any(t.get("code") == "en-attente-finess" for t in r["meta"].get("tag", []))]
+    assert awaiting and all("name" not in r and "partOf" not in r for r in awaiting)

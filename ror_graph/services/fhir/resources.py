@@ -55,11 +55,20 @@ def _period(start: Any, end: Any) -> dict | None:
     return ext(PERIOD_EXT, valuePeriod={"start": fhir_date(start), "end": fhir_date(end)}) if start or end else None
 
 
+# An EJ known only through its EG (its FINESS record has not arrived): no invented name (``name`` is 0..1
+# in the ROR profile), and a tag that says so plainly.
+AWAITING_FINESS_TAG = {"system": "urn:ror-graph:tag", "code": "en-attente-finess",
+                       "display": "Entité juridique en attente de son enregistrement FINESS"}
+
+
 def entite(ej: EntiteJuridique, related: Related, caller: Any) -> dict[str, Any]:
     labels = related.labels
     phone = [contact_point(labels, "2", ej.telephone, 1)] if ej.telephone else []
+    resource_meta = meta("Organization", ej.updated_at, None, labels)
+    if ej.placeholder:
+        resource_meta["tag"].append(AWAITING_FINESS_TAG)
     return prune({
-        "resourceType": "Organization", "id": ej.finess, "meta": meta("Organization", ej.updated_at, None, labels),
+        "resourceType": "Organization", "id": ej.finess, "meta": resource_meta,
         "extension": [creation_date(ej.created_at), _period(ej.date_creation, ej.date_fermeture),
                       *reg.extensions(Entity.ej, ej, caller, labels)],
         "identifier": [_identifier(related, FINESS_SYSTEM, ej.finess, "1"),
