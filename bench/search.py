@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from ror_graph.db import make_engine, session_factory  # noqa: E402
 from ror_graph.models import (  # noqa: E402
     Commune,
+    Departement,
     EntiteJuridique,
     Etablissement,
     Unite,
@@ -101,7 +102,9 @@ async def build_database(url: str, offers: int, seed: int) -> tuple[list, float]
     sessions = session_factory(engine)
     async with sessions() as session:
         await load_reference(session)
-        communes = (await session.exec(select(Commune).where(Commune.latitude.is_not(None)))).all()
+        # placed communes of a département (the overseas collectivities, e.g. 987, are not search filters)
+        communes = (await session.exec(select(Commune).join(Departement, Departement.code == Commune.departement_code)
+                                       .where(Commune.latitude.is_not(None)))).all()
         all_by_dep: dict[str, list[str]] = {}
         for code, dep in (await session.exec(select(Commune.code, Commune.departement_code))).all():
             all_by_dep.setdefault(dep, []).append(code)
@@ -144,7 +147,8 @@ async def build_database(url: str, offers: int, seed: int) -> tuple[list, float]
                 codes.extend({"unite_id": unite_id, "attribute": attribute, "system": system, "code": v}
                              for v in values)
             if template.zone:
-                served = {commune.code, *rng.sample(all_by_dep[commune.departement_code], 3)}
+                neighbours = all_by_dep[commune.departement_code]  # one-commune territories exist overseas
+                served = {commune.code, *rng.sample(neighbours, min(3, len(neighbours)))}
                 zones.extend({"unite_id": unite_id, "type_code": "3", "code": c} for c in served)
     async with sessions() as session:
         conn = await session.connection()

@@ -18,6 +18,7 @@ from meilisearch_python_sdk import AsyncClient
 
 from ror_graph.models import registry
 from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.core.validation import COMMUNE_PATTERN, DEPARTEMENT_PATTERN
 from search_index.index_settings import FACET_ATTRIBUTES, MAX_TOTAL_HITS
 from search_index.reference import SearchReference
 
@@ -29,9 +30,9 @@ EARTH_RADIUS_KM = 6371.0
 EXPORT_PAGE = 1000
 HIDDEN_FIELDS = ("keywords",)
 
-_COMMUNE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
+_COMMUNE = COMMUNE_PATTERN
 _PATTERNS = {
-    "departement": re.compile(r"^(?:\d{2}|2[AB]|97\d)$"),
+    "departement": DEPARTEMENT_PATTERN,  # the COG shape, overseas collectivities (98x) included
     "region": re.compile(r"^\d{2,3}$"),
     "commune": _COMMUNE,
 }

@@ -130,3 +130,11 @@ async def test_search_unavailable_is_a_503(world, meili):
         state.meili_url = None
         assert (await http.get("/api/search")).status_code == 503
     await close_clients(state)
+
+
+async def test_an_overseas_collectivity_is_a_valid_departement_filter(http):
+    # given Wallis-et-Futuna (986), a COG département code the write path accepts
+    # when the search is filtered on it, then the filter is taken, not refused as a bad code
+    response = await http.get("/api/search", params={"departement": "986"})
+    assert response.status_code == 200, response.text
+    assert response.json()["total"] == 0

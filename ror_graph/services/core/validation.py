@@ -26,6 +26,8 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _POSTAL_RE = re.compile(r"^\d{5}$")
 _DEPARTEMENT_RE = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d)$")
 _REGION_RE = re.compile(r"^\d{2}$")
+# The shapes other channels check against (search filters): declared here once.
+COMMUNE_PATTERN, DEPARTEMENT_PATTERN = _COG_RE, _DEPARTEMENT_RE
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
