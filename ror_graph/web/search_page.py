@@ -24,10 +24,10 @@ from ror_graph.state import AppState
 from ror_graph.web.suggest import resolve_commune, suggest
 from ror_graph.web.templating import render
 from search_index.params import params_from_query
-from search_index.query import SearchPage
+from search_index.query import DEFAULT_PER_PAGE, SearchPage
 from search_index.reference import SearchReference
 
-PER_PAGE, MAX_RESULTS = 15, 200
+PER_PAGE, MAX_RESULTS = DEFAULT_PER_PAGE, 200  # 15 a page, as the API; 200 at most, as ROR-IF shows
 MAX_PAGE = math.ceil(MAX_RESULTS / PER_PAGE)
 PAGE_FACETS = ("categorie", "accessibilite", "champActivite", "public", "modePriseEnCharge", "temporalite", "activite",
                "departement")

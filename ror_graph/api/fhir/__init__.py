@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ror_graph.api.fhir import bulk
+from ror_graph.api.graphql import bearer_token
 from ror_graph.api.search import check_text
 from ror_graph.services.accounts.auth import resolve_bearer
 from ror_graph.services.core.errors import BadInputError, UnauthenticatedError
@@ -66,9 +67,7 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             check_text(request)
             async with state.sessions() as session:
-                auth = request.headers.get("authorization", "")
-                token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-                caller = await resolve_bearer(session, token)
+                caller = await resolve_bearer(session, bearer_token(request))
                 answer = await handler(request, session, caller, await _labels(state, session))
                 return answer if isinstance(answer, Response) else fhir_response(answer)
         except FhirError as exc:
