@@ -21,6 +21,7 @@ from ror_graph.services.core.errors import InvalidCodeError
 from ror_graph.services.core.write import parse
 from ror_graph.services.etablissement.inputs import EtablissementUpdate, TarifInput
 from ror_graph.services.etablissement.write import update_etablissement
+from ror_graph.services.reference.files import nomenclature_files
 from ror_graph.services.unite.inputs import UniteUpdate
 from ror_graph.services.unite.lieux import EquipementInput, EquipementLimiteInput, LieuInput
 from ror_graph.services.unite.write import update_unite
@@ -83,6 +84,15 @@ async def _write(session, world, target: str, changes: dict[str, Any]) -> None:
         version = await version_of(session, Unite, identifiant=world.unite_a)
         await update_unite(session, principal, identifiant=world.unite_a, version=version,
                            data=parse(UniteUpdate, changes), now=T0)
+
+
+def test_every_coded_registry_entry_names_a_shipped_nomenclature():
+    # given the registry, then every nomenclature an attribute is bound to ships with the reference data,
+    # so the write path can check its codes (a system without its file would refuse every code)
+    shipped = {path.stem for path in nomenclature_files()}
+    assert {a.key: a.system for a in registry.ATTRIBUTES if a.system and a.system not in shipped} == {}
+    assert {a.system for a in registry.ATTRIBUTES} >= {"TRE_R202-AccessibiliteLieu", "TRE_R228-UnitePrix",
+                                                       "TRE_R252-TypeHoraire", "TRE_R340-TypeCaracteristiqueEquipement"}
 
 
 @pytest.mark.parametrize("name", CASES)
