@@ -227,7 +227,7 @@ async def test_deprecated_code_is_refused(session):
     with pytest.raises(InvalidCodeError) as error:
         await check_codes(session, ACTIVITE, ["287", "002"], field="activites")
     assert error.value.code == "INVALID_CODE" and error.value.field == "activites"
-    assert "deprecated" in error.value.message
+    assert "« 002 » de l'attribut Activités opérationnelles est obsolète" in error.value.message
 
 
 async def test_deprecated_mode_de_prise_en_charge_is_refused(session):
@@ -238,7 +238,8 @@ async def test_deprecated_mode_de_prise_en_charge_is_refused(session):
 async def test_unknown_code_is_refused(session):
     with pytest.raises(InvalidCodeError) as error:
         await check_codes(session, ACTIVITE, ["999"], field="activites")
-    assert "not in" in error.value.message
+    assert error.value.message == ("Le code « 999 » n'existe pas pour l'attribut Activités opérationnelles "
+                                   "(nomenclature TRE_R211-ActiviteOperationnelle).")
 
 
 async def test_code_of_another_system_is_refused(session):

@@ -48,7 +48,7 @@ SSIAD = {
                         capacites=[cap("02", "01", 40),
                                    cap("02", "02", 3)],
                         equipements=[EquipementInput(type_code="003", nombre_en_service=2, limites=[
-                            EquipementLimiteInput(caracteristique_code="01", valeur=250, unite="kg")])],
+                            EquipementLimiteInput(caracteristique_code="001", valeur=250, unite="kg")])],
                         habitations=[HabitationInput(type_code="02", nombre=40)])],
 }
 

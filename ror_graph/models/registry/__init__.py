@@ -20,9 +20,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (*EJ_ATTRIBUTES, *EG_ATTRIBUTES, *UNITE_ATTR
 SQL_FILTER_STORAGES = (Storage.column, Storage.unite_code, Storage.etablissement_code)
 
 __all__ = [
-    "ATTRIBUTES", "PUBLIC", "Attribute", "Entity", "MultiCoded", "Owner", "Storage", "admin_labels", "check",
-    "coded_columns", "completeness_items", "documents", "exports", "facets", "filters", "graphql_fields",
-    "of", "sql_filters", "unite_code_systems", "unite_multi_coded",
+    "ATTRIBUTES", "PUBLIC", "Attribute", "Entity", "MultiCoded", "Owner", "Storage", "admin_labels", "attribute",
+    "check", "coded_columns", "completeness_items", "documents", "exports", "facets", "filters", "graphql_fields",
+    "of", "sql_filters", "system_labels", "unite_code_systems", "unite_multi_coded",
 ]
 
 
@@ -56,6 +56,28 @@ def check(attrs: Iterable[Attribute] = ATTRIBUTES) -> tuple[Attribute, ...]:
 
 def of(entity: Entity, attrs: Iterable[Attribute] = ATTRIBUTES) -> list[Attribute]:
     return [a for a in attrs if a.entity is entity]
+
+
+def attribute(entity: Entity, key: str, attrs: Iterable[Attribute] = ATTRIBUTES) -> Attribute:
+    """The entry ``key`` of ``entity``: a write path reads the nomenclature (and label) of its values here."""
+    found = [a for a in of(entity, attrs) if a.key == key]
+    if len(found) != 1:
+        raise KeyError(f"{entity.value}.{key}")
+    return found[0]
+
+
+def system_labels(attrs: Iterable[Attribute] = ATTRIBUTES) -> dict[str, str]:
+    """Nomenclature → the French label of the attribute it codes, when every attribute bound to it says the same.
+
+    Error messages of a code check name the attribute with it (``Accessibilité : le code « 9 »…``); a
+    system shared by attributes of different labels (TRE_R210: actes spécifiques / hors cabinet) is left
+    out, and its callers name the attribute themselves.
+    """
+    labels: dict[str, set[str]] = {}
+    for a in attrs:
+        if a.system:
+            labels.setdefault(a.system, set()).add(a.label)
+    return {system: next(iter(names)) for system, names in labels.items() if len(names) == 1}
 
 
 def graphql_fields(entity: Entity, attrs: Iterable[Attribute] = ATTRIBUTES) -> list[Attribute]:

@@ -85,4 +85,8 @@ EG_ATTRIBUTES: tuple[Attribute, ...] = (
         storage=Storage.etablissement_code, column="aide_financiere", system=s.AIDE_FINANCIERE,
         value_set="JDV_J31-AideFinanciere-ROR", multiple=True, owner=Owner.declared, graphql=True,
         graphql_after="entite_juridique", description="Aides financières accepted (TRE_R241)."),
+    # Codes inside the EG's tarifs (``Tarif`` rows): declared here so the write path checks them.
+    _eg("tarifs_unite_prix", "Unité de prix d'un tarif", "extension[ror-organization-price].priceUnit",
+        storage=Storage.child, column="unite_prix", system=s.UNITE_PRIX, value_set="JDV_J205-UnitePrix-ROR",
+        multiple=True, owner=Owner.declared),
 )

@@ -25,4 +25,8 @@ LIEU_ATTRIBUTES: tuple[Attribute, ...] = (
        storage=Storage.child, column="type_code", system=s.EQUIPEMENT, value_set="JDV_J18-EquipementSpecifique-ROR",
        multiple=True, description="Équipements spécifiques (TRE_R212).", facet="equipement",
        filter_field="equipements", document="equipements", search_rank=170),
+    # What an equipment's limit measures (``EquipementLimite`` rows: maximum weight, diameter…).
+    _l("equipements_limites", "Caractéristique d'un équipement", "extension[ror-location-equipment-limit].type",
+       storage=Storage.child, column="caracteristique_code", system=s.CARACTERISTIQUE_EQUIPEMENT,
+       value_set="JDV_J228-TypeCaracteristiqueEquipement-ROR", multiple=True),
 )

@@ -80,6 +80,13 @@ class Attribute:
         return self.system is not None
 
     @property
+    def code_system(self) -> str:
+        """The nomenclature of a coded attribute (``ValueError`` for one that holds no codes)."""
+        if self.system is None:
+            raise ValueError(f"{self.key} holds no codes")
+        return self.system
+
+    @property
     def table(self) -> str:
         return self.entity.value
 

@@ -48,6 +48,9 @@ TYPE_OI = "JDV_J203-TypeOrganisationInterne-ROR"
 OUVERTURE_ANNUELLE = "TRE_R238-OuvertureAnnuelle"
 ACCESSIBILITE = "TRE_R202-AccessibiliteLieu"
 RECOURS_ORSAN = "TRE_R284-NiveauRecoursORSAN"
+UNITE_PRIX = "TRE_R228-UnitePrix"
+TYPE_HORAIRE = "TRE_R252-TypeHoraire"
+CARACTERISTIQUE_EQUIPEMENT = "TRE_R340-TypeCaracteristiqueEquipement"
 
 # Code system (TRE) behind the codes of a value set (JDV) the ROR stores codes of: FHIR codings name
 # the code system, never the value set. JDV_J55 mixes TRE_R66 categories with four TRE_R02 codes (SAxx).

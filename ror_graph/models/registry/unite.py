@@ -93,6 +93,10 @@ UNITE_ATTRIBUTES: tuple[Attribute, ...] = (
        system=s.TYPE_FERMETURE, value_set="JDV_J185-typeFermeture-ROR", graphql=True, graphql_after="date_fermeture",
        description="Kind of closure (TRE_R286)."),
     _u("date_reouverture_prevue", "Réouverture prévue", "notAvailable[closingReopeningDate].during.end"),
+    # The kind of each opening slot (``Horaire`` rows), checked against its nomenclature on write.
+    _u("horaires_type", "Type de plage horaire", "availableTime.extension[ror-available-time-type-of-time]",
+       storage=Storage.child, column="type_code", system=s.TYPE_HORAIRE, value_set="JDV_J41-TypePlageHoraire-ROR",
+       multiple=True),
     _u("ferme", "Fermée", "notAvailable", owner=Owner.technical),
     _u("demo", "Démonstration", "meta.tag", owner=Owner.technical),
 )

@@ -1,7 +1,8 @@
 """Identifier and value checks shared by importers, mutations and the admin.
 
 Pure functions return ``bool`` or raise ``BadInputError``; ``check_codes`` reads the nomenclature
-table and raises ``InvalidCodeError`` for a code outside the value set or deprecated.
+table and raises ``InvalidCodeError`` for a code outside the value set or deprecated, with a French
+message naming the attribute and the code (people read it as is in the back office and API clients).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Nomenclature
+from ror_graph.models import Nomenclature, registry
 from ror_graph.services.core.errors import BadInputError, InvalidCodeError
 
 AGE_MIN, AGE_MAX = 0, 120
@@ -147,10 +148,16 @@ def email_ok(value: str) -> bool:
     return bool(_EMAIL_RE.match(value))
 
 
+_SYSTEM_LABELS = registry.system_labels()
+
+
 async def check_codes(
-    session: AsyncSession, system: str, codes: Iterable[str], *, field: str
+    session: AsyncSession, system: str, codes: Iterable[str | None], *, field: str, label: str | None = None
 ) -> None:
-    """Raise ``InvalidCodeError`` unless every code is writable in ``system`` (value set, not deprecated)."""
+    """Raise ``InvalidCodeError`` unless every code is writable in ``system`` (value set, not deprecated).
+
+    ``label`` names the attribute in the message; by default the registry's label of ``system``.
+    """
     wanted = {c for c in codes if c is not None}
     if not wanted:
         return
@@ -160,10 +167,20 @@ async def check_codes(
         )
     )
     known = {code: (writable, status) for code, writable, status in rows}
+    name = label or _SYSTEM_LABELS.get(system) or field
     for code in sorted(wanted):
         if code not in known:
-            raise InvalidCodeError(f"Code {code!r} is not in {system}.", field=field)
+            raise InvalidCodeError(f"Le code « {code} » n'existe pas pour l'attribut {name} (nomenclature {system}).",
+                                   field=field)
         writable, status = known[code]
         if not writable:
-            reason = "deprecated" if status == "deprecated" else "outside the ROR value set"
-            raise InvalidCodeError(f"Code {code!r} of {system} is {reason}; it cannot be written.", field=field)
+            reason = "est obsolète" if status == "deprecated" else "n'est pas dans le jeu de valeurs du ROR"
+            raise InvalidCodeError(f"Le code « {code} » de l'attribut {name} {reason} (nomenclature {system}) ; "
+                                   "il ne peut pas être saisi.", field=field)
+
+
+async def check_attribute_codes(
+    session: AsyncSession, attribute: registry.Attribute, codes: Iterable[str | None], *, field: str
+) -> None:
+    """``check_codes`` against the nomenclature the registry entry declares (declared once, checked on write)."""
+    await check_codes(session, attribute.code_system, codes, field=field, label=attribute.label)

@@ -38,7 +38,7 @@ class EtablissementUpdate(PatchInput):
     hebergement_famille: bool | None = Field(default=None, description="Families can be hosted.")
     nb_place_aide_sociale_permanent: int | None = Field(default=None, description="Permanent social-aid places.")
     nb_place_aide_sociale_temporaire: int | None = Field(default=None, description="Temporary social-aid places.")
-    accessibilite_code: str | None = Field(default=None, description="Accessibility code.")
+    accessibilite_code: str | None = Field(default=None, description="Accessibility of the premises (TRE_R202).")
     commentaire: str | None = Field(default=None, description="Free comment.")
     aides_financieres: list[str] | None = Field(default=None,
                                                 description="Aides financières (TRE_R241); replaces the list.")

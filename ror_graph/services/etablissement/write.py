@@ -25,13 +25,13 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Etablissement, EtablissementCode, Tarif, Unite, finess_owned_fields
+from ror_graph.models import Etablissement, EtablissementCode, Tarif, Unite, finess_owned_fields, registry
 from ror_graph.models.coded import AIDE_FINANCIERE, HABITATION, TEMPORALITE, TYPE_TARIF
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.accounts.scope import authorize, load_etablissement
 from ror_graph.services.core.changes import ChangeSet, as_text
 from ror_graph.services.core.errors import BadInputError
-from ror_graph.services.core.validation import check_codes
+from ror_graph.services.core.validation import check_attribute_codes, check_codes
 from ror_graph.services.core.write import WriteOperation, sent
 from ror_graph.services.core.write_common import (
     check_bool,
@@ -60,6 +60,8 @@ INT_FIELDS = ("nb_place_aide_sociale_permanent", "nb_place_aide_sociale_temporai
 DECLARED_SCALARS = (*TEXT_FIELDS, *INT_FIELDS, "hebergement_famille", "accessibilite_code")
 DECLARED_LISTS = ("aides_financieres", "contacts", "tarifs")
 MAX_MONTANT = Decimal("99999999.99")
+ACCESSIBILITE = registry.attribute(registry.Entity.eg, "accessibilite")
+UNITE_PRIX = registry.attribute(registry.Entity.eg, "tarifs_unite_prix")
 SENSITIVE_LEVEL = 3  # only the regulation level sees sensitive offers
 # FINESS-owned columns, plus ``adresse`` (the read API's name for the FINESS address columns as a group).
 LOCKED_KEYS = (*finess_owned_fields(Etablissement), "adresse")
@@ -99,10 +101,11 @@ async def _clean_tarifs(session: AsyncSession, value: Any) -> list[dict[str, Any
     await check_codes(session, TYPE_TARIF, [r["type_code"] for r in rows], field="tarifs.type")
     await check_codes(session, HABITATION, [r["type_habitation_code"] for r in rows], field="tarifs.typeHabitation")
     await check_codes(session, TEMPORALITE, [r["temporalite_code"] for r in rows], field="tarifs.temporalite")
+    await check_attribute_codes(session, UNITE_PRIX, [r["unite_prix"] for r in rows], field="tarifs.unitePrix")
     return rows
 
 
-async def _clean_scalars(changes: Mapping[str, Any]) -> dict[str, Any]:
+async def _clean_scalars(session: AsyncSession, changes: Mapping[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for key in TEXT_FIELDS:
         if key in changes:
@@ -112,8 +115,10 @@ async def _clean_scalars(changes: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[key] = check_int(changes[key], field=key)
     if "hebergement_famille" in changes:
         cleaned["hebergement_famille"] = check_bool(changes["hebergement_famille"], field="hebergement_famille")
-    if "accessibilite_code" in changes:  # TRE_R202 is not shipped with the reference data: shape check only
-        cleaned["accessibilite_code"] = clean_code(changes["accessibilite_code"], field="accessibilite_code")
+    if "accessibilite_code" in changes:
+        code = clean_code(changes["accessibilite_code"], field="accessibilite_code")
+        await check_attribute_codes(session, ACCESSIBILITE, [code], field="accessibilite_code")
+        cleaned["accessibilite_code"] = code
     return cleaned
 
 
@@ -160,7 +165,7 @@ class UpdateEtablissement(WriteOperation[Etablissement]):
 
     async def clean(self) -> None:
         eg, level = self.row, self.principal.level
-        self.scalars = await _clean_scalars(self.changes)
+        self.scalars = await _clean_scalars(self.session, self.changes)
         if "contacts" in self.changes:
             stored = await current_contacts(self.session, etablissement_id=eg.id)
             contacts = await clean_contacts(self.session, self.changes["contacts"], field="contacts",

@@ -77,7 +77,7 @@ async def clean_lists(session: AsyncSession, etablissement: Etablissement, chang
             await check_codes(session, system, codes, field=key)
             out[key] = codes
     if "horaires" in changes:
-        out["horaires"] = clean_horaires(changes["horaires"])
+        out["horaires"] = await clean_horaires(session, changes["horaires"])
     if "contacts" in changes:
         out["contacts"] = await clean_contacts(session, changes["contacts"], field="contacts",
                                                contact_level_required=True, level=level, stored=stored_contacts)

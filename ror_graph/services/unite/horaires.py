@@ -1,4 +1,4 @@
-"""Opening hours of an offer: validation (ISO weekday 1..7, start before end) and replace writes."""
+"""Opening hours of an offer: validation (ISO weekday 1..7, start before end, TRE_R252 slot type) and writes."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ror_graph.models import Horaire
+from ror_graph.models import Horaire, registry
 from ror_graph.services.core.errors import BadInputError
+from ror_graph.services.core.validation import check_attribute_codes
 from ror_graph.services.core.write_common import check_int, check_list, clean_code
 from ror_graph.services.unite.inputs import HoraireInput
 
+TYPE_HORAIRE = registry.attribute(registry.Entity.unite, "horaires_type")
 HORAIRE_KEYS = ("jour", "heure_debut", "heure_fin", "type_code", "date_debut_effective", "date_fin_effective")
 
 
@@ -21,8 +23,8 @@ def _sort_key(row: dict[str, Any]) -> tuple:
     return tuple(str(row[k]) for k in HORAIRE_KEYS)
 
 
-def clean_horaires(value: Any) -> list[dict[str, Any]]:
-    """Validated slots as sorted dicts (the TRE_R252 slot-type list is not shipped: shape check only)."""
+async def clean_horaires(session: AsyncSession, value: Any) -> list[dict[str, Any]]:
+    """Validated slots as sorted dicts; an unknown slot type (TRE_R252) is an ``InvalidCodeError``."""
     rows = []
     for i, item in enumerate(check_list(value, field="horaires", max_items=100)):
         where = f"horaires[{i}]"
@@ -44,6 +46,7 @@ def clean_horaires(value: Any) -> list[dict[str, Any]]:
         rows.append({"jour": jour, "heure_debut": item.heure_debut, "heure_fin": item.heure_fin,
                      "type_code": clean_code(item.type_code, field=f"{where}.type") or "02",
                      "date_debut_effective": start, "date_fin_effective": end})
+    await check_attribute_codes(session, TYPE_HORAIRE, [str(row["type_code"]) for row in rows], field="horaires.type")
     return sorted(rows, key=_sort_key)
 
 

@@ -28,6 +28,7 @@ from ror_graph.models import (
     Etablissement,
     Habitation,
     Lieu,
+    registry,
 )
 from ror_graph.models.coded import (
     AFFECTATION,
@@ -108,6 +109,8 @@ def _clean_equipement(item: Any, where: str) -> dict[str, Any]:
             "limites": sorted(limites, key=lambda d: (d["caracteristique_code"], d["unite"]))}
 
 
+# What an equipment limit measures: its nomenclature (TRE_R340) is the registry's.
+LIMITE = registry.attribute(registry.Entity.lieu, "equipements_limites")
 CAPACITE_SYSTEMS = (("nature_code", NATURE_CAPACITE), ("statut_code", STATUT_CAPACITE),
                     ("temporalite_code", TEMPORALITE_CAPACITE), ("genre_code", GENRE_CAPACITE),
                     ("affectation_code", AFFECTATION), ("type_fermeture_code", FERMETURE_CAPACITE),
@@ -163,6 +166,8 @@ def _codes_of(lieux: list[dict[str, Any]]) -> dict[str, set[str]]:
     pairs += [(STATUT_LIEU, row["statut_code"]) for row in lieux]
     pairs += [(system, cap[key]) for row in lieux for cap in row["capacites"] for key, system in CAPACITE_SYSTEMS]
     pairs += [(EQUIPEMENT, eq["type_code"]) for row in lieux for eq in row["equipements"]]
+    pairs += [(LIMITE.code_system, lim["caracteristique_code"]) for row in lieux for eq in row["equipements"]
+              for lim in eq["limites"]]
     pairs += [(HABITATION, hab["type_code"]) for row in lieux for hab in row["habitations"]]
     for system, code in pairs:
         if code is not None:
