@@ -10,6 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 from sqladmin import expose
+from sqlalchemy import Select
 from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +21,7 @@ from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.listing import ChoiceFilter
-from ror_graph.models import Campagne, MailEnvoi, ScheduledJob
+from ror_graph.models import AdresseEchec, Campagne, MailEnvoi, ScheduledJob
 from ror_graph.services.core.errors import DomainError
 
 CAMPAGNE_LABELS = {"id": "N°", "nom": "Nom", "region_code": "Région", "departements": "Départements",
@@ -29,7 +30,12 @@ CAMPAGNE_LABELS = {"id": "N°", "nom": "Nom", "region_code": "Région", "departe
 MAIL_LABELS = {"id": "N°", "kind": "Type", "etape": "Étape", "destinataire": "Destinataire", "sujet": "Sujet",
                "statut": "Statut", "tentatives": "Tentatives", "erreur": "Erreur", "created_at": "Créé le",
                "sent_at": "Envoyé le", "campagne_id": "Campagne", "etablissement_id": "Établissement (id)",
-               "cle": "Clé d'unicité"}
+               "cle": "Clé d'unicité", "rebond_code": "Rebond (statut)", "rebond_diagnostic": "Rebond (diagnostic)",
+               "rebond_at": "Rebond reçu le"}
+ECHEC_LABELS = {"email": "Adresse", "definitif": "Échec définitif (5.x.x)", "code": "Dernier statut",
+                "diagnostic": "Diagnostic du serveur destinataire", "rebonds": "Avis reçus",
+                "dernier_mail_envoi_id": "Dernier courriel (n°)", "premier_at": "Premier avis",
+                "dernier_at": "Dernier avis"}
 JOB_LABELS = {"name": "Tâche", "next_run_at": "Prochaine exécution", "last_run_at": "Dernière exécution",
               "lease_owner": "Exécutée par", "lease_expires_at": "Verrou jusqu'au", "runs": "Exécutions",
               "last_error": "Dernière erreur", "last_result": "Dernier résultat"}
@@ -120,9 +126,10 @@ class MailEnvoiAdmin(RorModelView, model=MailEnvoi):
     category = "Campagnes"
     column_labels = dict(MAIL_LABELS.items())
     column_list = ["id", "created_at", "kind", "etape", "destinataire", "sujet", "statut", "tentatives", "erreur",
-                   "sent_at"]
+                   "sent_at", "rebond_code", "rebond_diagnostic"]
     column_details_list = ["id", "cle", "kind", "campagne_id", "etablissement_id", "etape", "destinataire", "sujet",
-                           "statut", "tentatives", "erreur", "created_at", "sent_at"]
+                           "statut", "tentatives", "erreur", "created_at", "sent_at", "rebond_at", "rebond_code",
+                           "rebond_diagnostic"]
     column_searchable_list = ["destinataire"]
     column_sortable_list = ["created_at", "destinataire", "statut"]
     column_default_sort = [("created_at", True), ("id", True)]
@@ -130,6 +137,32 @@ class MailEnvoiAdmin(RorModelView, model=MailEnvoi):
         "echec": ("En échec", lambda: col(MailEnvoi.statut) == "echec"),
         "envoye": ("Envoyé", lambda: col(MailEnvoi.statut) == "envoye"),
         "a_envoyer": ("À envoyer", lambda: col(MailEnvoi.statut) == "a_envoyer"),
+        "rebond": ("Rejeté par le serveur destinataire", lambda: col(MailEnvoi.statut) == "rebond"),
+    })]
+
+    def list_query(self, request: Request) -> Select:
+        """``?campagne=<id>``: the e-mails of one campaign (links of its dashboard)."""
+        stmt = super().list_query(request)
+        raw = request.query_params.get("campagne") or ""
+        return stmt.where(col(MailEnvoi.campagne_id) == int(raw)) if raw.isdigit() else stmt
+
+
+class AdresseEchecAdmin(RorModelView, model=AdresseEchec):
+    """« Adresses en échec »: addresses receiving servers refused (bounces), for support to get them fixed."""
+
+    name = "Adresse en échec"
+    name_plural = "Adresses en échec"
+    icon = "fa-solid fa-triangle-exclamation"
+    category = "Campagnes"
+    column_labels = dict(ECHEC_LABELS.items())
+    column_list = ["email", "definitif", "code", "diagnostic", "rebonds", "dernier_at"]
+    column_details_list = list(ECHEC_LABELS)
+    column_searchable_list = ["email"]
+    column_sortable_list = ["email", "dernier_at", "rebonds"]
+    column_default_sort = [("dernier_at", True)]
+    column_filters = [ChoiceFilter("definitif", "Échec", {
+        "definitif": ("Définitif (5.x.x)", lambda: col(AdresseEchec.definitif).is_(True)),
+        "temporaire": ("Temporaire (4.x.x)", lambda: col(AdresseEchec.definitif).is_(False)),
     })]
 
 
