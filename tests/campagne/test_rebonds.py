@@ -167,6 +167,9 @@ async def test_a_bounced_reminder_is_recorded_once_and_shown(database_url, sessi
     assert page.status_code == 200 and DIRECTEUR in page.text and "User unknown" in page.text
     page = await support.get(f"/admin/mail-envoi/list?statut=rebond&campagne={campagne_id}")
     assert DIRECTEUR in page.text and REFERENT not in page.text and "5.1.1" in page.text
+    page = await support.get(f"/admin/etablissement/details/{world.eg_a}")
+    failed = page.text.split('id="relances-echec"', 1)[1].split("</ul>", 1)[0]
+    assert DIRECTEUR in failed and "adresse en échec" in failed and "5.1.1" in failed and REFERENT not in failed
     page = await support.get(f"/admin/campagne/tableau?id={campagne_id}")
     assert re.search(r'id="relances-rebond">1 rejetées', page.text), page.text[-3000:]
     # and so does GraphQL (counts only, no address)
