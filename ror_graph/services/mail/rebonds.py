@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import AdresseEchec, MailEnvoi, MailRebond
@@ -42,6 +42,7 @@ from ror_graph.services.mail.retour import mail_id_de
 
 ADDRESS_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
 FATAL_ACTIONS, TRANSIENT_ACTIONS = {"failed"}, {"delayed"}
+BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -96,20 +97,19 @@ def lire_avis(raw: bytes, return_path: str, key: str) -> Notice | None:
     return Notice(mail_id, f"{mail_id}:{ident}", recipient.lower(), action, code, diagnostic)
 
 
-async def enregistrer(session: AsyncSession, notice: Notice, now: datetime) -> bool:
-    """Record ``notice`` and its effects in one transaction; ``False`` if it was already (or names no e-mail)."""
-    envoi = await session.get(MailEnvoi, notice.mail_id)
+async def _record(session: AsyncSession, notice: Notice, now: datetime) -> bool:
+    """Insert the notice's row and apply its effects in the current transaction, unless already recorded."""
+    conn = await session.connection()
+    envoi = (await conn.execute(select(MailEnvoi.destinataire).where(col(MailEnvoi.id) == notice.mail_id))).first()
     if envoi is None:
         return False
-    conn = await session.connection()
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    address = (notice.destinataire or envoi.destinataire).lower()[:200]
+    address = (notice.destinataire or envoi[0]).lower()[:200]
     created = await conn.execute(dialect_insert(MailRebond).values(
         cle=notice.cle, mail_envoi_id=notice.mail_id, destinataire=address, action=notice.action, code=notice.code,
         diagnostic=notice.diagnostic, definitif=notice.definitif, recu_at=now).on_conflict_do_nothing(
         index_elements=["cle"]))
     if created.rowcount != 1:
-        await session.rollback()
         return False
     values = {"rebond_at": now, "rebond_code": notice.code, "rebond_diagnostic": notice.diagnostic}
     await conn.execute(update(MailEnvoi).where(col(MailEnvoi.id) == notice.mail_id)
@@ -121,8 +121,14 @@ async def enregistrer(session: AsyncSession, notice: Notice, now: datetime) -> b
             "definitif": True if notice.definitif else AdresseEchec.definitif, "code": notice.code,
             "diagnostic": notice.diagnostic, "rebonds": AdresseEchec.rebonds + 1,
             "dernier_mail_envoi_id": notice.mail_id, "dernier_at": now}))
-    await session.commit()
     return True
+
+
+async def enregistrer(session: AsyncSession, notice: Notice, now: datetime) -> bool:
+    """Record ``notice`` and its effects in one transaction; ``False`` if it was already (or names no e-mail)."""
+    done = await _record(session, notice, now)
+    await session.commit()
+    return done
 
 
 @dataclass
@@ -152,24 +158,33 @@ def _unseen(maildir: Path) -> list[Path]:
 
 async def traiter_maildir(session: AsyncSession, maildir: Path, *, return_path: str, key: str,
                           now: datetime) -> BilanRebonds:
-    """Read every unseen notice of ``maildir``, record ours once, flag each file seen (the job ``rebonds``)."""
+    """Read every unseen notice of ``maildir``, record ours once, flag each file seen (the job ``rebonds``).
+
+    ``BATCH`` files per transaction: their files are flagged only after it committed, so a crash leaves
+    them unseen and the next pass records what was not (the unique ``cle`` skips what was).
+    """
     bilan = BilanRebonds()
     for sub in ("new", "cur", "tmp"):
         (maildir / sub).mkdir(parents=True, exist_ok=True)
     _claim_new(maildir)
-    for path in _unseen(maildir):
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:  # flagged by another worker meanwhile
-            continue
-        notice = lire_avis(raw, return_path, key)
-        if notice is None:
-            bilan.ignores += 1
-        elif await enregistrer(session, notice, now):
-            bilan.definitifs, bilan.temporaires = bilan.definitifs + notice.definitif, \
-                bilan.temporaires + (not notice.definitif)
-        else:
-            bilan.deja_vus += 1
-        with contextlib.suppress(FileNotFoundError):
-            os.rename(path, path.with_name(path.name + "S"))
+    paths = _unseen(maildir)
+    for start in range(0, len(paths), BATCH):
+        done = []
+        for path in paths[start:start + BATCH]:
+            try:
+                notice = lire_avis(path.read_bytes(), return_path, key)
+            except FileNotFoundError:  # flagged by another worker meanwhile
+                continue
+            done.append(path)
+            if notice is None:
+                bilan.ignores += 1
+            elif await _record(session, notice, now):
+                bilan.definitifs += notice.definitif
+                bilan.temporaires += not notice.definitif
+            else:
+                bilan.deja_vus += 1
+        await session.commit()
+        for path in done:
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(path, path.with_name(path.name + "S"))
     return bilan
