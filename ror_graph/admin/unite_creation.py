@@ -32,6 +32,7 @@ from ror_graph.services.unite.attributes import CODE_COLUMNS
 from ror_graph.services.unite.inputs import ATTRIBUTE_SYSTEMS, CODED_LISTS, UniteCreate
 
 AGES = ("age_min", "age_max")
+FORM_FIELDS = {*CODE_COLUMNS, *CODED_LISTS, *AGES, "unite_sensible"}  # what a template can preselect in the form
 CREATION_LABELS = {**UNITE_LABELS, **LIST_LABELS, "finess": "FINESS de l'établissement",
                    "modele": "Modèle de saisie"}
 
@@ -115,8 +116,7 @@ class UniteCreationMixin:
                    for key, system in CODE_COLUMNS.items()]
         coded = [(key, LIST_LABELS[key], options[ATTRIBUTE_SYSTEMS[key]], set(values.get(key) or []))
                  for key in CODED_LISTS]
-        preset = {code: {k: v for k, v in m.valeurs.items() if k in CODE_COLUMNS or k in CODED_LISTS}
-                  for code, m in templates.items()}
+        preset = {code: {k: v for k, v in m.valeurs.items() if k in FORM_FIELDS} for code, m in templates.items()}
         return await self.page(request, "ror_admin/unite_creer.html", {  # type: ignore[attr-defined]
             "heading": "Créer une unité (offre opérationnelle)", "error": error, "values": values,
             "templates": [(code, m.libelle) for code, m in templates.items()], "scalars": scalars, "coded": coded,

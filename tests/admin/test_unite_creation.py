@@ -5,12 +5,13 @@ the write service (audit, events, French refusals, nothing written on a refusal)
 from __future__ import annotations
 
 import html
+import re
 
 import httpx
 from sqlmodel import col, select
 
-from ror_graph.models import AuditLog, Event, Unite, UniteCode, ZoneIntervention
-from ror_graph.services.qualite.modeles import DEFAULTS
+from ror_graph.models import AuditLog, Event, ModeleSaisie, Unite, UniteCode, ZoneIntervention
+from ror_graph.services.qualite.modeles import DEFAULTS, modeles
 from tests.admin.conftest import Seeded, page_token
 
 SSIAD = next(values for code, _, values, _ in DEFAULTS if code == "ssiad")
@@ -56,6 +57,19 @@ async def test_choosing_a_template_preselects_its_values(support: httpx.AsyncCli
     assert '<option value="287" selected>' in text
     # and the page carries the templates for the in-page preselection, from the same registry
     assert '"ssiad": {' in text and '"type_offre_code": "28"' in text
+
+
+async def test_a_template_edited_by_support_preselects_its_ages_too(support: httpx.AsyncClient, session):
+    # given support made the UVP template start at age 0 and flagged it sensible
+    await modeles(session)
+    row = await session.get(ModeleSaisie, "uvp")
+    row.valeurs = {**row.valeurs, "age_min": 0, "age_max": 99, "unite_sensible": True}
+    await session.commit()
+    # when the form is opened with it, the ages and the flag are preselected, and carried for the in-page choice
+    text = html.unescape((await support.get("/admin/unite/creer", params={"modele": "uvp"})).text)
+    assert 'id="f-age_min" name="age_min" value="0"' in text and 'name="age_max" value="99"' in text
+    assert re.search(r'name="unite_sensible"\s+checked', text)
+    assert '"age_min": 0' in text
 
 
 async def test_support_creates_from_a_template_and_its_changes_win(support: httpx.AsyncClient, structures: Seeded,
