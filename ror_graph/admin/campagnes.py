@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup
-from sqladmin import expose
+from sqladmin import action, expose
 from sqlalchemy import Select
 from sqlmodel import col
 from starlette.requests import Request
@@ -21,6 +21,7 @@ from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.listing import ChoiceFilter
+from ror_graph.admin.selection import SelectionForm
 from ror_graph.models import AdresseEchec, Campagne, MailEnvoi, ScheduledJob
 from ror_graph.services.core.errors import DomainError
 
@@ -36,6 +37,9 @@ ECHEC_LABELS = {"email": "Adresse", "definitif": "Échec définitif (5.x.x)", "c
                 "diagnostic": "Diagnostic du serveur destinataire", "rebonds": "Avis reçus",
                 "dernier_mail_envoi_id": "Dernier courriel (n°)", "premier_at": "Premier avis",
                 "dernier_at": "Dernier avis"}
+RESTORE_INTRO = ("Les relances de campagne ne sont plus envoyées à une adresse refusée définitivement par son "
+                 "serveur. Remettez-la en service une fois la boîte corrigée (vérifiez auprès de la personne) : "
+                 "elle recevra de nouveau les relances.")
 JOB_LABELS = {"name": "Tâche", "next_run_at": "Prochaine exécution", "last_run_at": "Dernière exécution",
               "lease_owner": "Exécutée par", "lease_expires_at": "Verrou jusqu'au", "runs": "Exécutions",
               "last_error": "Dernière erreur", "last_result": "Dernier résultat"}
@@ -147,8 +151,9 @@ class MailEnvoiAdmin(RorModelView, model=MailEnvoi):
         return stmt.where(col(MailEnvoi.campagne_id) == int(raw)) if raw.isdigit() else stmt
 
 
-class AdresseEchecAdmin(RorModelView, model=AdresseEchec):
-    """« Adresses en échec »: addresses receiving servers refused (bounces), for support to get them fixed."""
+class AdresseEchecAdmin(SelectionForm, RorModelView, model=AdresseEchec):
+    """« Adresses en échec »: addresses receiving servers refused (bounces), for support to get them fixed;
+    « Remettre en service » lifts the suspension of the reminders (``services.mail.suspension``)."""
 
     name = "Adresse en échec"
     name_plural = "Adresses en échec"
@@ -164,6 +169,22 @@ class AdresseEchecAdmin(RorModelView, model=AdresseEchec):
         "definitif": ("Définitif (5.x.x)", lambda: col(AdresseEchec.definitif).is_(True)),
         "temporaire": ("Temporaire (4.x.x)", lambda: col(AdresseEchec.definitif).is_(False)),
     })]
+
+    @action("retablir", label="Remettre en service", add_in_list=True, add_in_detail=True)
+    async def restore_action(self, request: Request) -> Response:
+        return self._to_form(request, "restore_form")
+
+    @expose("/retablir", methods=["GET", "POST"])
+    async def restore_form(self, request: Request) -> Response:
+        from ror_graph.services.mail.suspension import retablir_adresse
+
+        async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> None:
+            await retablir_adresse(session, actor=actor, adresse_id=row_id, motif=motif)
+
+        return await self._selection_form(
+            request, endpoint="restore_form", heading="Remettre des adresses en service", intro=RESTORE_INTRO,
+            submit="Remettre en service", done="{n} adresse(s) remise(s) en service.",
+            describe=lambda a: f"{a.email} ({a.code})", apply=apply, motif_required=True)
 
 
 class ScheduledJobAdmin(RorModelView, model=ScheduledJob):

@@ -86,11 +86,17 @@ class MailRebond(SQLModel, table=True):
 
 
 class AdresseEchec(SQLModel, table=True):
-    """An address the receiving servers refuse or delay: « adresse en échec » for support, by e-mail."""
+    """An address the receiving servers refuse or delay: « adresse en échec » for support, by e-mail.
+
+    A permanent failure (``definitif``) suspends the campaign reminders to the address until support
+    puts it back in service (``services.mail.suspension``), which removes the row.
+    """
 
     __tablename__ = "adresse_echec"
+    __table_args__ = (UniqueConstraint("email", name="uq_adresse_echec_email"),)
 
-    email: str = Field(primary_key=True, max_length=200, description="Lower-case e-mail address.")
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=200, description="Lower-case e-mail address.")
     definitif: bool = Field(default=False, description="A permanent failure (5.x.x) was received.")
     code: str = Field(max_length=12, description="Status of the last notice.")
     diagnostic: str | None = Field(default=None, max_length=1000)

@@ -10,7 +10,8 @@ import mailbox
 import re
 import smtplib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import update
 from sqlmodel import select
 
-from ror_graph.models import AdresseEchec, MailEnvoi, MailRebond, ScheduledJob, utcnow
-from ror_graph.services.mail.rebonds import traiter_maildir
-from tests.campagne.conftest import free_port
+from ror_graph.models import AdresseEchec, AuditLog, MailEnvoi, MailRebond, ScheduledJob, utcnow
+from ror_graph.services.campagne.relances import relancer
+from ror_graph.services.mail.rebonds import enregistrer, lire_avis, traiter_maildir
+from ror_graph.services.mail.retour import adresse_retour
+from tests.admin.conftest import page_token
+from tests.campagne.conftest import ECHEANCE, PUBLIC_URL, free_port
 from tests.campagne.test_graphql import gql  # noqa: F401  (fixture)
 from tests.campagne.test_reset_mail import run_cli
 
@@ -160,7 +164,7 @@ async def test_a_bounced_reminder_is_recorded_once_and_shown(database_url, sessi
     bilan = await traiter_maildir(session, maildir, return_path=RETURN_PATH, key=SECRET, now=utcnow())
     assert (bilan.definitifs, bilan.deja_vus) == (0, 1)
     assert len((await session.exec(select(MailRebond))).all()) == 2
-    assert (await session.get(AdresseEchec, DIRECTEUR)).rebonds == 1  # type: ignore[union-attr]
+    assert (await session.exec(select(AdresseEchec.rebonds).where(AdresseEchec.email == DIRECTEUR))).one() == 1
 
     # and support sees the address en échec, the bounced mail, and the campaign's follow-up counts it
     page = await support.get("/admin/adresse-echec/list")
@@ -175,3 +179,41 @@ async def test_a_bounced_reminder_is_recorded_once_and_shown(database_url, sessi
     # and so does GraphQL (counts only, no address)
     data = await gql("{ campagnes { relances { envoyees echecs rebonds retardees } } }")
     assert data["campagnes"][0]["relances"] == {"envoyees": 2, "echecs": 0, "rebonds": 1, "retardees": 1}
+
+
+async def test_a_refused_address_gets_no_reminder_until_support_restores_it(session, sessions, world, campagne, smtp,
+                                                                           support):
+    inbox, plain = smtp
+    mail = replace(plain, return_path=RETURN_PATH, signing_key=SECRET)
+
+    async def remind(week: int):
+        inbox.clear()
+        async with sessions() as fresh:
+            bilan = await relancer(fresh, mail, public_url=PUBLIC_URL, now=ECHEANCE + timedelta(days=7 * week, hours=1))
+        return bilan, sorted(m["To"] for m in inbox.messages if m["To"] in (REFERENT, DIRECTEUR))
+
+    # given the first late reminder went to both, and the directeur's came back refused for good
+    assert (await remind(0))[1] == [DIRECTEUR, REFERENT]
+    envoi_id = (await session.exec(select(MailEnvoi.id).where(MailEnvoi.destinataire == DIRECTEUR))).one()
+    raw = dsn(adresse_retour(RETURN_PATH, SECRET, envoi_id), DIRECTEUR, "failed", "5.1.1", "smtp; 550 unknown")
+    assert await enregistrer(session, lire_avis(raw, RETURN_PATH, SECRET), utcnow())  # type: ignore[arg-type]
+    # when the next weekly step is due, the refused address is skipped (and counted), the référent reminded
+    bilan, sent = await remind(1)
+    assert sent == [REFERENT] and bilan.suspendus == 1
+
+    # when support puts it back in service, with a motif (required)
+    [row_id] = (await session.exec(select(AdresseEchec.id).where(AdresseEchec.email == DIRECTEUR))).all()
+    url = f"/admin/adresse-echec/retablir?pks={row_id}"
+    form = {"csrf_token": await page_token(support, url), "pks": str(row_id)}
+    assert (await support.post("/admin/adresse-echec/retablir", data={**form, "motif": ""})).status_code == 400
+    done = await support.post("/admin/adresse-echec/retablir", data={**form, "motif": "Boîte recréée, ticket 42"})
+    assert done.status_code == 303, done.text[-1500:]
+    session.expire_all()
+    assert (await session.exec(select(AdresseEchec).where(AdresseEchec.email == DIRECTEUR))).first() is None
+    [audit] = (await session.exec(select(AuditLog).where(AuditLog.entity == "adresse_echec"))).all()
+    assert (audit.actor, audit.motif, audit.new_value) == ("support@ars.test", "Boîte recréée, ticket 42",
+                                                           "remise en service")
+    assert DIRECTEUR in (audit.old_value or "")
+    # then the following step reaches the directeur again
+    bilan, sent = await remind(2)
+    assert sent == [DIRECTEUR, REFERENT] and bilan.suspendus == 0

@@ -38,6 +38,7 @@ def upgrade() -> None:
     with op.batch_alter_table('mail_rebond', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mail_rebond_mail_envoi_id'), ['mail_envoi_id'], unique=False)
     op.create_table('adresse_echec',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('definitif', sa.Boolean(), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
@@ -46,7 +47,8 @@ def upgrade() -> None:
     sa.Column('dernier_mail_envoi_id', sa.Integer(), nullable=True),
     sa.Column('premier_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('dernier_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('email')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('email', name='uq_adresse_echec_email')
     )
 
 
