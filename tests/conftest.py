@@ -14,9 +14,8 @@ Alembic migrations produce exactly that schema on both databases.
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,8 +28,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ror_graph.db import alembic_config, make_engine, session_factory
 from ror_graph.services.reference.loader import load_reference
 from ror_graph.settings import normalise_database_url
+from search_index.server import ManagedMeili
+from tests.live import REFERENCE_TABLES, fresh_database_url, start_meili
+from tests.live import chromium_path as find_chromium
 
-REFERENCE_TABLES = {"nomenclature", "region", "departement", "commune"}
+__all__ = ["REFERENCE_TABLES"]
 PG_URL = os.environ.get("ROR_GRAPH_TEST_DATABASE_URL", "")
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
@@ -45,6 +47,20 @@ def shared_dir() -> Path:
     if not SHARED.exists():
         pytest.skip(f"shared reference folder not found at {SHARED}")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def meili(tmp_path_factory) -> Iterator[ManagedMeili]:
+    """The session's real Meilisearch; tests keep apart by index uid (see ``tests/search/conftest``)."""
+    server = start_meili(tmp_path_factory.mktemp("meili"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """Debian's chromium for Playwright (skips where it is not installed)."""
+    return find_chromium()
 
 
 def _stamp_head(sync_connection, url: str) -> None:
@@ -102,15 +118,7 @@ async def _pg_engine(database_template: str) -> AsyncIterator[AsyncEngine | None
 @pytest.fixture
 async def database_url(database_template: str, _pg_engine, tmp_path: Path) -> str:
     """A clean database for one test: reference data present, no other rows."""
-    if _pg_engine is not None:
-        tables = [t for t in SQLModel.metadata.tables if t not in REFERENCE_TABLES]
-        async with _pg_engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        return database_template
-    source = Path(database_template.split(":///", 1)[1])
-    target = tmp_path / "test.sqlite3"
-    shutil.copyfile(source, target)
-    return f"sqlite+aiosqlite:///{target}"
+    return await fresh_database_url(database_template, _pg_engine, tmp_path)
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from sqlmodel import select
 from ror_graph.models import Nomenclature
 from ror_graph.services.unite.inputs import ATTRIBUTE_SYSTEMS
 from tests.admin.conftest import PASSWORD, Seeded
-from tests.admin.test_browser import ARTIFACTS, chromium_path, server  # noqa: F401 (fixtures)
+from tests.admin.test_browser import ARTIFACTS, server  # noqa: F401 (fixtures)
+from tests.live import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 CONTACT = [{"nature_code": "06", "nom": "Accueil de l'EHPAD", "confidentialite": 1,
@@ -24,7 +25,7 @@ CONTACT = [{"nature_code": "06", "nom": "Accueil de l'EHPAD", "confidentialite":
 
 
 async def test_the_agent_day(structures: Seeded, offres: list[int], accounts, session, server: str,  # noqa: F811
-                             chromium_path: str):  # noqa: F811
+                             chromium_path: str):
     from playwright.async_api import async_playwright, expect
 
     activite, libelle = (await session.exec(select(Nomenclature.code, Nomenclature.label).where(
@@ -33,7 +34,7 @@ async def test_the_agent_day(structures: Seeded, offres: list[int], accounts, se
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium_path, headless=True,
-                                           args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                                           args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
 
         async def shot(name: str) -> None:

@@ -4,53 +4,26 @@ against a uvicorn server started by the test on a free loopback port."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from ror_graph.app import create_app
 from tests.admin.conftest import PASSWORD, Seeded
+from tests.live import CHROMIUM_ARGS, serve, stop
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def server(settings) -> Iterator[str]:
     """The real app served by uvicorn in a thread; yields its base URL."""
-    app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning", lifespan="off")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not installed (make test installs it with apt-get when run as root)")
-    return str(CHROMIUM)
+    base, uv, thread = serve(create_app(settings))
+    yield base
+    stop(uv, thread)
 
 
 async def test_support_corrects_a_raison_sociale_and_sees_it_in_the_history(
@@ -60,7 +33,7 @@ async def test_support_corrects_a_raison_sociale_and_sees_it_in_the_history(
     finess = structures.eg_finess[5]
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium_path, headless=True,
-                                           args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                                           args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
         try:
             # given support logs in

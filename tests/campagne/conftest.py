@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +25,8 @@ from tests.admin.conftest import (  # noqa: F401  (fixtures of the back-office t
     structures,
     support,
 )
-from tests.admin.test_browser import chromium_path, server  # noqa: F401  (fixtures)
+from tests.admin.test_browser import server  # noqa: F401  (fixtures)
+from tests.live import free_port
 from tests.write.conftest import database_url, world  # noqa: F401  (fixtures)
 
 OUVERTURE = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -55,12 +55,6 @@ class Inbox:
 
     def clear(self) -> None:
         self.messages.clear()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

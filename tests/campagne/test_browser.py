@@ -8,6 +8,7 @@ import pytest
 from tests.admin.conftest import PASSWORD
 from tests.admin.test_browser import ARTIFACTS
 from tests.campagne.test_admin import dashboard_world
+from tests.live import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,7 @@ async def test_support_follows_the_campaign_dashboard(session, structures, accou
     campagne = await dashboard_world(session, structures)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium_path, headless=True,
-                                           args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                                           args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
         try:
             # given support is logged in

@@ -21,4 +21,4 @@ def sessions(engine):
     return session_factory(engine)
 
 
-from tests.search.conftest import client, index_uid, meili, world  # noqa: E402, F401 (real Meilisearch)
+from tests.search.conftest import client, index_uid, world  # noqa: E402, F401 (real Meilisearch)

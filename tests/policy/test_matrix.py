@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,8 +17,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 from starlette.applications import Starlette
 
 from ror_graph import web
@@ -35,9 +33,8 @@ from ror_graph.state import AppState
 from search_index.documents import build_document
 from search_index.indexer import reindex
 from search_index.reference import load_search_reference
-from search_index.server import ManagedMeili, MeiliUnavailable
 from search_index.sources import load_sources
-from tests.conftest import REFERENCE_TABLES
+from tests.live import fresh_database_url
 from tests.policy.matrix_world import EG_X, PUBLIC_UNIT, SENSITIVE_UNIT, insert_world, make_callers
 
 # --- the rules, as a table ---------------------------------------------------------------------------
@@ -96,37 +93,19 @@ class MatrixWorld:
 
 
 @pytest.fixture(scope="module")
-def matrix_meili(tmp_path_factory) -> ManagedMeili:
-    try:
-        server = ManagedMeili(tmp_path_factory.mktemp("matrix_meili")).start()
-    except MeiliUnavailable as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"no Meilisearch binary: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-async def matrix(database_template, _pg_engine, tmp_path_factory, matrix_meili) -> AsyncIterator[MatrixWorld]:
-    if _pg_engine is not None:
-        tables = [t for t in SQLModel.metadata.tables if t not in REFERENCE_TABLES]
-        async with _pg_engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        url = database_template
-    else:
-        target = tmp_path_factory.mktemp("matrix") / "matrix.sqlite3"
-        shutil.copyfile(database_template.split(":///", 1)[1], target)
-        url = f"sqlite+aiosqlite:///{target}"
+async def matrix(database_template, _pg_engine, tmp_path_factory, meili) -> AsyncIterator[MatrixWorld]:
+    url = await fresh_database_url(database_template, _pg_engine, tmp_path_factory.mktemp("matrix"))
     engine = make_engine(url)
     sessions = session_factory(engine)
     async with sessions() as session:
         await insert_world(session)
         callers = await make_callers(session)
     uid = f"m_{uuid.uuid4().hex[:12]}"
-    await reindex(sessions, meili_url=matrix_meili.url, meili_key=matrix_meili.master_key, index_uid=uid)
-    settings = Settings(database_url=url, meili_url=matrix_meili.url, meili_key=matrix_meili.master_key,
+    await reindex(sessions, meili_url=meili.url, meili_key=meili.master_key, index_uid=uid)
+    settings = Settings(database_url=url, meili_url=meili.url, meili_key=meili.master_key,
                         meili_index=uid, meili_managed=False)
-    state = AppState(settings=settings, engine=engine, sessions=sessions, meili_url=matrix_meili.url,
-                     meili_key=matrix_meili.master_key)
+    state = AppState(settings=settings, engine=engine, sessions=sessions, meili_url=meili.url,
+                     meili_key=meili.master_key)
     yield MatrixWorld(state=state, callers=callers)
     await close_clients(state)
     await engine.dispose()

@@ -1,12 +1,11 @@
 """Search fixtures: ONE real Meilisearch per test session, a fresh index (uuid) per test.
 
-Meilisearch is never mocked: ``meili`` starts the real binary on a free loopback port. Each test
+Meilisearch is never mocked: ``meili`` (root conftest) starts the real binary on a free loopback port. Each test
 gets its own index uid, so tests never see each other's documents; indexes are deleted afterwards.
 """
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,8 +13,6 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from meilisearch_python_sdk import AsyncClient
-from sqlalchemy import text
-from sqlmodel import SQLModel
 from starlette.applications import Starlette
 
 from ror_graph.api.search import routes
@@ -25,21 +22,11 @@ from ror_graph.settings import Settings
 from ror_graph.state import AppState
 from search_index.indexer import reindex
 from search_index.reference import SearchReference, load_search_reference
-from search_index.server import ManagedMeili, MeiliUnavailable
-from tests.conftest import REFERENCE_TABLES
+from search_index.server import ManagedMeili
+from tests.live import fresh_database_url
 from tests.search.dataset import Dataset, insert_dataset
 
 CORS_ORIGIN = "https://annuaire.example"
-
-
-@pytest.fixture(scope="session")
-def meili(tmp_path_factory) -> ManagedMeili:
-    try:
-        server = ManagedMeili(tmp_path_factory.mktemp("meili")).start()
-    except MeiliUnavailable as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"no Meilisearch binary: {exc}")
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -118,15 +105,7 @@ class IndexedWorld:
 @pytest.fixture(scope="module")
 async def world(database_template, _pg_engine, tmp_path_factory, meili: ManagedMeili) -> AsyncIterator[IndexedWorld]:
     """Read-only tests share one database + index (building an index costs ~1 s of Meilisearch time)."""
-    if _pg_engine is not None:
-        tables = [t for t in SQLModel.metadata.tables if t not in REFERENCE_TABLES]
-        async with _pg_engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        url = database_template
-    else:
-        target = tmp_path_factory.mktemp("world") / "world.sqlite3"
-        shutil.copyfile(database_template.split(":///", 1)[1], target)
-        url = f"sqlite+aiosqlite:///{target}"
+    url = await fresh_database_url(database_template, _pg_engine, tmp_path_factory.mktemp("world"))
     engine = make_engine(url)
     sessions = session_factory(engine)
     async with sessions() as session:

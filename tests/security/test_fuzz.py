@@ -18,7 +18,6 @@ import functools
 import hashlib
 import json
 import math
-import shutil
 import threading
 import uuid
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from graphql import (
 )
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from ror_graph.app import create_app
@@ -47,7 +46,7 @@ from ror_graph.services.accounts.accounts import create_account, login
 from ror_graph.settings import Settings
 from search_index.params import KNOWN
 from search_index.server import ManagedMeili, MeiliUnavailable
-from tests.conftest import REFERENCE_TABLES
+from tests.live import REFERENCE_TABLES, fresh_database_url
 from tests.write.conftest import EG_A, EG_B, EJ_A, EJ_B, _insert_eg, _insert_unite
 
 pytestmark = pytest.mark.meili
@@ -128,15 +127,7 @@ class LiveApp:
 
 async def _fuzz_database(database_template: str, pg_engine: Any, directory: Any) -> tuple[str, str, list[str]]:
     """A private database with two EG/offer pairs and a référent of EG A; returns (url, token, offers)."""
-    if pg_engine is not None:
-        tables = [t for t in SQLModel.metadata.tables if t not in REFERENCE_TABLES]
-        async with pg_engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        url = database_template
-    else:
-        target = directory / "fuzz.sqlite3"
-        shutil.copyfile(database_template.split(":///", 1)[1], target)
-        url = f"sqlite+aiosqlite:///{target}"
+    url = await fresh_database_url(database_template, pg_engine, directory)
     engine = make_engine(url)
     async with session_factory(engine)() as session:
         eg_a = await _insert_eg(session, EJ_A, EG_A, "75", "11")

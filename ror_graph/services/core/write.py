@@ -16,10 +16,10 @@ fields), so they do not go through this per-row skeleton.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from datetime import date, datetime, time
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import utcnow
@@ -127,6 +127,30 @@ class WriteOperation(Generic[R]):
             return self.result()
 
         return await in_transaction(self.session, work)
+
+
+def _from_iso(kind: type[date] | type[time]):
+    """Accept the ISO text a JSON document carries for a date or a time, and nothing else loose.
+
+    Inputs are strict (``"5"`` is not 5), but JSON has no date or time type: the back office's list
+    editor and the CLI send ``"09:00"`` / ``"2026-07-01"``. Only such text is parsed here; a number
+    still reaches the strict check and is refused.
+    """
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return kind.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"expected an ISO 8601 {kind.__name__} such as "
+                                 f"{'09:30' if kind is time else '2026-07-01'}") from None
+        return value
+
+    return BeforeValidator(convert)
+
+
+IsoTime = Annotated[time, _from_iso(time)]
+IsoDate = Annotated[date, _from_iso(date)]
 
 
 class WriteInput(BaseModel):

@@ -7,13 +7,12 @@ column and ``BAD_INPUT`` for anything else, whatever the channel (API, back offi
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
 
-from ror_graph.services.core.write import PatchInput, WriteInput
+from ror_graph.services.core.write import IsoDate, PatchInput, WriteInput
 from ror_graph.services.unite.inputs import ContactInput
 
 
@@ -24,7 +23,7 @@ class TarifInput(WriteInput):
     # an amount may come as text from a form: Decimal parses it (the service checks its range)
     montant: Annotated[Decimal, Field(strict=False)] = Field(description="Amount in euros.")
     unite_prix: str | None = Field(default=None, description="Price unit (TRE_R228).")
-    date_debut: date | None = Field(default=None, description="Applies from this date.")
+    date_debut: IsoDate | None = Field(default=None, description="Applies from this date.")
     moins_de_60_ans: bool = Field(default=False, description="Tariff for residents under 60.")
     type_habitation_code: str | None = Field(default=None, description="Housing type (TRE_R242).")
     temporalite_code: str | None = Field(default=None, description="Temporality (TRE_R240).")

@@ -10,7 +10,7 @@ fields of ``UniteCreate``/``UniteUpdate`` and the write service's storage are bo
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import Field, create_model
@@ -18,7 +18,7 @@ from pydantic import Field, create_model
 from ror_graph.models import registry
 from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
 from ror_graph.models.registry.spec import Entity
-from ror_graph.services.core.write import PatchInput, WriteInput
+from ror_graph.services.core.write import IsoDate, IsoTime, PatchInput, WriteInput
 
 
 class CodedList(NamedTuple):
@@ -63,11 +63,11 @@ class HoraireInput(WriteInput):
     """One opening slot: ``jour`` 1 = lundi … 7 = dimanche, ``heure_debut`` < ``heure_fin``."""
 
     jour: int = Field(description="ISO weekday: 1 lundi … 7 dimanche.")
-    heure_debut: time = Field(description="Start time (local).")
-    heure_fin: time = Field(description="End time (local), after the start.")
+    heure_debut: IsoTime = Field(description="Start time (local).")
+    heure_fin: IsoTime = Field(description="End time (local), after the start.")
     type_code: str | None = Field(default="02", description="Slot type (TRE_R252), 02 = opening hours.")
-    date_debut_effective: date | None = Field(default=None, description="First day of an exceptional period.")
-    date_fin_effective: date | None = Field(default=None, description="Last day of an exceptional period.")
+    date_debut_effective: IsoDate | None = Field(default=None, description="First day of an exceptional period.")
+    date_fin_effective: IsoDate | None = Field(default=None, description="Last day of an exceptional period.")
 
 
 class CapaciteInput(WriteInput):
