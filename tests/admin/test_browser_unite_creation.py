@@ -11,18 +11,19 @@ from sqlmodel import select
 
 from ror_graph.models import Unite, UniteCode
 from tests.admin.conftest import PASSWORD, Seeded
-from tests.admin.test_browser import ARTIFACTS, chromium_path, server  # noqa: F401  (fixtures)
+from tests.admin.test_browser import ARTIFACTS, server  # noqa: F401  (fixture)
+from tests.live import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
 
 async def test_support_creates_a_unit_from_a_template(structures: Seeded, accounts, server: str,  # noqa: F811
-                                                      chromium_path: str, session):  # noqa: F811
+                                                      chromium_path: str, session):
     from playwright.async_api import async_playwright, expect
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium_path, headless=True,
-                                           args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                                           args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1400, "height": 1200}, locale="fr-FR")
         try:
             # given support logs in and opens the creation form from the units list

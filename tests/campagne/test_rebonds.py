@@ -24,9 +24,10 @@ from ror_graph.services.campagne.relances import relancer
 from ror_graph.services.mail.rebonds import enregistrer, lire_avis, traiter_maildir
 from ror_graph.services.mail.retour import adresse_retour
 from tests.admin.conftest import page_token
-from tests.campagne.conftest import ECHEANCE, PUBLIC_URL, free_port
+from tests.campagne.conftest import ECHEANCE, PUBLIC_URL
 from tests.campagne.test_graphql import gql  # noqa: F401  (fixture)
 from tests.campagne.test_reset_mail import run_cli
+from tests.live import free_port
 
 REFERENT, DIRECTEUR = "referent.a@example.fr", "directeur.a@example.fr"
 RETURN_PATH, SECRET = "rebonds@ror.example.fr", "secret-de-test-des-rebonds"
