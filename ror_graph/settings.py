@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     smtp_username: str = Field("", description="SMTP login, if the relay needs one.")
     smtp_password: str = Field("", description="SMTP password, if the relay needs one.")
     mail_sender: str = Field("ROR <ne-pas-repondre@localhost>", description="From: of every e-mail sent.")
+    mail_return_path: str = Field("", description="Bounce address, e.g. rebonds@ror.example.fr: each e-mail leaves "
+                                  "with the signed envelope sender rebonds+<id>.<hmac>@…; empty = the From address.")
+    bounce_maildir: Path | None = Field(None, description="Maildir where the MTA delivers mail for the bounce "
+                                        "address; the worker records the delivery status notices it finds there.")
     worker_poll_seconds: float = Field(30.0, gt=0, description="How often `ror-graph worker` looks for due jobs.")
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object each.")
 

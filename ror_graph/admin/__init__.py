@@ -21,7 +21,7 @@ from ror_graph.admin import fr
 from ror_graph.admin.accounts import AccountAdmin, ApiClientAdmin, LoginThrottleAdmin, SessionAdmin
 from ror_graph.admin.auth import AdminAuth
 from ror_graph.admin.base import fr_datetime
-from ror_graph.admin.campagnes import CampagneAdmin, MailEnvoiAdmin, ScheduledJobAdmin
+from ror_graph.admin.campagnes import AdresseEchecAdmin, CampagneAdmin, MailEnvoiAdmin, ScheduledJobAdmin
 from ror_graph.admin.csrf import csrf_token
 from ror_graph.admin.dashboard import DashboardView, redirect_home
 from ror_graph.admin.feed import ApiClientFeedAdmin, WebhookDeliveryAdmin
@@ -46,6 +46,7 @@ VIEWS = (
     AnomalieAdmin,
     ModeleSaisieAdmin,
     MailEnvoiAdmin,
+    AdresseEchecAdmin,
     AuditLogAdmin,
     EventAdmin,
     ConsumerAdmin,

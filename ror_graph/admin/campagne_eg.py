@@ -1,4 +1,5 @@
-"""The EG page shows where the structure stands in its current campaign and its open anomalies."""
+"""The EG page shows where the structure stands in its current campaign, the reminders of that campaign
+that failed or bounced (« adresse en échec »), and its open anomalies."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from starlette.requests import Request
 
-from ror_graph.models import Anomalie
+from ror_graph.models import Anomalie, MailEnvoi
+from ror_graph.services.mail.outbox import ECHEC, REBOND
 
-DETAIL_LABELS = {"campagne": "Campagne en cours", "anomalies": "Anomalies ouvertes"}
+DETAIL_LABELS = {"campagne": "Campagne en cours", "relances_echec": "Relances en échec",
+                 "anomalies": "Anomalies ouvertes"}
 _STATE = "ror_campagne_info"
+_FAILED = "ror_campagne_relances_echec"
 
 
 def _campagne(model: Any, name: str, request: Request) -> Markup | str:
@@ -27,13 +31,24 @@ def _campagne(model: Any, name: str, request: Request) -> Markup | str:
         statut, campagne.nom, LIBELLES[statut], campagne.echeance.strftime("%d/%m/%Y"))
 
 
+def _relances_echec(model: Any, name: str, request: Request) -> Markup | str:
+    rows: list[MailEnvoi] = getattr(request.state, _FAILED, [])
+    if not rows:
+        return "—"
+    items = [Markup("<li>{} — {} {} ({})</li>").format(
+        row.destinataire, "adresse en échec :" if row.statut == REBOND else "échec d'envoi :",
+        row.rebond_code or "", row.rebond_diagnostic or row.erreur or "") for row in rows]
+    return Markup('<ul id="relances-echec" class="mb-0">{}</ul>').format(Markup("").join(items))
+
+
 def _anomalies(model: Any, name: str, request: Request) -> Markup:
     count = getattr(request.state, _STATE, (None, 0))[1]
     return Markup('<a id="anomalies-ouvertes" href="/admin/anomalie/list?eg={}&statut=ouverte">{}</a>').format(
         model.id, count)
 
 
-DETAIL_FORMATTERS: dict[Any, Any] = {"campagne": _campagne, "anomalies": _anomalies}
+DETAIL_FORMATTERS: dict[Any, Any] = {"campagne": _campagne, "relances_echec": _relances_echec,
+                                     "anomalies": _anomalies}
 
 
 class CampagneInfoMixin:
@@ -53,5 +68,9 @@ class CampagneInfoMixin:
                 found = await campagne_de(session, obj)
                 count = (await session.exec(select(func.count()).select_from(Anomalie).where(
                     col(Anomalie.etablissement_id) == obj.id, col(Anomalie.statut) == "ouverte"))).one()
+                failed = [] if found is None else list((await session.exec(select(MailEnvoi).where(
+                    col(MailEnvoi.campagne_id) == found[0].id, col(MailEnvoi.etablissement_id) == obj.id,
+                    col(MailEnvoi.statut).in_((ECHEC, REBOND))).order_by(col(MailEnvoi.id)))).all())
             setattr(request.state, _STATE, (found, count))
+            setattr(request.state, _FAILED, failed)
         return obj

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ror_graph.models import Campagne
+from ror_graph.services.campagne.envois import BilanEnvois, bilan_envois
 from ror_graph.services.campagne.graphiques import line_chart
 from ror_graph.services.campagne.statuts import LIBELLES, STATUTS
 from ror_graph.services.campagne.tableau import Tableau, tableau, to_xlsx
@@ -24,6 +25,11 @@ async def _load(view: Any, request: Request) -> Tableau | None:
     async with view.ror_state.sessions() as session:
         campagne = await session.get(Campagne, int(raw))
         return None if campagne is None else await tableau(session, campagne)
+
+
+async def _envois(view: Any, campagne_id: int) -> BilanEnvois:
+    async with view.ror_state.sessions() as session:
+        return await bilan_envois(session, campagne_id)
 
 
 def charts(data: Tableau) -> dict[str, Markup]:
@@ -44,7 +50,8 @@ async def render_dashboard(view: Any, request: Request) -> Response:
             "cancel_url": request.url_for("admin:list", identity=view.identity)}, status_code=404)
     return await view.page(request, "ror_admin/campagne.html", {
         "title": f"Tableau de bord — {data.campagne.nom}", "data": data, "statuts": STATUTS, "libelles": LIBELLES,
-        "charts": charts(data),
+        "charts": charts(data), "envois": await _envois(view, data.campagne.id or 0),
+        "mails_url": request.url_for("admin:list", identity="mail-envoi"),
         "export_url": f"{request.url_for(f'admin:view-{view.identity}-dashboard_xlsx')}?id={data.campagne.id}",
     })
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup
-from sqladmin import expose
+from sqladmin import action, expose
+from sqlalchemy import Select
 from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +21,8 @@ from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.listing import ChoiceFilter
-from ror_graph.models import Campagne, MailEnvoi, ScheduledJob
+from ror_graph.admin.selection import SelectionForm
+from ror_graph.models import AdresseEchec, Campagne, MailEnvoi, ScheduledJob
 from ror_graph.services.core.errors import DomainError
 
 CAMPAGNE_LABELS = {"id": "N°", "nom": "Nom", "region_code": "Région", "departements": "Départements",
@@ -29,7 +31,15 @@ CAMPAGNE_LABELS = {"id": "N°", "nom": "Nom", "region_code": "Région", "departe
 MAIL_LABELS = {"id": "N°", "kind": "Type", "etape": "Étape", "destinataire": "Destinataire", "sujet": "Sujet",
                "statut": "Statut", "tentatives": "Tentatives", "erreur": "Erreur", "created_at": "Créé le",
                "sent_at": "Envoyé le", "campagne_id": "Campagne", "etablissement_id": "Établissement (id)",
-               "cle": "Clé d'unicité"}
+               "cle": "Clé d'unicité", "rebond_code": "Rebond (statut)", "rebond_diagnostic": "Rebond (diagnostic)",
+               "rebond_at": "Rebond reçu le"}
+ECHEC_LABELS = {"email": "Adresse", "definitif": "Échec définitif (5.x.x)", "code": "Dernier statut",
+                "diagnostic": "Diagnostic du serveur destinataire", "rebonds": "Avis reçus",
+                "dernier_mail_envoi_id": "Dernier courriel (n°)", "premier_at": "Premier avis",
+                "dernier_at": "Dernier avis"}
+RESTORE_INTRO = ("Les relances de campagne ne sont plus envoyées à une adresse refusée définitivement par son "
+                 "serveur. Remettez-la en service une fois la boîte corrigée (vérifiez auprès de la personne) : "
+                 "elle recevra de nouveau les relances.")
 JOB_LABELS = {"name": "Tâche", "next_run_at": "Prochaine exécution", "last_run_at": "Dernière exécution",
               "lease_owner": "Exécutée par", "lease_expires_at": "Verrou jusqu'au", "runs": "Exécutions",
               "last_error": "Dernière erreur", "last_result": "Dernier résultat"}
@@ -120,9 +130,10 @@ class MailEnvoiAdmin(RorModelView, model=MailEnvoi):
     category = "Campagnes"
     column_labels = dict(MAIL_LABELS.items())
     column_list = ["id", "created_at", "kind", "etape", "destinataire", "sujet", "statut", "tentatives", "erreur",
-                   "sent_at"]
+                   "sent_at", "rebond_code", "rebond_diagnostic"]
     column_details_list = ["id", "cle", "kind", "campagne_id", "etablissement_id", "etape", "destinataire", "sujet",
-                           "statut", "tentatives", "erreur", "created_at", "sent_at"]
+                           "statut", "tentatives", "erreur", "created_at", "sent_at", "rebond_at", "rebond_code",
+                           "rebond_diagnostic"]
     column_searchable_list = ["destinataire"]
     column_sortable_list = ["created_at", "destinataire", "statut"]
     column_default_sort = [("created_at", True), ("id", True)]
@@ -130,7 +141,50 @@ class MailEnvoiAdmin(RorModelView, model=MailEnvoi):
         "echec": ("En échec", lambda: col(MailEnvoi.statut) == "echec"),
         "envoye": ("Envoyé", lambda: col(MailEnvoi.statut) == "envoye"),
         "a_envoyer": ("À envoyer", lambda: col(MailEnvoi.statut) == "a_envoyer"),
+        "rebond": ("Rejeté par le serveur destinataire", lambda: col(MailEnvoi.statut) == "rebond"),
     })]
+
+    def list_query(self, request: Request) -> Select:
+        """``?campagne=<id>``: the e-mails of one campaign (links of its dashboard)."""
+        stmt = super().list_query(request)
+        raw = request.query_params.get("campagne") or ""
+        return stmt.where(col(MailEnvoi.campagne_id) == int(raw)) if raw.isdigit() else stmt
+
+
+class AdresseEchecAdmin(SelectionForm, RorModelView, model=AdresseEchec):
+    """« Adresses en échec »: addresses receiving servers refused (bounces), for support to get them fixed;
+    « Remettre en service » lifts the suspension of the reminders (``services.mail.suspension``)."""
+
+    name = "Adresse en échec"
+    name_plural = "Adresses en échec"
+    icon = "fa-solid fa-triangle-exclamation"
+    category = "Campagnes"
+    column_labels = dict(ECHEC_LABELS.items())
+    column_list = ["email", "definitif", "code", "diagnostic", "rebonds", "dernier_at"]
+    column_details_list = list(ECHEC_LABELS)
+    column_searchable_list = ["email"]
+    column_sortable_list = ["email", "dernier_at", "rebonds"]
+    column_default_sort = [("dernier_at", True)]
+    column_filters = [ChoiceFilter("definitif", "Échec", {
+        "definitif": ("Définitif (5.x.x)", lambda: col(AdresseEchec.definitif).is_(True)),
+        "temporaire": ("Temporaire (4.x.x)", lambda: col(AdresseEchec.definitif).is_(False)),
+    })]
+
+    @action("retablir", label="Remettre en service", add_in_list=True, add_in_detail=True)
+    async def restore_action(self, request: Request) -> Response:
+        return self._to_form(request, "restore_form")
+
+    @expose("/retablir", methods=["GET", "POST"])
+    async def restore_form(self, request: Request) -> Response:
+        from ror_graph.services.mail.suspension import retablir_adresse
+
+        async def apply(session: Any, *, actor: Any, row_id: int, motif: str | None) -> None:
+            await retablir_adresse(session, actor=actor, adresse_id=row_id, motif=motif)
+
+        return await self._selection_form(
+            request, endpoint="restore_form", heading="Remettre des adresses en service", intro=RESTORE_INTRO,
+            submit="Remettre en service", done="{n} adresse(s) remise(s) en service.",
+            describe=lambda a: f"{a.email} ({a.code})", apply=apply, motif_required=True)
 
 
 class ScheduledJobAdmin(RorModelView, model=ScheduledJob):

@@ -2,7 +2,8 @@
 
 Edits go through ``services.unite.write.update_unite`` (rules, nomenclature checks, optimistic
 locking, audit with source ``admin``, search outbox), closing through ``fermer_unite`` (see
-``unite_closure``). The form covers the scalar declared fields; the lists (activités, publics,
+``unite_closure``), creation through ``create_unite`` with the modèles de saisie
+(``unite_creation``). The form covers the scalar declared fields; the lists (activités, publics,
 contacts, horaires, lieux, zone) have their own form (``unite_lists``), through the same service.
 
 Coded fields are drop-downs of the national nomenclature, but the choice is not checked by the
@@ -25,6 +26,7 @@ from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import UNITE_LABELS
 from ror_graph.admin.listing import ChoiceFilter
 from ror_graph.admin.unite_closure import UniteClosureMixin, code_options
+from ror_graph.admin.unite_creation import UniteCreationMixin
 from ror_graph.admin.unite_lists import UniteListsMixin
 from ror_graph.models import Unite
 from ror_graph.services.accounts.principal import Principal
@@ -55,7 +57,7 @@ def _tri_state(value: Any) -> bool | None:
     return {"true": True, "false": False}.get(str(value or "").lower())
 
 
-class UniteAdmin(UniteListsMixin, UniteClosureMixin, RorModelView, model=Unite):
+class UniteAdmin(UniteCreationMixin, UniteListsMixin, UniteClosureMixin, RorModelView, model=Unite):
     """Offres opérationnelles: declared fields edited through the write service; sensitive units visible."""
 
     name = "Unité"

@@ -39,4 +39,13 @@ def mail_config(config: Settings | None = None) -> MailConfig:
     config = config or settings()
     return MailConfig(sender=config.mail_sender, host=config.smtp_host, port=config.smtp_port,
                       starttls=config.smtp_starttls, username=config.smtp_username, password=config.smtp_password,
-                      mailbox_dir=config.data_dir / "mailbox")
+                      mailbox_dir=config.data_dir / "mailbox", return_path=config.mail_return_path,
+                      signing_key=signing_key(config) if config.mail_return_path else "")
+
+
+def signing_key(config: Settings) -> str:
+    """The key signing return paths: ``ROR_GRAPH_SECRET_KEY``, else the one kept in the data dir (shared by
+    the server and the workers of that directory, like the admin sessions')."""
+    from ror_graph.settings import DEV_SECRET, stored_secret
+
+    return config.secret_key if config.secret_key != DEV_SECRET else stored_secret(config.data_dir)

@@ -1,5 +1,5 @@
-"""``ror-graph worker``: runs due jobs (campaign reminders, quality rules, daily snapshots, event-log purge) once
-across processes.
+"""``ror-graph worker``: runs due jobs (campaign reminders, quality rules, daily snapshots, event-log purge,
+bounces) once across processes.
 
 Start as many workers as wanted (or none while testing): each job's lease row in the database makes
 sure only one of them runs a given job at a time, and its ``next_run_at`` that it runs once per period.
@@ -47,7 +47,22 @@ def default_jobs(config: Settings) -> list[Job]:
             return f"{removed} events purged"
 
     return [Job("relances", timedelta(hours=1), relances), Job("snapshot-indicateurs", timedelta(days=1), snapshot),
-            Job("purge-evenements", timedelta(days=1), purge), *quality_jobs()]
+            Job("purge-evenements", timedelta(days=1), purge), *quality_jobs(), *bounce_jobs(config)]
+
+
+def bounce_jobs(config: Settings) -> list[Job]:
+    """With ``ROR_GRAPH_BOUNCE_MAILDIR`` (and a return path): read the delivery status notices every minute."""
+    from ror_graph.services.mail.rebonds import traiter_maildir
+
+    maildir, mail = config.bounce_maildir, mail_config(config)
+    if maildir is None or not mail.return_path:
+        return []
+
+    async def rebonds(sessions: Sessions, now):
+        async with sessions() as session:
+            return await traiter_maildir(session, maildir, return_path=mail.return_path, key=mail.signing_key, now=now)
+
+    return [Job("rebonds", timedelta(minutes=1), rebonds)]
 
 
 def quality_jobs() -> list[Job]:

@@ -14,7 +14,7 @@ from ror_graph.models.account import (
     SessionToken,
 )
 from ror_graph.models.base import finess_owned_fields, utcnow
-from ror_graph.models.campagne import Campagne, CampagneSnapshot, MailEnvoi, ScheduledJob
+from ror_graph.models.campagne import AdresseEchec, Campagne, CampagneSnapshot, MailEnvoi, MailRebond, ScheduledJob
 from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
 from ror_graph.models.contact import Contact, Telecom
 from ror_graph.models.feed import ApiClientFeed, WebhookDelivery
@@ -37,6 +37,7 @@ __all__ = [
     "UNITE_ATTRIBUTE_SYSTEMS",
     "Account",
     "AccountScope",
+    "AdresseEchec",
     "Anomalie",
     "ApiClient",
     "ApiClientFeed",
@@ -62,6 +63,7 @@ __all__ = [
     "Lieu",
     "LoginThrottle",
     "MailEnvoi",
+    "MailRebond",
     "ModeleSaisie",
     "Nomenclature",
     "PasswordReset",

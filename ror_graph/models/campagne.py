@@ -7,6 +7,8 @@
 * ``MailEnvoi``: one e-mail the application decided to send, keyed so that a reminder step goes
   once to each person even with several workers or after a restart (unique ``cle``); failures and
   bounces stay visible in the back office.
+* ``MailRebond`` / ``AdresseEchec``: delivery status notices (bounces) received for our e-mails, once
+  each, and the addresses they put « en échec ».
 * ``ScheduledJob``: one row per scheduled job with a lease, so that due work runs once across processes.
 * ``CampagneSnapshot``: daily indicators (completeness, validated within 12 months) per territory,
   drawn as curves on the campaign dashboard.
@@ -55,11 +57,53 @@ class MailEnvoi(SQLModel, table=True):
     etape: str | None = Field(default=None, max_length=20, description="ouverture, j-30, j-7, retard-N.")
     destinataire: str = Field(max_length=200, index=True)
     sujet: str = Field(max_length=300)
-    statut: str = Field(default="a_envoyer", max_length=12, index=True, description="a_envoyer | envoye | echec")
+    statut: str = Field(default="a_envoyer", max_length=12, index=True,
+                        description="a_envoyer | envoye | echec | rebond (refused later by the receiving server)")
     tentatives: int = 0
     erreur: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    rebond_at: datetime | None = Field(default=None, description="Last delivery status notice received (DSN).")
+    rebond_code: str | None = Field(default=None, max_length=12, description="Its RFC 3463 status, e.g. 5.1.1.")
+    rebond_diagnostic: str | None = Field(default=None, max_length=1000, description="The receiving server's words.")
+
+
+class MailRebond(SQLModel, table=True):
+    """One delivery status notice (RFC 3464) about one of our e-mails, recorded once (unique ``cle``)."""
+
+    __tablename__ = "mail_rebond"
+    __table_args__ = (UniqueConstraint("cle", name="uq_mail_rebond_cle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cle: str = Field(max_length=120, description="<mail_envoi id>:<sha256 of the notice's Message-ID or bytes>.")
+    mail_envoi_id: int = Field(foreign_key="mail_envoi.id", index=True, ondelete="CASCADE")
+    destinataire: str = Field(max_length=200)
+    action: str = Field(max_length=20, description="failed | delayed (RFC 3464 Action).")
+    code: str = Field(max_length=12, description="RFC 3463 status, e.g. 5.1.1 or 4.2.2.")
+    diagnostic: str | None = Field(default=None, max_length=1000)
+    definitif: bool = Field(description="failed with a 5.x.x status: the address does not receive mail.")
+    recu_at: datetime = Field(default_factory=utcnow)
+
+
+class AdresseEchec(SQLModel, table=True):
+    """An address the receiving servers refuse or delay: « adresse en échec » for support, by e-mail.
+
+    A permanent failure (``definitif``) suspends the campaign reminders to the address until support
+    puts it back in service (``services.mail.suspension``), which removes the row.
+    """
+
+    __tablename__ = "adresse_echec"
+    __table_args__ = (UniqueConstraint("email", name="uq_adresse_echec_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=200, description="Lower-case e-mail address.")
+    definitif: bool = Field(default=False, description="A permanent failure (5.x.x) was received.")
+    code: str = Field(max_length=12, description="Status of the last notice.")
+    diagnostic: str | None = Field(default=None, max_length=1000)
+    rebonds: int = Field(default=0, description="Notices received for this address.")
+    dernier_mail_envoi_id: int | None = Field(default=None, description="The e-mail of the last notice.")
+    premier_at: datetime = Field(default_factory=utcnow)
+    dernier_at: datetime = Field(default_factory=utcnow)
 
 
 class ScheduledJob(SQLModel, table=True):

@@ -51,6 +51,14 @@ class EtablissementsCampagnePage:
     items: list[EtablissementCampagneType] = strawberry.field(description="This page.")
 
 
+@strawberry.type(name="RelancesCampagne", description="What became of a campaign's reminder e-mails (counts only).")
+class RelancesCampagneType:
+    envoyees: int = strawberry.field(description="Handed over to the mail server (those bounced later included).")
+    echecs: int = strawberry.field(description="Could not be handed over (connection, relay refusal).")
+    rebonds: int = strawberry.field(description="Refused later by the receiving server (DSN 5.x.x): address en échec.")
+    retardees: int = strawberry.field(description="Delayed by the receiving server (DSN 4.x.x), not refused (yet).")
+
+
 @strawberry.type(name="Campagne", description="An annual update campaign of a territory (décret 2023-1057).")
 class CampagneType:
     id: strawberry.ID = strawberry.field(description="Identifier of the campaign.")
@@ -72,6 +80,14 @@ class CampagneType:
                                 validees=line.comptes[statuts.VALIDEE], en_retard=line.comptes[statuts.EN_RETARD],
                                 total=line.total, part_validees=line.comptes[statuts.VALIDEE] / line.total)
                 for line in lines]
+
+    @strawberry.field(description="Reminders of the campaign by outcome, bounces included.")
+    async def relances(self, info: Info) -> RelancesCampagneType:
+        from ror_graph.services.campagne.envois import bilan_envois
+
+        bilan = await bilan_envois(info.context.session, int(self.id))
+        return RelancesCampagneType(envoyees=bilan.envoyees, echecs=bilan.echecs, rebonds=bilan.rebonds,
+                                    retardees=bilan.retardees)
 
     @strawberry.field(description="EGs of the campaign with their status, filterable, by FINESS.")
     async def etablissements(

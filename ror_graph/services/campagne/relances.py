@@ -9,7 +9,8 @@ Exactly once per step, EG and person, across restarts and processes: the ``mail_
 unique ``cle`` is inserted (``ON CONFLICT DO NOTHING``) and committed *before* the message is handed
 over; only the process whose insert created the row sends it. A failed hand-over keeps the row as
 ``echec`` with its error (back office); it is tried again at the next run while the step is current,
-up to ``MAX_TENTATIVES``.
+up to ``MAX_TENTATIVES``. An address a receiving server refused for good (bounce 5.x.x, « adresse en
+échec ») gets nothing until support puts it back in service (``services.mail.suspension``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ror_graph.services.campagne.contenu import message_relance
 from ror_graph.services.campagne.statuts import VALIDEE, campagnes, in_scope, statut_expr
 from ror_graph.services.mail.mailer import MailConfig
 from ror_graph.services.mail.outbox import A_ENVOYER, ECHEC, deliver, send_once
+from ror_graph.services.mail.suspension import adresses_suspendues
 
 MAX_TENTATIVES = 3
 ABANDON = timedelta(hours=1)  # a row reserved this long ago and still unsent: its run crashed
@@ -79,9 +81,11 @@ class Bilan:
     envoyes: int = 0
     echecs: int = 0
     deja_faits: int = 0
+    suspendus: int = 0
 
     def __str__(self) -> str:
-        return f"envoyés {self.envoyes}, échecs {self.echecs}, déjà envoyés {self.deja_faits}"
+        return (f"envoyés {self.envoyes}, échecs {self.echecs}, déjà envoyés {self.deja_faits}, "
+                f"adresses en échec {self.suspendus}")
 
 
 async def relancer_campagne(session: AsyncSession, campagne: Campagne, config: MailConfig, *, public_url: str,
@@ -92,7 +96,11 @@ async def relancer_campagne(session: AsyncSession, campagne: Campagne, config: M
         return
     done = set((await session.exec(select(MailEnvoi.cle).where(
         col(MailEnvoi.campagne_id) == campagne.id, col(MailEnvoi.etape) == etape))).all())
+    suspendues = await adresses_suspendues(session)
     for eg_id, email, nom in await destinataires(session, campagne, now):
+        if email.lower() in suspendues:  # refused for good by its server: support restores it once fixed
+            bilan.suspendus += 1
+            continue
         if cle(campagne.id, eg_id, etape, email) in done:  # sent (or being retried below): skip composing it
             bilan.deja_faits += 1
             continue
@@ -108,7 +116,7 @@ async def relancer_campagne(session: AsyncSession, campagne: Campagne, config: M
         bilan.envoyes, bilan.echecs = bilan.envoyes + ok, bilan.echecs + (not ok)
     for row in await _retryable(session, campagne, etape, now):
         eg = await session.get(Etablissement, row.etablissement_id)
-        if eg is None or row.id is None:
+        if eg is None or row.id is None or row.destinataire.lower() in suspendues:
             continue
         subject, body = await message_relance(session, campagne, eg, etape, nom=None, public_url=public_url, now=now)
         ok = await deliver(session, row.id, config, to=row.destinataire, subject=subject, body=body, now=now)

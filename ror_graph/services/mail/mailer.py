@@ -33,6 +33,17 @@ class MailConfig:
     password: str = ""
     timeout: float = 20.0
     mailbox_dir: Path | None = None
+    return_path: str = ""  # base of the per-message envelope sender (``retour``); empty = the sender's address
+    signing_key: str = ""  # signs that envelope sender (HMAC), so forged bounces name no e-mail
+
+
+def envelope_sender(config: MailConfig, mail_id: int | None) -> str | None:
+    """The envelope sender (``MAIL FROM``) of e-mail ``mail_id``: its signed return path when configured."""
+    from ror_graph.services.mail.retour import adresse_retour
+
+    if not config.return_path or mail_id is None:
+        return None
+    return adresse_retour(config.return_path, config.signing_key, mail_id)
 
 
 def build_message(config: MailConfig, *, to: str, subject: str, body: str) -> EmailMessage:
@@ -47,21 +58,23 @@ def build_message(config: MailConfig, *, to: str, subject: str, body: str) -> Em
     return message
 
 
-def _smtp_send(config: MailConfig, message: EmailMessage) -> None:
+def _smtp_send(config: MailConfig, message: EmailMessage, envelope: str | None) -> None:
     try:
         with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
             if config.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if config.username:
                 smtp.login(config.username, config.password)
-            refused = smtp.send_message(message)
+            refused = smtp.send_message(message, from_addr=envelope)
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"{type(exc).__name__}: {exc}"[:500]) from exc
     if refused:
         raise MailError(f"refused recipients: {', '.join(refused)}"[:500])
 
 
-def _mailbox_send(config: MailConfig, message: EmailMessage) -> None:
+def _mailbox_send(config: MailConfig, message: EmailMessage, envelope: str | None) -> None:
+    if envelope:
+        message["Return-Path"] = f"<{envelope}>"  # what the final delivery would record
     if config.mailbox_dir is None:
         raise MailError("no SMTP host and no mailbox folder configured")
     try:
@@ -71,8 +84,8 @@ def _mailbox_send(config: MailConfig, message: EmailMessage) -> None:
         raise MailError(f"{type(exc).__name__}: {exc}"[:500]) from exc
 
 
-async def send(config: MailConfig, *, to: str, subject: str, body: str) -> None:
-    """Hand one message over; raises ``MailError`` when it could not be."""
+async def send(config: MailConfig, *, to: str, subject: str, body: str, mail_id: int | None = None) -> None:
+    """Hand one message over (envelope sender naming ``mail_id`` when set); ``MailError`` when it could not be."""
     message = build_message(config, to=to, subject=subject, body=body)
     sender = _smtp_send if config.host else _mailbox_send
-    await asyncio.to_thread(sender, config, message)
+    await asyncio.to_thread(sender, config, message, envelope_sender(config, mail_id))

@@ -2,7 +2,8 @@
 
 Reserving first (``INSERT … ON CONFLICT (cle) DO NOTHING``, committed) makes a message go at most
 once per key across processes and restarts: only the caller whose insert created the row sends it.
-The outcome (``envoye`` or ``echec`` with the error) stays on the row, which the back office lists.
+The outcome (``envoye`` or ``echec`` with the error) stays on the row, which the back office lists; a
+refusal received later from the receiving server (``services.mail.rebonds``) turns it into ``rebond``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ror_graph.models import MailEnvoi
 from ror_graph.services.mail.mailer import MailConfig, MailError, send
 
-A_ENVOYER, ENVOYE, ECHEC = "a_envoyer", "envoye", "echec"
+A_ENVOYER, ENVOYE, ECHEC, REBOND = "a_envoyer", "envoye", "echec", "rebond"
 
 
 async def reserve(session: AsyncSession, *, cle: str, kind: str, to: str, subject: str, now: datetime,
@@ -42,7 +43,7 @@ async def deliver(session: AsyncSession, mail_id: int, config: MailConfig, *, to
                   now: datetime) -> bool:
     """Hand one reserved message over and record the outcome on its row; ``True`` if sent. Commits."""
     try:
-        await send(config, to=to, subject=subject, body=body)
+        await send(config, to=to, subject=subject, body=body, mail_id=mail_id)
         values: dict[str, Any] = {"statut": ENVOYE, "sent_at": now, "erreur": None}
     except MailError as exc:
         values = {"statut": ECHEC, "erreur": str(exc)[:2000]}
