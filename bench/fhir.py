@@ -105,7 +105,7 @@ async def build(url: str, count: int, seed: int) -> None:
                     await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                             f"coalesce(max(id), 0) + 1, false) FROM {table.name}"))
         async with engine.connect() as conn:
-            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text("ANALYZE"))
+            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text("VACUUM ANALYZE"))
     await engine.dispose()
 
 
