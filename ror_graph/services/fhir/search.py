@@ -139,16 +139,19 @@ def _order(resource: str, model: Any, sort: list[str]) -> list[Any]:
 Counter = Callable[[Any], Awaitable[int]]
 
 
-async def _counter(session: AsyncSession, totals: Totals | None) -> Counter:
-    """How this search counts: through the app's ``Totals`` (at the data version read now), or directly."""
+def _counter(session: AsyncSession, totals: Totals | None) -> Counter:
+    """How this search counts: through the app's ``Totals`` (at the data version read before the first
+    count of the search), or directly."""
     if totals is None:
         async def direct(statement: Any) -> int:
             return int((await session.exec(statement)).one())
         return direct
-    version = await totals.version(session)
+    version: list[int] = []
 
     async def cached(statement: Any) -> int:
-        return await totals.count(session, statement, version)
+        if not version:
+            version.append(await totals.version(session))
+        return await totals.count(session, statement, version[0])
     return cached
 
 
@@ -195,7 +198,7 @@ async def search(session: AsyncSession, caller: Any, resource: str, query: Query
     after = _after(query, resource)
     keyset = not query.sort  # the default order pages by key: a deep page costs what the first one does
     fetch = limit + 1 if keyset and limit else limit
-    count = await _counter(session, totals)
+    count = _counter(session, totals)
     for index, model in enumerate(models):
         conditions = [_visible(model, caller), *(_criterion(resource, model, c) for c in query.criteria)]
         if near_value is not None and model is Lieu:
