@@ -7,30 +7,38 @@ Angers, the others spread over metropolitan France). Times, for an anonymous cli
 * (a) ``near``: ``HealthcareService?specialty=<R211>|003&location.near=47.47|-0.55|20|km
   &_include=HealthcareService:organization`` (the issue's query);
 * (b) ``sync``: a ``_lastUpdated`` page, ``HealthcareService?_lastUpdated=ge2024-01-01&_count=200`` at a
-  random ``_after`` position (a page of a client walking the ``next`` links of an incremental sync);
+  random ``_after`` position (a page of a client walking the ``next`` links of an incremental sync: the
+  pages share the search's total while the event log does not move, see ``services/fhir/totals.py``);
+* (b') ``sync-1st``: the first page of such a sync, each with another ``_lastUpdated`` date, so its total is
+  always counted (the whole directory);
 
 and, as the baseline of the same run, ``/fhir/metadata`` (the HTTP + FHIR pipeline with no data);
 then (c) a whole-directory ``$export`` (kick-off to manifest, every type, public profile).
 
     .venv/bin/python bench/fhir.py                          # 100,000 EGs ≈ 300,000 offers
     .venv/bin/python bench/fhir.py --etablissements 5000 --requests 50
+    .venv/bin/python bench/fhir.py --database-url postgresql://postgres@127.0.0.1:5432/bench_fhir --no-export
+
+The load average is printed with the figures: on a shared machine, compare runs made at the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from bench.graphql import BATCH, existing_count, rows  # noqa: E402
@@ -44,7 +52,35 @@ ANGERS = (47.4712, -0.5518)
 R211 = fhir_system_url("TRE_R211-ActiviteOperationnelle")
 
 
-async def build(path: Path, count: int, seed: int) -> None:
+async def pg_count(url: str) -> int:
+    """EGs already in the PostgreSQL bench database (0 when it does not exist yet)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text("SELECT count(*) FROM etablissement"))).scalar_one()
+    except Exception:  # missing database or table: rebuilt
+        return 0
+    finally:
+        await engine.dispose()
+
+
+async def pg_recreate(url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = make_url(url).database
+    admin = create_async_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+
+
+async def build(url: str, count: int, seed: int) -> None:
     """The rows of ``bench/graphql.py`` plus a position for every lieu."""
     rng = random.Random(seed + 1)
     data = rows(count, seed)
@@ -53,7 +89,7 @@ async def build(path: Path, count: int, seed: int) -> None:
             lieu["latitude"], lieu["longitude"] = ANGERS[0] + rng.uniform(-0.5, 0.5), ANGERS[1] + rng.uniform(-0.7, 0.7)
         else:
             lieu["latitude"], lieu["longitude"] = rng.uniform(43.0, 50.5), rng.uniform(-4.5, 7.5)
-    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
     async with session_factory(engine)() as session:
@@ -62,25 +98,37 @@ async def build(path: Path, count: int, seed: int) -> None:
         for model, batch in data.items():
             for start in range(0, len(batch), BATCH):
                 await conn.execute(insert(model.__table__), batch[start: start + BATCH])  # type: ignore[attr-defined]
+    if url.startswith("postgresql"):  # explicit ids: move the sequences past them, refresh the statistics
+        async with engine.begin() as conn:
+            for table in SQLModel.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
+                    await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                            f"coalesce(max(id), 0) + 1, false) FROM {table.name}"))
+        async with engine.connect() as conn:
+            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text("VACUUM ANALYZE"))
     await engine.dispose()
 
 
-def report(name: str, latencies: list[float], sizes: list[int]) -> None:
+def report(name: str, latencies: list[float], cpu: list[float], sizes: list[int]) -> None:
     ordered = sorted(latencies)
     p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
     print(f"{name:<10} n={len(ordered):4d}  p50 {statistics.median(ordered):7.1f} ms  p95 {p95:7.1f} ms  "
-          f"max {ordered[-1]:7.1f} ms  entries/answer {statistics.mean(sizes):6.1f}")
+          f"max {ordered[-1]:7.1f} ms  CPU p50 {statistics.median(cpu):6.1f} ms  "
+          f"entries/answer {statistics.mean(sizes):6.1f}")
 
 
 async def case(client: httpx.AsyncClient, name: str, urls: list[str]) -> None:
-    latencies, sizes = [], []
+    """Wall time per request, and the CPU time of this process (what waiting for a core on a loaded machine
+    does not inflate; PostgreSQL's own CPU is not in it)."""
+    latencies, cpu, sizes = [], [], []
     for url in urls:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = await client.get(url)
         latencies.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         assert response.status_code == 200, response.text
         sizes.append(len(response.json().get("entry", [])))
-    report(name, latencies, sizes)
+    report(name, latencies, cpu, sizes)
 
 
 async def main() -> None:
@@ -89,20 +137,27 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--path", type=Path, default=ROOT / "var" / "bench" / "fhir.sqlite3")
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (database rebuilt when its size "
+                        "differs); default: the SQLite file --path")
     parser.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
                         help="also time a whole-directory $export")
     args = parser.parse_args()
     args.path.parent.mkdir(parents=True, exist_ok=True)
-    if existing_count(args.path) != args.etablissements:
+    from ror_graph.app import create_app
+    from ror_graph.settings import Settings, normalise_database_url
+
+    url = normalise_database_url(args.database_url) if args.database_url else f"sqlite+aiosqlite:///{args.path}"
+    pg = url.startswith("postgresql")
+    if (await pg_count(url) if pg else existing_count(args.path)) != args.etablissements:
+        if pg:
+            await pg_recreate(url)
         args.path.unlink(missing_ok=True)
         started = time.perf_counter()
-        await build(args.path, args.etablissements, args.seed)
+        await build(url, args.etablissements, args.seed)
         print(f"built {args.etablissements} EGs in {time.perf_counter() - started:.0f} s")
-    from ror_graph.app import create_app
-    from ror_graph.settings import Settings
-
-    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{args.path}", meili_managed=False,
-                              data_dir=args.path.parent))
+    print(f"database: {'PostgreSQL' if pg else 'SQLite'}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
+    app = create_app(Settings(database_url=url, meili_managed=False, data_dir=args.path.parent))
     rng = random.Random(args.seed)
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client):
@@ -117,6 +172,10 @@ async def main() -> None:
         sync = [f"/fhir/HealthcareService?_lastUpdated=ge2024-01-01&_count=200&_after=0.{rng.randrange(0, total)}"
                 for _ in range(args.requests)]
         await case(client, "sync", sync)
+        first = [f"/fhir/HealthcareService?_lastUpdated=ge{date(2000, 1, 1) + timedelta(days=day)}&_count=200"
+                 for day in rng.sample(range(0, 365 * 24), args.requests)]
+        await case(client, "sync-1st", first)
+        print(f"load average {os.getloadavg()[0]:.1f}")
         if args.export:
             await export(client)
 

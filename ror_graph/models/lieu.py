@@ -17,8 +17,9 @@ from ror_graph.models.base import Address, Stamped, utcnow
 class Lieu(Address, Stamped, table=True):
     """A place where offers are delivered; belongs to an établissement, needs a COG commune."""
 
-    # (latitude, longitude): the bounding box of a FHIR ``near`` search is answered from the index alone.
-    __table_args__ = (Index("ix_lieu_position", "latitude", "longitude"),)
+    # (latitude, longitude, id): the bounding box of a FHIR ``near`` search is answered from the index
+    # alone, ids included (PostgreSQL index-only scan; SQLite keeps the rowid in every index anyway).
+    __table_args__ = (Index("ix_lieu_position", "latitude", "longitude", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     etablissement_id: int = Field(foreign_key="etablissement.id", index=True)

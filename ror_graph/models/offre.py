@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from ror_graph.models.base import Stamped
@@ -84,6 +85,8 @@ class UniteLieu(SQLModel, table=True):
     """Link between an offer and a place where it is delivered (many to many)."""
 
     __tablename__ = "unite_lieu"
+    # (lieu_id, unite_id): from the lieux of a FHIR ``near`` box to their offers without reading the link rows
+    __table_args__ = (Index("ix_unite_lieu_lieu_unite", "lieu_id", "unite_id"),)
 
     unite_id: int = Field(foreign_key="unite.id", primary_key=True, ondelete="CASCADE")
     lieu_id: int = Field(foreign_key="lieu.id", primary_key=True, index=True, ondelete="CASCADE")

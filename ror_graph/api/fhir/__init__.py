@@ -30,11 +30,13 @@ from ror_graph.services.fhir.codes import Labels
 from ror_graph.services.fhir.history import history_bundle
 from ror_graph.services.fhir.query import FhirError
 from ror_graph.services.fhir.service import load_labels, read, search_bundle
+from ror_graph.services.fhir.totals import Totals
 from ror_graph.state import AppState
 
 log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 _LABELS = "fhir_labels"
+_TOTALS = "fhir_totals"  # search totals kept while the event log does not move (services.fhir.totals)
 
 
 def fhir_response(body: dict[str, Any], status: int = 200) -> Response:
@@ -94,8 +96,10 @@ async def read_one(request: Request, session: Any, caller: Any, labels: Labels) 
 
 async def search_type(request: Request, session: Any, caller: Any, labels: Labels) -> dict[str, Any]:
     strict = "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
+    state: AppState = request.app.state.ror
+    totals = state.extras.setdefault(_TOTALS, Totals())
     return await search_bundle(session, caller, labels, request.path_params["type"], _items(request),
-                               strict=strict, base=base_url(request))
+                               strict=strict, base=base_url(request), totals=totals)
 
 
 async def history_type(request: Request, session: Any, caller: Any, labels: Labels) -> dict[str, Any]:

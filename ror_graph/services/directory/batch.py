@@ -174,13 +174,17 @@ async def habitations_by_lieu_ids(session: AsyncSession, ids: Sequence[int], *, 
 
 
 async def contacts_by_etablissement_ids(session: AsyncSession, ids: Sequence[int], *, caller: Caller) -> list[Contact]:
-    """Contacts of the EGs themselves (not of their offers) up to the caller's level."""
+    """Contacts of the EGs themselves (not of their offers) up to the caller's level.
+
+    ``unite_id + 0 IS NULL`` rather than ``unite_id IS NULL``: without statistics SQLite would walk the
+    index on ``unite_id`` (every EG contact of the directory) instead of the one on ``etablissement_id``.
+    """
     return await _rows(
         session,
         Contact,
         Contact.etablissement_id,
         ids,
-        col(Contact.unite_id).is_(None),
+        (col(Contact.unite_id) + 0).is_(None),
         level_clause(caller, Contact.confidentialite),
     )
 

@@ -45,6 +45,13 @@ def declared(entity: Entity, element: str) -> tuple[Attribute, ...]:
     return tuple(a for a in registry.of(entity) if (slot := _slot(a)) and slot[0] == element)
 
 
+@functools.cache
+def _slots(entity: Entity, element: str) -> tuple[tuple[Attribute, str], ...]:
+    """(attribute, slice name) of ``declared``: cached per (entity, element), whose hash is cheap, where a
+    lookup per attribute would hash the whole frozen ``Attribute`` for every resource."""
+    return tuple((a, _slot_name(a)) for a in declared(entity, element))
+
+
 def _codes(a: Attribute, row: Any, multi: Mapping[str, list[str]]) -> list[str]:
     if a.storage is Storage.column:
         value = getattr(row, a.column or a.key)
@@ -70,8 +77,7 @@ def extensions(entity: Entity, row: Any, caller: Any, labels: Labels,
                multi: Mapping[str, list[str]] | None = None) -> list[dict[str, Any]]:
     """The entity's registry-declared extensions, for what ``caller`` may read."""
     result: list[dict[str, Any]] = []
-    for a in declared(entity, "extension"):
-        name = _slot_name(a)
+    for a, name in _slots(entity, "extension"):
         if not name.startswith("ror-") or not level_visible(caller, a.confidentiality):
             continue  # HL7 extensions (organization-period) are built by the resource itself
         if a.coded:
@@ -86,8 +92,7 @@ def concepts(entity: Entity, element: str, row: Any, labels: Labels,
              multi: Mapping[str, list[str]]) -> list[dict[str, Any]]:
     """CodeableConcepts of ``characteristic`` / ``specialty``: one per code, acts with their act type."""
     result: list[dict[str, Any]] = []
-    for a in declared(entity, element):
-        slice_name = _slot_name(a)
+    for a, slice_name in _slots(entity, element):
         for code in _codes(a, row, multi):
             item: dict[str, Any] = {"coding": [coding(labels, a.system, code)]}  # type: ignore[arg-type]
             if slice_name in ACT_SLICES:

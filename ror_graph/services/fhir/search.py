@@ -10,16 +10,19 @@ requested order. ``near`` keeps the rows of a bounding box in SQL, then measures
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import EntiteJuridique, Etablissement, Lieu, Unite, UniteLieu
 from ror_graph.services.fhir.params import PARAMS, SORTS
 from ror_graph.services.fhir.query import Criterion, FhirError, Query, near
+from ror_graph.services.fhir.totals import Totals
 from ror_graph.services.policy.visibility import lieu_visible, unite_visible
 
 EARTH_KM = 6371.0088
@@ -63,6 +66,14 @@ def _visible(model: Any, caller: Any) -> ColumnElement[bool]:
     return true()
 
 
+def bounding_box(value: str, lieu: Any = Lieu) -> ColumnElement[bool]:
+    """The lat/lon box around a ``near`` circle: answered from the ``(latitude, longitude)`` index."""
+    lat, lon, km = near(value)
+    dlat = km / 111.0
+    dlon = km / (111.0 * max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat)))))
+    return and_(col(lieu.latitude).between(lat - dlat, lat + dlat), col(lieu.longitude).between(lon - dlon, lon + dlon))
+
+
 async def lieux_near(session: AsyncSession, value: str) -> dict[int, float]:
     """Lieux within the ``near`` distance (great circle): id → km.
 
@@ -70,10 +81,7 @@ async def lieux_near(session: AsyncSession, value: str) -> dict[int, float]:
     clause; an offer is matched through its own), so the box query reads plain columns only.
     """
     lat, lon, km = near(value)
-    dlat = km / 111.0
-    dlon = km / (111.0 * max(0.01, math.cos(math.radians(min(89.0, abs(lat) + dlat)))))
-    box = and_(col(Lieu.latitude).between(lat - dlat, lat + dlat), col(Lieu.longitude).between(lon - dlon, lon + dlon))
-    rows = await session.exec(select(Lieu.id, Lieu.latitude, Lieu.longitude).where(box))
+    rows = await session.exec(select(Lieu.id, Lieu.latitude, Lieu.longitude).where(bounding_box(value)))
     found: dict[int, float] = {i: haversine_km(lat, lon, la, lo) for i, la, lo in rows}  # type: ignore[misc, arg-type]
     within = {i: d for i, d in found.items() if d <= km}
     if len(within) > MAX_NEAR:
@@ -81,12 +89,30 @@ async def lieux_near(session: AsyncSession, value: str) -> dict[int, float]:
     return within
 
 
-async def _unites_at(session: AsyncSession, lieu_ids: list[int]) -> list[int]:
-    """Ids of the offers delivered at these lieux: a literal list lets the database look offers up by key."""
-    if not lieu_ids:
+async def _unites_near(session: AsyncSession, conditions: list, value: str, distances: dict[int, float]) -> list[int]:
+    """Ids (ascending) of the offers matching ``conditions`` with a lieu within the ``near`` distance.
+
+    One statement walks the box's lieux (position index) to their offers and checks the offer's
+    conditions on the way; the exact great-circle test of each lieu (``distances``) is then a set
+    lookup. No id list goes back to the database, and counting and paging read the same ids. The link
+    and the lieu are aliases so that a condition's own ``EXISTS`` on ``unite_lieu`` (``location=``)
+    stays about the offer, not about the lieu of this row.
+    """
+    link, lieu = aliased(UniteLieu), aliased(Lieu)
+    statement = (select(link.unite_id, link.lieu_id)
+                 .join(lieu, col(lieu.id) == link.lieu_id).join(Unite, col(Unite.id) == link.unite_id)
+                 .where(bounding_box(value, lieu), *conditions))
+    return sorted({unite_id for unite_id, lieu_id in await session.exec(statement) if lieu_id in distances})
+
+
+async def _near_unite_page(session: AsyncSession, ids: list[int], offset: int, limit: int,
+                           after: int | None) -> list[Any]:
+    """The offers of ``ids`` (ascending) after key ``after``, from ``offset``, at most ``limit``."""
+    window = [i for i in ids if after is None or i > after][offset: offset + limit] if limit > 0 else []
+    if not window:
         return []
-    statement = select(UniteLieu.unite_id).where(col(UniteLieu.lieu_id).in_(lieu_ids)).distinct()
-    return list(await session.exec(statement))
+    rows = {r.id: r for r in await session.exec(select(Unite).where(col(Unite.id).in_(window)))}
+    return [rows[i] for i in window]
 
 
 def _near_value(query: Query, name: str) -> str | None:
@@ -110,10 +136,29 @@ def _order(resource: str, model: Any, sort: list[str]) -> list[Any]:
     return [column.desc(), pk.desc()] if desc else [column, pk]
 
 
+Counter = Callable[[Any], Awaitable[int]]
+
+
+def _counter(session: AsyncSession, totals: Totals | None) -> Counter:
+    """How this search counts: through the app's ``Totals`` (at the data version read before the first
+    count of the search), or directly."""
+    if totals is None:
+        async def direct(statement: Any) -> int:
+            return int((await session.exec(statement)).one())
+        return direct
+    version: list[int] = []
+
+    async def cached(statement: Any) -> int:
+        if not version:
+            version.append(await totals.version(session))
+        return await totals.count(session, statement, version[0])
+    return cached
+
+
 async def _table_page(session: AsyncSession, model: Any, conditions: list, order: list, offset: int,
-                      limit: int, after: Any = None) -> tuple[int, list[Any]]:
+                      limit: int, after: Any, count: Counter) -> tuple[int, list[Any]]:
     """(total of the table, up to ``limit`` rows from ``offset``, after primary key ``after`` when given)."""
-    total = (await session.exec(select(func.count()).select_from(model).where(*conditions))).one()
+    total = await count(select(func.count()).select_from(model).where(*conditions))
     if limit <= 0 or (after is None and offset >= total):
         return total, []
     keyset = [] if after is None else [col(model.id) > after]
@@ -140,8 +185,9 @@ async def _near_sorted(session: AsyncSession, conditions: list, distances: dict[
     return Matches([rows[i] for i in window], len(ordered), distances)
 
 
-async def search(session: AsyncSession, caller: Any, resource: str, query: Query) -> Matches:
-    """The page of ``resource`` matching ``query`` that ``caller`` may see, and the total."""
+async def search(session: AsyncSession, caller: Any, resource: str, query: Query,
+                 totals: Totals | None = None) -> Matches:
+    """The page of ``resource`` matching ``query`` that ``caller`` may see, and the total (see ``totals``)."""
     models = MODELS[resource]
     matches = Matches()
     distances: dict[int, float] = {}
@@ -152,12 +198,19 @@ async def search(session: AsyncSession, caller: Any, resource: str, query: Query
     after = _after(query, resource)
     keyset = not query.sort  # the default order pages by key: a deep page costs what the first one does
     fetch = limit + 1 if keyset and limit else limit
+    count = _counter(session, totals)
     for index, model in enumerate(models):
         conditions = [_visible(model, caller), *(_criterion(resource, model, c) for c in query.criteria)]
         if near_value is not None and model is Lieu:
             conditions.append(col(Lieu.id).in_(list(distances)))
         elif near_value is not None:
-            conditions.append(col(Unite.id).in_(await _unites_at(session, list(distances))))
+            ids = await _unites_near(session, conditions, near_value, distances)
+            if keyset:  # the default order is the ids' order: count and page them here
+                position = after[1] if after is not None else None
+                matches.rows = [(0, r) for r in await _near_unite_page(session, ids, offset, fetch, position)]
+                matches.total = len(ids)
+                continue
+            conditions = [col(Unite.id).in_(ids)]
         if model is Lieu and query.sort and query.sort[0].lstrip("-") == "near":
             if near_value is None:
                 raise FhirError(400, "_sort=near needs a near parameter.")
@@ -165,7 +218,7 @@ async def search(session: AsyncSession, caller: Any, resource: str, query: Query
         skip = after is not None and index < after[0]
         total, rows = await _table_page(session, model, conditions, _order(resource, model, query.sort),
                                         offset, 0 if skip else fetch - len(matches.rows),
-                                        after[1] if after is not None and index == after[0] else None)
+                                        after[1] if after is not None and index == after[0] else None, count)
         matches.total += total
         matches.rows += [(index, row) for row in rows] if keyset else rows
         offset = max(0, offset - total)

@@ -23,6 +23,7 @@ from ror_graph.services.fhir.params import PARAMS
 from ror_graph.services.fhir.query import FhirError, Query, parse
 from ror_graph.services.fhir.resources import identifiant_of
 from ror_graph.services.fhir.search import search
+from ror_graph.services.fhir.totals import Totals
 from ror_graph.services.policy.visibility import lieu_visible
 
 RESOURCES = ("Organization", "HealthcareService", "Location")
@@ -96,12 +97,16 @@ def _outcome(ignored: list[str]) -> dict[str, Any]:
 
 
 async def search_bundle(session: AsyncSession, caller: Any, labels: Labels, resource: str,
-                        items: list[tuple[str, str]], *, strict: bool, base: str) -> dict[str, Any]:
-    """A ``searchset`` Bundle: matches, includes, ``total``, ``self`` / ``next`` / ``previous`` links."""
+                        items: list[tuple[str, str]], *, strict: bool, base: str,
+                        totals: Totals | None = None) -> dict[str, Any]:
+    """A ``searchset`` Bundle: matches, includes, ``total``, ``self`` / ``next`` / ``previous`` links.
+
+    ``totals`` (one per app) keeps counts while the data does not change: the pages of a walk share one.
+    """
     check_type(resource)
     query: Query = parse(items, {name: p.kind for name, p in PARAMS[resource].items()}, strict=strict)
     includes.check(query)
-    matches = await search(session, caller, resource, query)
+    matches = await search(session, caller, resource, query, totals)
     self_url = _link(base, resource, items, query.offset, query.after)
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": matches.total,
                               "link": [{"relation": "self", "url": self_url}]}
