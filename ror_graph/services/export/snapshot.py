@@ -16,6 +16,7 @@ ORM object), about 3 times faster than through the feed's ORM readers (``service
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -83,8 +84,11 @@ async def _orm_chunk(session: AsyncSession, entity: str, caller: Caller, after: 
 
 
 async def export_directory(session: AsyncSession, *, fmt: str, profile: str, out: Path,
-                           now: datetime | None = None, core: bool = True) -> ExportManifest:
-    """Write the export of ``profile`` to directory ``out`` (created), with ``manifest.json``; returns it."""
+                           now: datetime | None = None, core: bool = True,
+                           on_chunk: Callable[[], Awaitable[object]] | None = None) -> ExportManifest:
+    """Write the export of ``profile`` to directory ``out`` (created), with ``manifest.json``; returns it.
+
+    ``on_chunk`` is awaited after each chunk written (a job runner renews its lease there)."""
     check_request(fmt, profile)
     caller, now = caller_for_profile(profile), now or utcnow()
     await begin_snapshot(session)
@@ -105,6 +109,8 @@ async def export_directory(session: AsyncSession, *, fmt: str, profile: str, out
                     sink.write(form)
                 manifest.counts[entity] += len(forms)
                 after = last
+                if on_chunk is not None:
+                    await on_chunk()
         manifest.files = sink.finish()
     finally:
         await session.rollback()  # a read-only transaction: nothing to keep
