@@ -195,12 +195,13 @@ async def _locations(conn: AsyncConnection, caller: Any, related: Related, rows:
 
 
 async def export_type(conn: AsyncConnection, caller: Any, labels: Labels, resource: str, write: Write,
-                      *, batch: int = BATCH) -> int:
+                      *, batch: int | None = None) -> int:
     """Hand every ``resource`` visible to ``caller`` to ``write``, a batch of JSON lines at a time; the count."""
     count = 0
     for model in MODELS[resource]:
         last = 0
-        while rows := await _all(conn, _rows(model, col(model.id) > last, *_visible(model, caller)).limit(batch)):
+        chunk = _rows(model, *_visible(model, caller)).limit(batch or BATCH)
+        while rows := await _all(conn, chunk.where(col(model.id) > last)):
             related = Related(labels)
             if model is Unite:
                 built = await _services(conn, caller, related, rows)
