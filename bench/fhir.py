@@ -10,16 +10,22 @@ Angers, the others spread over metropolitan France). Times, for an anonymous cli
   random ``_after`` position (a page of a client walking the ``next`` links of an incremental sync);
 
 and, as the baseline of the same run, ``/fhir/metadata`` (the HTTP + FHIR pipeline with no data);
-then (c) a whole-directory ``$export`` (kick-off to manifest, every type, public profile).
+then (c) a whole-directory ``$export`` (kick-off to manifest, every type, public profile: the job row,
+the app's export runner, Core rows to NDJSON), with its wall and CPU time. Baseline of the same run
+(``--baseline-etablissements``, default 10,000, on a second database): every type exported in process
+through the Core path and through the former ORM path (the old one is too slow to run at 300k on a
+shared machine each time).
 
     .venv/bin/python bench/fhir.py                          # 100,000 EGs ≈ 300,000 offers
     .venv/bin/python bench/fhir.py --etablissements 5000 --requests 50
+    .venv/bin/python bench/fhir.py --requests 1 --path /somewhere/fhir.sqlite3   # mostly the $export figures
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -91,13 +97,15 @@ async def main() -> None:
     parser.add_argument("--path", type=Path, default=ROOT / "var" / "bench" / "fhir.sqlite3")
     parser.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
                         help="also time a whole-directory $export")
+    parser.add_argument("--baseline-etablissements", type=int, default=10_000,
+                        help="EGs of the database where the Core and ORM export paths are compared (0: skip)")
     args = parser.parse_args()
     args.path.parent.mkdir(parents=True, exist_ok=True)
-    if existing_count(args.path) != args.etablissements:
-        args.path.unlink(missing_ok=True)
-        started = time.perf_counter()
-        await build(args.path, args.etablissements, args.seed)
-        print(f"built {args.etablissements} EGs in {time.perf_counter() - started:.0f} s")
+    await ensure(args.path, args.etablissements, args.seed)
+    if args.export and args.baseline_etablissements:
+        baseline = args.path.with_name(f"{args.path.stem}-{args.baseline_etablissements}.sqlite3")
+        await ensure(baseline, args.baseline_etablissements, args.seed)
+        await export_paths(baseline)
     from ror_graph.app import create_app
     from ror_graph.settings import Settings
 
@@ -121,9 +129,50 @@ async def main() -> None:
             await export(client)
 
 
+async def ensure(path: Path, count: int, seed: int) -> None:
+    """Build the database of ``count`` EGs at ``path`` unless it is there already."""
+    if existing_count(path) != count:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        started = time.perf_counter()
+        await build(path, count, seed)
+        print(f"built {count} EGs in {time.perf_counter() - started:.0f} s")
+
+
+async def export_paths(path: Path) -> None:
+    """Same-run baseline: every type exported in process through the Core path, then the former ORM path."""
+    from ror_graph.services.accounts.auth import caller_for_profile
+    from ror_graph.services.fhir.export import export_type, export_type_orm
+    from ror_graph.services.fhir.search import MODELS
+    from ror_graph.services.fhir.service import load_labels
+
+    async def discard(lines: list[str]) -> None:
+        sink.write("".join(lines).encode())
+
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    caller, totals = caller_for_profile("public"), {}
+    with await asyncio.to_thread(open, os.devnull, "wb") as sink:
+        async with session_factory(engine)() as session:
+            labels = await load_labels(session)
+            for name in ("core", "orm"):
+                wall, cpu, counts = time.perf_counter(), time.process_time(), {}
+                for resource in MODELS:
+                    if name == "core":
+                        async with engine.connect() as conn:
+                            counts[resource] = await export_type(conn, caller, labels, resource, discard)
+                    else:
+                        counts[resource] = await export_type_orm(session, caller, labels, resource, discard)
+                totals[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+                print(f"$export path {name:<4} on {path.name}: {totals[name][0]:6.1f} s (CPU {totals[name][1]:6.1f} s)"
+                      f"  {counts}")
+    await engine.dispose()
+    print(f"  → Core / ORM: wall ×{totals['orm'][0] / totals['core'][0]:.2f} faster, "
+          f"CPU ×{totals['orm'][1] / totals['core'][1]:.2f} less")
+
+
 async def export(client: httpx.AsyncClient) -> None:
-    """A whole-directory ``$export`` (every type, public profile): kick-off to manifest."""
-    started = time.perf_counter()
+    """A whole-directory ``$export`` (every type, public profile): kick-off to manifest, through the job runner."""
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared: CPU seconds are the fairer figure)")
+    started, cpu = time.perf_counter(), time.process_time()
     kick = await client.get("/fhir/$export", headers={"prefer": "respond-async"})
     for _ in range(7200):  # polls the status URL as a Bulk Data client does
         status = await client.get(kick.headers["content-location"])
@@ -132,7 +181,7 @@ async def export(client: httpx.AsyncClient) -> None:
         await asyncio.sleep(0.5)
     manifest = status.json()
     counts = ", ".join(f"{o['type']} {o['count']}" for o in manifest["output"])
-    print(f"$export    {time.perf_counter() - started:7.1f} s  ({counts})")
+    print(f"$export    {time.perf_counter() - started:7.1f} s (CPU {time.process_time() - cpu:6.1f} s)  ({counts})")
 
 
 if __name__ == "__main__":
