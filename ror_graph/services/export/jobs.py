@@ -115,7 +115,7 @@ async def claim(sessions: Sessions, owner: str, *, lease: timedelta = LEASE) -> 
     async with sessions() as session:
         now = utcnow()
         conn = await session.connection()
-        candidates = (await conn.execute(select(ExportJob.id).where(_claimable(now))
+        candidates = (await conn.execute(select(col(ExportJob.id)).where(_claimable(now))
                                          .order_by(col(ExportJob.created_at)).limit(5))).scalars().all()
         for job_id in candidates:
             taken = await conn.execute(

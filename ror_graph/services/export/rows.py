@@ -175,7 +175,7 @@ async def etablissement_chunk(conn: AsyncConnection, caller: Caller, after: int,
         return [], None
     first, last = egs[0].id, egs[-1].id
     ej_ids = sorted({eg.entite_juridique_id for eg in egs})
-    ejs = dict((await conn.execute(select(EntiteJuridique.id, EntiteJuridique.finess)
+    ejs: dict[Any, Any] = dict((await conn.execute(select(col(EntiteJuridique.id), col(EntiteJuridique.finess))
                                    .where(col(EntiteJuridique.id).in_(ej_ids)))).all())
     codes = _codes(await _all(conn, _rows(EtablissementCode, col(EtablissementCode.etablissement_id).between(
         first, last), order=[EtablissementCode.code])), "etablissement_id", registry.Entity.eg, level)
@@ -195,7 +195,7 @@ async def etablissement_chunk(conn: AsyncConnection, caller: Caller, after: int,
 async def _lieux(conn: AsyncConnection, caller: Caller, first: int, last: int) -> dict[int, Forms]:
     """Lieux of the offers ``first``..``last`` (visible ones) with capacités, équipements, habitations."""
     level = level_of(caller)
-    pairs = await _all(conn, select(UniteLieu.unite_id, Lieu.__table__)  # type: ignore[attr-defined]
+    pairs = await _all(conn, select(col(UniteLieu.unite_id), Lieu.__table__)  # type: ignore[attr-defined]
                        .join(Lieu, col(Lieu.id) == UniteLieu.lieu_id)
                        .where(col(UniteLieu.unite_id).between(first, last),
                               under_visible_unite(caller, UniteLieu.unite_id))
@@ -224,7 +224,7 @@ async def unite_chunk(conn: AsyncConnection, caller: Caller, after: int, size: i
         return [], None
     first, last = unites[0].id, unites[-1].id
     eg_ids = sorted({u.etablissement_id for u in unites})
-    egs = dict((await conn.execute(select(Etablissement.id, Etablissement.finess)
+    egs: dict[Any, Any] = dict((await conn.execute(select(col(Etablissement.id), col(Etablissement.finess))
                                    .where(col(Etablissement.id).in_(eg_ids)))).all())
     in_range = {model: [col(model.unite_id).between(first, last), under_visible_unite(caller, model.unite_id)]
                 for model in (UniteCode, Horaire, ZoneIntervention)}

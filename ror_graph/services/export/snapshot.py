@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlmodel import col
@@ -74,7 +75,7 @@ async def begin_snapshot(session: AsyncSession) -> None:
 
 async def _orm_chunk(session: AsyncSession, entity: str, caller: Caller, after: int) -> tuple[Forms, int | None]:
     """The reference path: ids by keyset, forms through the feed's ORM readers."""
-    model = dict(EXPORTED)[entity]
+    model: Any = dict(EXPORTED)[entity]
     conn = await session.connection()
     statement = select(model.id).where(col(model.id) > after).order_by(col(model.id)).limit(CHUNK)
     ids = list((await conn.execute(statement)).scalars())

@@ -107,8 +107,8 @@ def _codes(rows: list[Row], parent: str) -> dict[int, dict[str, list[str]]]:
 async def _communes(conn: AsyncConnection, related: Related, rows: list[Row]) -> None:
     codes = sorted({r.commune_code for r in rows if r.commune_code and r.commune_code not in related.communes})
     if codes:
-        statement = select(Commune.code, Commune.nom).where(col(Commune.code).in_(codes))
-        related.communes.update(dict((await conn.execute(statement)).all()))  # type: ignore[arg-type]
+        statement = select(col(Commune.code), col(Commune.nom)).where(col(Commune.code).in_(codes))
+        related.communes.update(dict((await conn.execute(statement)).all()))
 
 
 async def _parents(conn: AsyncConnection, related: Related, model: Any, ids: set[int]) -> None:
@@ -133,7 +133,7 @@ async def _contacts(conn: AsyncConnection, caller: Any, related: Related, where:
 async def _organizations(conn: AsyncConnection, caller: Any, related: Related, model: Any,
                          rows: list[Row]) -> list[dict[str, Any]]:
     if model is EntiteJuridique:
-        related.entites.update({r.id: r for r in rows})  # type: ignore[misc]
+        related.entites.update({r.id: r for r in rows})
         await _communes(conn, related, rows)
         return [resources.entite(r, related, caller) for r in rows]  # type: ignore[arg-type]
     first, last = rows[0].id, rows[-1].id
@@ -163,7 +163,7 @@ async def _services(conn: AsyncConnection, caller: Any, related: Related, rows: 
                                                           order=(Horaire.jour, Horaire.heure_debut))), "unite_id"))
     related.zones.update(_group(await _all(conn, _rows(ZoneIntervention, *under(ZoneIntervention),
                                                        order=(ZoneIntervention.code,))), "unite_id"))
-    links = select(UniteLieu.unite_id, UniteLieu.lieu_id).where(*under(UniteLieu)).order_by(
+    links = select(col(UniteLieu.unite_id), col(UniteLieu.lieu_id)).where(*under(UniteLieu)).order_by(
         col(UniteLieu.unite_id), col(UniteLieu.lieu_id))
     for unite_id, lieu_id in (await conn.execute(links)).all():
         related.unite_lieux.setdefault(unite_id, []).append(lieu_id)
