@@ -136,6 +136,10 @@ async def ensure(path: Path, count: int, seed: int) -> None:
         started = time.perf_counter()
         await build(path, count, seed)
         print(f"built {count} EGs in {time.perf_counter() - started:.0f} s")
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:  # tables added since the database was built (e.g. export jobs)
+        await conn.run_sync(SQLModel.metadata.create_all)
+    await engine.dispose()
 
 
 async def export_paths(path: Path) -> None:

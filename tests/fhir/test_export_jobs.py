@@ -15,7 +15,7 @@ from sqlmodel import select
 from ror_graph.app import create_app
 from ror_graph.db import make_engine, session_factory
 from ror_graph.models import ExportJob
-from ror_graph.services.accounts.auth import caller_for_profile
+from ror_graph.services.accounts.auth import caller_for_profile, create_api_client
 from ror_graph.services.export.jobs import claim
 from ror_graph.services.fhir.export import export_type, export_type_orm
 from ror_graph.services.fhir.service import load_labels
@@ -45,9 +45,9 @@ async def test_core_rows_give_the_resources_of_the_orm_path_for_every_profile(di
                 check_profile(json.loads(line))
 
 
-async def _wait(http, location: str) -> dict:
+async def _wait(http, location: str, headers: dict | None = None) -> dict:
     for _ in range(600):  # a killed runner's lease (3 s) plus the runner's poll, on a loaded machine
-        response = await http.get(location)
+        response = await http.get(location, headers=headers or {})
         if response.status_code == 200:
             return response.json()
         assert response.status_code == 202, response.text
@@ -101,3 +101,27 @@ async def test_a_job_whose_runner_is_killed_is_finished_by_the_restarted_server(
         job = (await session.exec(select(ExportJob).where(ExportJob.id == job_id))).one()
     assert (job.status, job.attempts, job.lease_owner) == ("done", 2, None)
     await engine.dispose()
+
+
+async def test_a_large_export_is_written_in_parts_by_worker_processes(directory, session, engine, http):
+    # given an app that cuts types into parts of 2 rows and runs them in 2 processes
+    http._transport.app.state.ror.extras.update(export_part_rows=2, export_workers=2)
+    _, token = await create_api_client(session, name="SAMU", profile="regulation")
+    headers = {"authorization": f"Bearer {token}"}
+    # when a regulation client exports everything
+    kick = await http.get("/fhir/$export", headers={**ASYNC, **headers})
+    manifest = await _wait(http, kick.headers["content-location"], headers)
+    # then each type comes in several files whose lines, in order, are the whole type's export
+    labels = await load_labels(session)
+    for resource in TYPES:
+        outputs = [o for o in manifest["output"] if o["type"] == resource]
+        lines = []
+        for output in outputs:
+            text = (await http.get(output["url"], headers=headers)).text
+            assert len(text.splitlines()) == output["count"] > 0
+            lines.extend(line + "\n" for line in text.splitlines())
+        expected: list[str] = []
+        async with engine.connect() as conn:
+            await export_type(conn, caller_for_profile("regulation"), labels, resource, _append(expected))
+        assert lines == expected, resource
+        assert len(outputs) > 1 or resource == "Location", resource  # the fixture has a single lieu

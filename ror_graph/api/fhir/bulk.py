@@ -7,7 +7,8 @@
   with the manifest (``transactionTime``, ``output[]`` of ``type`` / ``url`` / ``count``) when done;
   500 OperationOutcome if it failed; 410 once its files are gone. ``DELETE`` cancels the job and
   removes its files (202); the status URL then answers 404, as the Bulk Data spec asks.
-* ``GET /fhir/$export-file/<job>/<Type>.ndjson``: ``application/fhir+ndjson``.
+* ``GET /fhir/$export-file/<job>/<file>``: ``application/fhir+ndjson``; one ``<Type>.ndjson`` per type, or
+  ``<Type>-<n>.ndjson`` parts when a large export is written by several processes (``parts``).
 
 The job exports what its requester's profile may see (through the same visibility policy as the
 search; a référent's job reads with the professional profile, not its own sensitive units). The
@@ -18,19 +19,22 @@ only). The export reads one snapshot: ``transactionTime`` is the time it was tak
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from ror_graph.api.fhir.parts import PART_ROWS, part_files, run_parts
 from ror_graph.models import ExportJob, utcnow
 from ror_graph.services.accounts.auth import caller_for_profile
 from ror_graph.services.export.jobs import Lease, cancel_job, create_job, get_job, job_folder
 from ror_graph.services.export.snapshot import begin_snapshot
 from ror_graph.services.fhir.codes import fhir_instant
-from ror_graph.services.fhir.export import export_type, types_of
+from ror_graph.services.fhir.export import export_type, id_ranges, types_of
 from ror_graph.services.fhir.query import FhirError
+from ror_graph.services.fhir.search import MODELS
 from ror_graph.state import AppState
 
 KIND = "fhir"
@@ -68,8 +72,8 @@ def _manifest(job: ExportJob, base: str) -> dict[str, Any]:
     result = job.result or {}
     return {"transactionTime": result.get("transactionTime"), "request": job.params.get("request"),
             "requiresAccessToken": True, "error": [],
-            "output": [{"type": t, "url": f"{base}/$export-file/{job.id}/{t}.ndjson", "count": n}
-                       for t, n in result.get("counts", {}).items()]}
+            "output": [{"type": o["type"], "url": f"{base}/$export-file/{job.id}/{o['file']}", "count": o["count"]}
+                       for o in result.get("outputs", [])]}
 
 
 async def status(request: Request, session: Any, caller: Any, base: str) -> Response | dict[str, Any]:
@@ -92,29 +96,51 @@ async def file(request: Request, session: Any, caller: Any) -> Response:
     job = await _job(request, session, caller)
     name = request.path_params["name"]
     path = job_folder(exports_root(request.app.state.ror), job.id) / name
-    if job.status != "done" or name not in {f"{t}.ndjson" for t in (job.result or {}).get("counts", {})}:
+    if job.status != "done" or name not in {o["file"] for o in (job.result or {}).get("outputs", [])}:
         raise FhirError(404, "No such export file.", "not-found")
     if not path.exists():
         raise FhirError(410, "The files of this export are gone; start a new export.", "expired")
     return FileResponse(path, media_type="application/fhir+ndjson")
 
 
+async def _serial(conn: Any, caller: Any, labels: Any, types: list[str], folder: Path,
+                  lease: Lease) -> list[dict[str, Any]]:
+    """Every type in this process, one ``<Type>.ndjson`` each."""
+    outputs = []
+    for resource in types:
+        out = await asyncio.to_thread(open, folder / f"{resource}.ndjson", "w", encoding="utf-8")
+        with out:
+            async def write(lines: list[str], out=out) -> None:
+                out.writelines(lines)  # a batch of lines to the page cache: no need for a thread
+                await lease.renew()
+
+            count = await export_type(conn, caller, labels, resource, write)
+        outputs.append({"type": resource, "file": f"{resource}.ndjson", "count": count})
+    return outputs
+
+
 async def run(state: AppState, labels: Any, job: ExportJob, folder: Path, lease: Lease) -> dict[str, Any]:
-    """Write one ``<Type>.ndjson`` per asked type from one snapshot; the manifest's counts and time."""
-    caller, counts = caller_for_profile(job.profile), {}
+    """Write the asked types from one snapshot, in this process or, when large, by parts in a process pool."""
+    types: list[str] = job.params["types"]
     async with state.sessions() as session:
         taken = utcnow()
         await begin_snapshot(session)
         try:
             conn = await session.connection()
-            for resource in job.params["types"]:
-                out = await asyncio.to_thread(open, folder / f"{resource}.ndjson", "w", encoding="utf-8")
-                with out:
-                    async def write(lines: list[str], out=out) -> None:
-                        out.writelines(lines)  # a batch of lines to the page cache: no need for a thread
-                        await lease.renew()
-
-                    counts[resource] = await export_type(conn, caller, labels, resource, write)
+            part_rows = state.extras.get("export_part_rows", PART_ROWS)
+            plan = {t: await id_ranges(conn, t, part_rows) for t in types}
+            workers = state.extras.get("export_workers", os.cpu_count() or 1)
+            if workers < 2 or all(len(ranges) == len(MODELS[t]) for t, ranges in plan.items()):
+                outputs = await _serial(conn, caller_for_profile(job.profile), labels, types, folder, lease)
+            else:
+                snapshot = None
+                if conn.dialect.name == "postgresql":
+                    snapshot = (await conn.exec_driver_sql("SELECT pg_export_snapshot()")).scalar()
+                parts = [part for t in types for part in part_files(t, plan[t])]
+                counts = await run_parts(state.engine.url.render_as_string(hide_password=False), job.profile,
+                                         parts, folder, snapshot, workers, lease.renew)
+                outputs = [{"type": p.resource, "file": p.file, "count": n} for p, n in zip(parts, counts, strict=True)
+                           if n]
         finally:
             await session.rollback()
-    return {"transactionTime": fhir_instant(taken), "counts": counts}
+    return {"transactionTime": fhir_instant(taken), "outputs": outputs}

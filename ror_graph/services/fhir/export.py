@@ -194,24 +194,42 @@ async def _locations(conn: AsyncConnection, caller: Any, related: Related, rows:
     return [resources.lieu(r, related, caller) for r in rows]  # type: ignore[arg-type]
 
 
+async def export_rows(conn: AsyncConnection, caller: Any, labels: Labels, model: Any, write: Write, *,
+                      after: int = 0, upto: int | None = None, batch: int | None = None) -> int:
+    """Hand the resources of the ``model`` rows with ``after < id <= upto`` visible to ``caller`` to ``write``."""
+    count, last = 0, after
+    chunk = _rows(model, *_visible(model, caller), *([col(model.id) <= upto] if upto is not None else []))
+    chunk = chunk.limit(batch or BATCH)
+    while rows := await _all(conn, chunk.where(col(model.id) > last)):
+        related = Related(labels)
+        if model is Unite:
+            built = await _services(conn, caller, related, rows)
+        elif model is Lieu:
+            built = await _locations(conn, caller, related, rows)
+        else:
+            built = await _organizations(conn, caller, related, model, rows)
+        await write(_lines(built))
+        count, last = count + len(rows), rows[-1].id
+    return count
+
+
 async def export_type(conn: AsyncConnection, caller: Any, labels: Labels, resource: str, write: Write,
                       *, batch: int | None = None) -> int:
     """Hand every ``resource`` visible to ``caller`` to ``write``, a batch of JSON lines at a time; the count."""
-    count = 0
-    for model in MODELS[resource]:
-        last = 0
-        chunk = _rows(model, *_visible(model, caller)).limit(batch or BATCH)
-        while rows := await _all(conn, chunk.where(col(model.id) > last)):
-            related = Related(labels)
-            if model is Unite:
-                built = await _services(conn, caller, related, rows)
-            elif model is Lieu:
-                built = await _locations(conn, caller, related, rows)
-            else:
-                built = await _organizations(conn, caller, related, model, rows)
-            await write(_lines(built))
-            count, last = count + len(rows), rows[-1].id
-    return count
+    return sum([await export_rows(conn, caller, labels, model, write, batch=batch) for model in MODELS[resource]])
+
+
+async def id_ranges(conn: AsyncConnection, resource: str, rows: int) -> list[tuple[int, int, int | None]]:
+    """(model index, after, upto) ranges of about ``rows`` rows each covering every row of ``resource``."""
+    ranges: list[tuple[int, int, int | None]] = []
+    for index, model in enumerate(MODELS[resource]):
+        statement = select(col(model.id)).order_by(col(model.id)).offset(rows - 1).limit(1)
+        after = 0
+        while (upto := (await conn.execute(statement.where(col(model.id) > after))).scalar()) is not None:
+            ranges.append((index, after, upto))
+            after = upto
+        ranges.append((index, after, None))
+    return ranges
 
 
 async def export_type_orm(session: AsyncSession, caller: Any, labels: Labels, resource: str, write: Write) -> int:
