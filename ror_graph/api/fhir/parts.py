@@ -27,6 +27,7 @@ from ror_graph.services.fhir.search import MODELS
 from ror_graph.services.fhir.service import load_labels
 
 PART_ROWS = 40_000
+_LABELS: dict[str, Any] = {}  # per worker process: code labels, read once for all the parts it writes
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ async def _export_part(url: str, profile: str, part: Part, folder: str, snapshot
     engine = make_engine(url)
     try:
         async with session_factory(engine)() as session:
-            labels = await load_labels(session)
-            await session.commit()
+            if url not in _LABELS:
+                _LABELS[url] = await load_labels(session)
+                await session.commit()
+            labels = _LABELS[url]
             if snapshot:
                 conn = await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 await conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
