@@ -3,9 +3,12 @@
 Builds fresh SQLite databases (reference data, EJ/EG/offers with codes and contacts, bulk-inserted through
 SQLAlchemy Core) at two volumes, then measures:
 
-* **export**: ``ror-graph export --format ndjson`` in a child process per volume: wall time, peak RSS
-  (``wait4``), lines/s, and the time extrapolated to the national volume (≈ 100k EG, 300k offers).
-  Peer in the same run: a raw gzip dump of the offer table (one SELECT, no form, no policy): the floor.
+* **export**: the NDJSON export in a child process per volume, through the Core-row path (what
+  ``ror-graph export`` runs) and, as the same-run baseline, through the former ORM path: wall time, CPU
+  time and peak RSS of the child (``wait4``; CPU is the fairer figure on a shared machine), offers/s,
+  and the time extrapolated to the national volume (≈ 100k EG, 300k offers). Floor in the same run: a
+  raw gzip dump of the offer table (one SELECT, no form, no policy). ``--national PATH`` also exports
+  an existing database of national size (e.g. the one ``bench/fhir.py`` builds) through the Core path.
 * **feed throughput**: changes/s served by the feed (public profile, pages of 1,000) over N events.
 * **write→feed p95**: real offer writes, a reader polling the feed every 5 ms; commit → item seen.
 * **webhook p95**: the server's webhook worker (woken by the commit) POSTing to a real local HTTP
@@ -13,6 +16,7 @@ SQLAlchemy Core) at two volumes, then measures:
 
     .venv/bin/python bench/feed.py                     # 2,500 and 10,000 EGs (3 offers each)
     .venv/bin/python bench/feed.py --egs 33000         # about the national offer count / 3
+    .venv/bin/python bench/feed.py --export-only --national var/bench/fhir.sqlite3
 """
 
 from __future__ import annotations
@@ -103,17 +107,54 @@ async def build(url: str, egs: int) -> None:
     await engine.dispose()
 
 
-def export_child(url: str, out: Path) -> tuple[float, float, dict]:
-    """(seconds, peak RSS MB, manifest) of ``ror-graph export`` in a child process."""
-    env = {**os.environ, "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_MANAGED": "false"}
+EXPORT_CHILD = """
+import asyncio, sys
+from pathlib import Path
+from ror_graph.db import make_engine, session_factory
+from ror_graph.services.export.snapshot import export_directory
+
+async def main(url, out, core):
+    engine = make_engine(url)
+    async with session_factory(engine)() as session:
+        await export_directory(session, fmt="ndjson", profile="public", out=Path(out), core=core == "core")
+    await engine.dispose()
+
+asyncio.run(main(*sys.argv[1:4]))
+"""
+
+
+def export_child(url: str, out: Path, path: str = "core") -> tuple[float, float, float, dict]:
+    """(seconds, CPU seconds, peak RSS MB, manifest) of a public NDJSON export in a child process."""
     started = time.perf_counter()
-    command = str(Path(sys.executable).parent / "ror-graph")
-    proc = subprocess.Popen([command, "export", "--format", "ndjson", "--out", str(out)], env=env,
-                            stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-c", EXPORT_CHILD, url, str(out), path], stdout=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     assert status == 0, f"export failed ({status})"
-    return elapsed, usage.ru_maxrss / 1024, json.loads((out / "manifest.json").read_text())
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss / 1024, json.loads((out / "manifest.json").read_text())
+
+
+def export_figures(folder: Path, egs_list: list[int], national: Path | None) -> None:
+    """The export lines of the report: Core vs ORM per volume, the raw floor, the national database."""
+    rows = []
+    for egs in egs_list:
+        url = f"sqlite+aiosqlite:///{folder / f'db{egs}.sqlite3'}"
+        floor = asyncio.run(raw_dump(url, folder / f"raw{egs}.ndjson.gz"))
+        for path in ("core", "orm"):
+            seconds, cpu, rss, manifest = export_child(url, folder / f"export{egs}-{path}", path)
+            offers = manifest["counts"]["unite"]
+            rows.append((path, offers, seconds, cpu, rss))
+            print(f"export {path:<4} {egs:>7,} EG {offers:>7,} offers: {seconds:6.1f} s (CPU {cpu:6.1f} s)  "
+                  f"{offers / seconds:8,.0f} offers/s  peak RSS {rss:6.0f} MB   | raw offer-table dump: {floor:5.1f} s")
+    for path in ("core", "orm"):
+        _p, offers, seconds, cpu, rss = [r for r in rows if r[0] == path][-1]
+        print(f"  → {path}: national volume ({NATIONAL_OFFERS:,} offers, linear): about "
+              f"{seconds * NATIONAL_OFFERS / offers:.0f} s (CPU {cpu * NATIONAL_OFFERS / offers:.0f} s)")
+    if national is not None:
+        seconds, cpu, rss, manifest = export_child(f"sqlite+aiosqlite:///{national}", folder / "national", "core")
+        counts = ", ".join(f"{n:,} {entity}" for entity, n in manifest["counts"].items())
+        print(f"export core national database ({counts}): {seconds:6.1f} s (CPU {cpu:6.1f} s), "
+              f"peak RSS {rss:6.0f} MB")
 
 
 async def raw_dump(url: str, out: Path) -> float:
@@ -278,21 +319,18 @@ def main() -> None:
     parser.add_argument("--egs", type=int, default=10_000, help="EGs of the large database (3 offers each)")
     parser.add_argument("--events", type=int, default=20_000, help="events read for the feed throughput")
     parser.add_argument("--writes", type=int, default=200, help="writes timed for the latencies")
+    parser.add_argument("--national", type=Path, help="also export this national-size SQLite database (Core path)")
+    parser.add_argument("--export-only", action="store_true", help="only the export figures")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench_feed_"))
-    rows = []
-    for egs in (args.egs // 4, args.egs):
-        url = f"sqlite+aiosqlite:///{folder / f'db{egs}.sqlite3'}"
-        asyncio.run(build(url, egs))
-        seconds, rss, manifest = export_child(url, folder / f"export{egs}")
-        floor = asyncio.run(raw_dump(url, folder / f"raw{egs}.ndjson.gz"))
-        offers = manifest["counts"]["unite"]
-        rows.append((egs, offers, seconds, rss, floor))
-        print(f"export {egs:>7,} EG {offers:>7,} offers: {seconds:6.1f} s  {offers / seconds:8,.0f} offers/s  "
-              f"peak RSS {rss:6.0f} MB   | raw offer-table dump (floor): {floor:5.1f} s")
-    egs, offers, seconds, rss, _floor = rows[-1]
-    print(f"  → national volume ({NATIONAL_OFFERS:,} offers, linear): about {seconds * NATIONAL_OFFERS / offers:.0f} s;"
-          f" peak RSS {rows[0][3]:.0f} MB at {rows[0][1]:,} offers vs {rss:.0f} MB at {offers:,}")
+    volumes = [args.egs // 4, args.egs]
+    for egs in volumes:
+        asyncio.run(build(f"sqlite+aiosqlite:///{folder / f'db{egs}.sqlite3'}", egs))
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared: CPU seconds are the fairer figure)")
+    export_figures(folder, volumes, args.national)
+    if args.export_only:
+        return
+    url = f"sqlite+aiosqlite:///{folder / f'db{args.egs}.sqlite3'}"
     rate, served = asyncio.run(feed_throughput(url, args.events))
     print(f"feed throughput (public, pages of 1,000): {rate:,.0f} changes/s over {served:,} changes")
     latencies = asyncio.run(write_to_feed(url, args.writes))

@@ -13,10 +13,15 @@ Angers, the others spread over metropolitan France). Times, for an anonymous cli
   always counted (the whole directory);
 
 and, as the baseline of the same run, ``/fhir/metadata`` (the HTTP + FHIR pipeline with no data);
-then (c) a whole-directory ``$export`` (kick-off to manifest, every type, public profile).
+then (c) a whole-directory ``$export`` (kick-off to manifest, every type, public profile: the job row,
+the app's export runner, Core rows to NDJSON), with its wall and CPU time. Baseline of the same run
+(``--baseline-etablissements``, default 10,000, on a second database): every type exported in process
+through the Core path and through the former ORM path (the old one is too slow to run at 300k on a
+shared machine each time).
 
     .venv/bin/python bench/fhir.py                          # 100,000 EGs ≈ 300,000 offers
     .venv/bin/python bench/fhir.py --etablissements 5000 --requests 50
+    .venv/bin/python bench/fhir.py --requests 1 --path /somewhere/fhir.sqlite3   # mostly the $export figures
     .venv/bin/python bench/fhir.py --database-url postgresql://postgres@127.0.0.1:5432/bench_fhir --no-export
 
 The load average is printed with the figures: on a shared machine, compare runs made at the same load.
@@ -28,6 +33,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -141,6 +147,8 @@ async def main() -> None:
                         "differs); default: the SQLite file --path")
     parser.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
                         help="also time a whole-directory $export")
+    parser.add_argument("--baseline-etablissements", type=int, default=10_000,
+                        help="EGs of the database where the Core and ORM export paths are compared (0: skip)")
     args = parser.parse_args()
     args.path.parent.mkdir(parents=True, exist_ok=True)
     from ror_graph.app import create_app
@@ -148,13 +156,17 @@ async def main() -> None:
 
     url = normalise_database_url(args.database_url) if args.database_url else f"sqlite+aiosqlite:///{args.path}"
     pg = url.startswith("postgresql")
-    if (await pg_count(url) if pg else existing_count(args.path)) != args.etablissements:
-        if pg:
-            await pg_recreate(url)
-        args.path.unlink(missing_ok=True)
+    if pg and await pg_count(url) != args.etablissements:
+        await pg_recreate(url)
         started = time.perf_counter()
         await build(url, args.etablissements, args.seed)
         print(f"built {args.etablissements} EGs in {time.perf_counter() - started:.0f} s")
+    elif not pg:
+        await ensure(args.path, args.etablissements, args.seed)
+    if args.export and args.baseline_etablissements:
+        baseline = args.path.with_name(f"{args.path.stem}-{args.baseline_etablissements}.sqlite3")
+        await ensure(baseline, args.baseline_etablissements, args.seed)
+        await export_paths(baseline)
     print(f"database: {'PostgreSQL' if pg else 'SQLite'}; load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores")
     app = create_app(Settings(database_url=url, meili_managed=False, data_dir=args.path.parent))
@@ -180,9 +192,54 @@ async def main() -> None:
             await export(client)
 
 
+async def ensure(path: Path, count: int, seed: int) -> None:
+    """Build the database of ``count`` EGs at ``path`` unless it is there already."""
+    if existing_count(path) != count:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        started = time.perf_counter()
+        await build(f"sqlite+aiosqlite:///{path}", count, seed)
+        print(f"built {count} EGs in {time.perf_counter() - started:.0f} s")
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:  # tables added since the database was built (e.g. export jobs)
+        await conn.run_sync(SQLModel.metadata.create_all)
+    await engine.dispose()
+
+
+async def export_paths(path: Path) -> None:
+    """Same-run baseline: every type exported in process through the Core path, then the former ORM path."""
+    from ror_graph.services.accounts.auth import caller_for_profile
+    from ror_graph.services.fhir.export import export_type, export_type_orm
+    from ror_graph.services.fhir.search import MODELS
+    from ror_graph.services.fhir.service import load_labels
+
+    async def discard(lines: list[str]) -> None:
+        sink.write("".join(lines).encode())
+
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    caller, totals = caller_for_profile("public"), {}
+    with await asyncio.to_thread(open, os.devnull, "wb") as sink:
+        async with session_factory(engine)() as session:
+            labels = await load_labels(session)
+            for name in ("core", "orm"):
+                wall, cpu, counts = time.perf_counter(), time.process_time(), {}
+                for resource in MODELS:
+                    if name == "core":
+                        async with engine.connect() as conn:
+                            counts[resource] = await export_type(conn, caller, labels, resource, discard)
+                    else:
+                        counts[resource] = await export_type_orm(session, caller, labels, resource, discard)
+                totals[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+                print(f"$export path {name:<4} on {path.name}: {totals[name][0]:6.1f} s (CPU {totals[name][1]:6.1f} s)"
+                      f"  {counts}")
+    await engine.dispose()
+    print(f"  → Core / ORM: wall ×{totals['orm'][0] / totals['core'][0]:.2f} faster, "
+          f"CPU ×{totals['orm'][1] / totals['core'][1]:.2f} less")
+
+
 async def export(client: httpx.AsyncClient) -> None:
-    """A whole-directory ``$export`` (every type, public profile): kick-off to manifest."""
-    started = time.perf_counter()
+    """A whole-directory ``$export`` (every type, public profile): kick-off to manifest, through the job runner."""
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared: CPU seconds are the fairer figure)")
+    started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     kick = await client.get("/fhir/$export", headers={"prefer": "respond-async"})
     for _ in range(7200):  # polls the status URL as a Bulk Data client does
         status = await client.get(kick.headers["content-location"])
@@ -191,7 +248,14 @@ async def export(client: httpx.AsyncClient) -> None:
         await asyncio.sleep(0.5)
     manifest = status.json()
     counts = ", ".join(f"{o['type']} {o['count']}" for o in manifest["output"])
-    print(f"$export    {time.perf_counter() - started:7.1f} s  ({counts})")
+    await asyncio.sleep(1)  # the worker pool is shut down (its processes reaped) just after the manifest
+    print(f"$export    {time.perf_counter() - started:7.1f} s (CPU: server process {time.process_time() - cpu:6.1f} s, "
+          f"worker processes {_children_cpu() - children:6.1f} s)  ({counts})")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

@@ -89,11 +89,12 @@ def _routes(state: AppState) -> list:
 
 
 def _lifespan_hooks() -> list:
-    """Background services tied to the app's lifetime: search outbox, webhooks, FHIR exports, site warm-up."""
+    """Background services tied to the app's lifetime: search outbox, webhooks, export jobs, site warm-up."""
     from ror_graph import web
-    from ror_graph.api import changes, fhir, search
+    from ror_graph.api import changes, exports, fhir, search
 
-    return [*search.lifespan_hooks(), *changes.lifespan_hooks(), *fhir.lifespan_hooks(), *web.lifespan_hooks()]
+    return [*search.lifespan_hooks(), *changes.lifespan_hooks(), *exports.lifespan_hooks(), *fhir.lifespan_hooks(),
+            *web.lifespan_hooks()]
 
 
 def _mount_admin(app: Starlette, state: AppState) -> None:

@@ -1,22 +1,24 @@
-"""``POST /api/exports``: the bulk export as an asynchronous job, for API clients and accounts.
+"""``POST /api/exports``: the bulk export as a durable job, for API clients and accounts; the export runner.
 
 * ``POST /api/exports`` with ``{"format": "ndjson" | "csv" | "xlsx"}`` (default ndjson) and a bearer
   token (the caller's profile decides what the export holds; anonymous callers get 401): **202** with
-  ``{"id", "status": "running", "statusUrl"}`` and a ``Location`` header.
-* ``GET /api/exports/{id}``: ``running``, ``failed``, or ``done`` with the manifest (feed ``cursor``,
-  counts) and the file URLs. ``GET /api/exports/{id}/{file}`` downloads one file.
+  ``{"id", "status": "queued", "statusUrl"}`` and a ``Location`` header.
+* ``GET /api/exports/{id}``: ``queued``, ``running``, ``failed``, or ``done`` with the manifest (feed
+  ``cursor``, counts) and the file URLs. ``GET /api/exports/{id}/{file}`` downloads one file.
 
-A job writes into ``<data dir>/exports/<id>/`` (random id); its state *is* that folder
-(``manifest.json`` once done, ``error.json`` if it failed), so any worker sharing the data folder
-answers. Only the caller that asked may read a job (same API client or account): others get 404.
+Jobs are rows (``services.export.jobs``): the **export runner** of every server process (``export_runner``,
+started with the app) takes them once across processes, FHIR ``$export`` jobs included; a job survives
+a restart (a stopped runner puts it back in the queue, a crashed one's lease expires). Files go to
+``<data dir>/exports/<id>/``. Only the caller that asked may read a job (same API client or account):
+others get 404.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
-import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,82 +27,71 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ror_graph.api.graphql import bearer_token
+from ror_graph.models import ExportJob
 from ror_graph.services.accounts.auth import Caller, resolve_bearer
 from ror_graph.services.core.errors import BadInputError, DomainError, UnauthenticatedError
+from ror_graph.services.events.consumers import new_owner
+from ror_graph.services.export.jobs import Lease, Run, create_job, get_job, job_folder, run_next
 from ror_graph.services.export.snapshot import MANIFEST, check_request, export_directory
 from ror_graph.state import AppState
+from ror_graph.tasks import background, poll_forever
 
 log = logging.getLogger(__name__)
-OWNER, ERROR = "owner.json", "error.json"
-_TASKS = "export_tasks"
+KIND = "directory"
+RUNNER_INTERVAL = 2.0  # seconds between polls for jobs asked in other processes
+NOT_FOUND = {"error": {"code": "NOT_FOUND", "field": "id", "message": "No such export."}}
 
 
 def _error(status: int, exc: DomainError) -> JSONResponse:
     return JSONResponse({"error": {"code": exc.code, "field": exc.field, "message": exc.message}}, status)
 
 
-def _who(caller: Caller) -> dict[str, Any]:
-    return {"api_client_id": caller.api_client_id, "account_id": caller.account_id}
-
-
 def _root(state: AppState) -> Path:
     return Path(state.settings.data_dir) / "exports"
 
 
-async def _caller(request: Request, state: AppState) -> Caller:
-    async with state.sessions() as session:
-        caller = await resolve_bearer(session, bearer_token(request))
+async def _caller(request: Request, session: Any) -> Caller:
+    caller = await resolve_bearer(session, bearer_token(request))
     if caller.api_client_id is None and caller.account_id is None:
         raise UnauthenticatedError("A bulk export needs an API client token (or a login token).")
     return caller
 
 
-async def _run(state: AppState, job: Path, fmt: str, profile: str) -> None:
+async def _format(request: Request) -> str:
     try:
-        async with state.sessions() as session:
-            await export_directory(session, fmt=fmt, profile=profile, out=job)
-    except Exception as exc:  # the job's folder says it failed; the log says why
-        log.exception("bulk export %s failed", job.name)
-        await asyncio.to_thread((job / ERROR).write_text, json.dumps({"error": type(exc).__name__}))
+        body = await request.json() if await request.body() else {}
+    except ValueError:
+        raise BadInputError("The body is not JSON.", field=None) from None
+    if not isinstance(body, dict) or not isinstance(body.get("format", "ndjson"), str):
+        raise BadInputError('The body is a JSON object like {"format": "ndjson"}.', field="format")
+    return body.get("format", "ndjson")
 
 
 async def create_export(request: Request) -> Response:
     state: AppState = request.app.state.ror
-    try:
-        caller = await _caller(request, state)
-        body = await request.json() if await request.body() else {}
-        if not isinstance(body, dict) or not isinstance(body.get("format", "ndjson"), str):
-            raise BadInputError('The body is a JSON object like {"format": "ndjson"}.', field="format")
-        fmt = body.get("format", "ndjson")
-        check_request(fmt, caller.profile.value)
-    except UnauthenticatedError as exc:
-        return _error(401, exc)
-    except DomainError as exc:
-        return _error(400, exc)
-    except ValueError:
-        return _error(400, BadInputError("The body is not JSON.", field=None))
-    job_id = secrets.token_urlsafe(12)
-    job = _root(state) / job_id
-    await asyncio.to_thread(job.mkdir, parents=True)
-    await asyncio.to_thread((job / OWNER).write_text, json.dumps(_who(caller)))
-    task = asyncio.create_task(_run(state, job, fmt, caller.profile.value), name=f"export-{job_id}")
-    tasks = state.extras.setdefault(_TASKS, set())
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    url = f"/api/exports/{job_id}"
-    return JSONResponse({"id": job_id, "status": "running", "statusUrl": url}, 202, {"Location": url})
+    async with state.sessions() as session:
+        try:
+            caller = await _caller(request, session)
+            fmt = await _format(request)
+            check_request(fmt, caller.profile.value)
+        except UnauthenticatedError as exc:
+            return _error(401, exc)
+        except DomainError as exc:
+            return _error(400, exc)
+        job = await create_job(session, kind=KIND, profile=caller.profile.value, params={"format": fmt},
+                               api_client_id=caller.api_client_id, account_id=caller.account_id)
+    if (wake := state.extras.get("export_runner_wake")) is not None:
+        wake.set()
+    url = f"/api/exports/{job.id}"
+    return JSONResponse({"id": job.id, "status": job.status, "statusUrl": url}, 202, headers={"Location": url})
 
 
-async def _job(request: Request) -> Path:
+async def _job(request: Request) -> ExportJob | None:
     state: AppState = request.app.state.ror
-    caller = await _caller(request, state)
-    job_id = request.path_params["job"]
-    job = _root(state) / job_id
-    owner = job / OWNER
-    if not job_id.replace("-", "").replace("_", "").isalnum() or not owner.exists() \
-            or json.loads(owner.read_text()) != _who(caller):
-        raise FileNotFoundError(job_id)
-    return job
+    async with state.sessions() as session:
+        caller = await _caller(request, session)
+        return await get_job(session, request.path_params["job"], kind=KIND, api_client_id=caller.api_client_id,
+                             account_id=caller.account_id)
 
 
 async def export_status(request: Request) -> Response:
@@ -108,15 +99,12 @@ async def export_status(request: Request) -> Response:
         job = await _job(request)
     except UnauthenticatedError as exc:
         return _error(401, exc)
-    except FileNotFoundError:
-        return JSONResponse({"error": {"code": "NOT_FOUND", "field": "id", "message": "No such export."}}, 404)
-    if (job / ERROR).exists():
-        return JSONResponse({"id": job.name, "status": "failed"})
-    if not (job / MANIFEST).exists():
-        return JSONResponse({"id": job.name, "status": "running"})
-    manifest = json.loads((job / MANIFEST).read_text())
-    files = [f"/api/exports/{job.name}/{name}" for name in [*manifest["files"], MANIFEST]]
-    return JSONResponse({"id": job.name, "status": "done", **manifest, "files": files})
+    if job is None:
+        return JSONResponse(NOT_FOUND, 404)
+    if job.status != "done" or job.result is None:
+        return JSONResponse({"id": job.id, "status": job.status})
+    files = [f"/api/exports/{job.id}/{name}" for name in [*job.result["files"], MANIFEST]]
+    return JSONResponse({"id": job.id, "status": "done", **job.result, "files": files})
 
 
 async def export_file(request: Request) -> Response:
@@ -124,16 +112,57 @@ async def export_file(request: Request) -> Response:
         job = await _job(request)
     except UnauthenticatedError as exc:
         return _error(401, exc)
-    except FileNotFoundError:
-        return JSONResponse({"error": {"code": "NOT_FOUND", "field": "id", "message": "No such export."}}, 404)
     name = request.path_params["name"]
-    manifest = json.loads((job / MANIFEST).read_text()) if (job / MANIFEST).exists() else {"files": []}
-    if name not in [*manifest["files"], MANIFEST]:
+    if job is None or job.result is None or name not in [*job.result["files"], MANIFEST]:
         return JSONResponse({"error": {"code": "NOT_FOUND", "field": "name", "message": "No such file."}}, 404)
-    return FileResponse(job / name, filename=name)
+    path = job_folder(_root(request.app.state.ror), job.id) / name
+    if not path.exists():
+        return JSONResponse({"error": {"code": "GONE", "field": "name", "message": "The file is gone."}}, 410)
+    return FileResponse(path, filename=name)
 
 
 def routes(state: AppState) -> list:
     return [Route("/api/exports", create_export, methods=["POST"]),
             Route("/api/exports/{job}", export_status, methods=["GET"]),
             Route("/api/exports/{job}/{name}", export_file, methods=["GET"])]
+
+
+# --- the runner ---------------------------------------------------------------------------------------
+
+
+def runs(state: AppState) -> dict[str, Run]:
+    """What each kind of job does: the directory export (forms) and the FHIR ``$export``."""
+    from ror_graph.api.fhir import bulk, labels_for
+
+    async def directory(job: ExportJob, folder: Path, lease: Lease) -> dict[str, Any]:
+        async with state.sessions() as session:
+            manifest = await export_directory(session, fmt=job.params["format"], profile=job.profile, out=folder,
+                                              on_chunk=lease.renew)
+        return {"cursor": manifest.cursor, "taken_at": manifest.taken_at, "profile": manifest.profile,
+                "format": manifest.format, "counts": manifest.counts, "files": manifest.files}
+
+    async def fhir(job: ExportJob, folder: Path, lease: Lease) -> dict[str, Any]:
+        async with state.sessions() as session:
+            labels = await labels_for(state, session)
+        return await bulk.run(state, labels, job, folder, lease)
+
+    return {KIND: directory, bulk.KIND: fhir}
+
+
+@contextlib.asynccontextmanager
+async def export_runner(state: AppState) -> AsyncIterator[None]:
+    """Run export jobs for the app's lifetime: at once when this process queued one, else every few seconds."""
+    wake, owner, kinds = asyncio.Event(), new_owner(), runs(state)
+    state.extras["export_runner_wake"] = wake
+    interval = state.extras.get("export_runner_interval", RUNNER_INTERVAL)
+
+    async def step() -> bool:
+        return await run_next(state.sessions, kinds, _root(state), owner)
+
+    async with background(poll_forever(step, wake=wake, interval=interval, label="export runner", log=log),
+                          "export-runner"):
+        yield
+
+
+def lifespan_hooks() -> list:
+    return [export_runner]

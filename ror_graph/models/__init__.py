@@ -17,6 +17,7 @@ from ror_graph.models.base import finess_owned_fields, utcnow
 from ror_graph.models.campagne import AdresseEchec, Campagne, CampagneSnapshot, MailEnvoi, MailRebond, ScheduledJob
 from ror_graph.models.coded import UNITE_ATTRIBUTE_SYSTEMS, UniteAttribute
 from ror_graph.models.contact import Contact, Telecom
+from ror_graph.models.export import ExportJob
 from ror_graph.models.feed import ApiClientFeed, WebhookDelivery
 from ror_graph.models.lieu import Capacite, Equipement, EquipementLimite, Habitation, Lieu
 from ror_graph.models.nomenclature import Commune, Departement, Nomenclature, Region
@@ -56,6 +57,7 @@ __all__ = [
     "Etablissement",
     "EtablissementCode",
     "Event",
+    "ExportJob",
     "FinessFieldState",
     "Habitation",
     "Horaire",

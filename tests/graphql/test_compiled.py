@@ -101,9 +101,9 @@ async def served(database_url: str):
         yield client, app.state.ror.engine
 
 
-# The app's background workers (webhook sender, search outbox) poll the same engine meanwhile: their
-# statements are not the request's.
-BACKGROUND = re.compile(r"\b(webhook_delivery|api_client_feed|consumer|event|search_outbox)\b")
+# The app's background workers (webhook sender, search outbox, export runner) poll the same engine
+# meanwhile: their statements are not the request's.
+BACKGROUND = re.compile(r"\b(webhook_delivery|api_client_feed|consumer|event|search_outbox|export_job)\b")
 QUERY_A = """query($dep: String!) { etablissements(first: 15, filter: {departements: [$dep]}) { nodes {
   finess raisonSociale unites { identifiant nom activites { code } publics { code } lieux { nom } } } } }"""
 QUERY_B = """query($finess: String!) { etablissement(finess: $finess) { finess raisonSociale telephone

@@ -9,10 +9,9 @@ reported in the Bundle.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,7 +52,7 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/fhir"
 
 
-async def _labels(state: AppState, session: Any) -> Labels:
+async def labels_for(state: AppState, session: Any) -> Labels:
     """Code labels, read once per app (the nomenclatures change with a reference reload, not per request)."""
     if _LABELS not in state.extras:
         state.extras[_LABELS] = await load_labels(session)
@@ -70,7 +69,7 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             check_text(request)
             async with state.sessions() as session:
                 caller = await resolve_bearer(session, bearer_token(request))
-                answer = await handler(request, session, caller, await _labels(state, session))
+                answer = await handler(request, session, caller, await labels_for(state, session))
                 return answer if isinstance(answer, Response) else fhir_response(answer)
         except FhirError as exc:
             return outcome(exc.status, exc.code, exc.message)
@@ -108,26 +107,20 @@ async def history_type(request: Request, session: Any, caller: Any, labels: Labe
 
 
 async def export_kick_off(request: Request, session: Any, caller: Any, labels: Labels) -> Response:
-    return bulk.kick_off(request, caller, labels, base_url(request))
+    return await bulk.kick_off(request, session, caller, base_url(request))
 
 
 async def export_status(request: Request, session: Any, caller: Any, labels: Labels) -> dict[str, Any] | Response:
-    return bulk.status(request, caller, base_url(request))
+    return await bulk.status(request, session, caller, base_url(request))
 
 
 async def export_file(request: Request, session: Any, caller: Any, labels: Labels) -> Response:
-    return bulk.file(request, caller)
-
-
-@contextlib.asynccontextmanager
-async def export_jobs(state: AppState) -> AsyncIterator[None]:
-    """Bulk export jobs run inside the app; they stop with it."""
-    yield
-    await bulk.cancel_all(state)
+    return await bulk.file(request, session, caller)
 
 
 def lifespan_hooks() -> list:
-    return [export_jobs]
+    """None of its own: ``$export`` jobs run in the export runner (``api.exports``)."""
+    return []
 
 
 def routes(state: AppState) -> list:

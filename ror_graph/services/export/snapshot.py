@@ -6,13 +6,17 @@ The feed cursor is the event log's last seq read *in that same snapshot*, so "ex
 the feed from its cursor" misses nothing and repeats nothing: every change after the cursor was
 committed after the snapshot.
 
-**Memory flat.** Entities are read by id ranges of ``CHUNK`` (keyset), turned into forms
-(``services.feed.forms``, the policy applied) and written to the sink at once; the session forgets
-the rows after each chunk.
+**Memory flat.** Entities are read by keyset chunks of ``CHUNK`` rows, turned into forms and written
+to the sink at once; nothing is kept between chunks.
+
+**Fast.** The forms are built from Core rows (``rows``: plain ``SELECT``s with the policy's clauses, no
+ORM object), about 3 times faster than through the feed's ORM readers (``services.feed.forms``), which
+``core=False`` still uses: the reference the Core forms are tested against, and the bench's baseline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +27,10 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import EntiteJuridique, Etablissement, Profile, Unite, utcnow
-from ror_graph.services.accounts.auth import caller_for_profile
+from ror_graph.services.accounts.auth import Caller, caller_for_profile
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.events.log import last_seq
+from ror_graph.services.export.rows import CHUNK_READERS, Forms
 from ror_graph.services.export.sinks import FORMATS, sink_for, write_manifest
 from ror_graph.services.feed.cursor import issue
 from ror_graph.services.feed.forms import FORM_READERS
@@ -68,15 +73,23 @@ async def begin_snapshot(session: AsyncSession) -> None:
     await (await session.connection()).execute(text("SELECT 1"))  # pins the snapshot now
 
 
-async def _ids(session: AsyncSession, model: Any, after: int) -> list[int]:
+async def _orm_chunk(session: AsyncSession, entity: str, caller: Caller, after: int) -> tuple[Forms, int | None]:
+    """The reference path: ids by keyset, forms through the feed's ORM readers."""
+    model: Any = dict(EXPORTED)[entity]
     conn = await session.connection()
     statement = select(model.id).where(col(model.id) > after).order_by(col(model.id)).limit(CHUNK)
-    return list((await conn.execute(statement)).scalars())
+    ids = list((await conn.execute(statement)).scalars())
+    forms = await FORM_READERS[entity](session, ids, caller)
+    session.expunge_all()
+    return [forms[i] for i in ids if i in forms], (ids[-1] if ids else None)
 
 
 async def export_directory(session: AsyncSession, *, fmt: str, profile: str, out: Path,
-                           now: datetime | None = None) -> ExportManifest:
-    """Write the export of ``profile`` to directory ``out`` (created), with ``manifest.json``; returns it."""
+                           now: datetime | None = None, core: bool = True,
+                           on_chunk: Callable[[], Awaitable[object]] | None = None) -> ExportManifest:
+    """Write the export of ``profile`` to directory ``out`` (created), with ``manifest.json``; returns it.
+
+    ``on_chunk`` is awaited after each chunk written (a job runner renews its lease there)."""
     check_request(fmt, profile)
     caller, now = caller_for_profile(profile), now or utcnow()
     await begin_snapshot(session)
@@ -84,17 +97,21 @@ async def export_directory(session: AsyncSession, *, fmt: str, profile: str, out
         sink = sink_for(fmt, out)
         manifest = ExportManifest(profile=profile, format=fmt, cursor=issue(await last_seq(session), now),
                                   taken_at=now.isoformat())
-        for entity, model in EXPORTED:
+        conn = await session.connection()
+        for entity, _model in EXPORTED:
             sink.start(entity)
             manifest.counts[entity], after = 0, 0
-            while ids := await _ids(session, model, after):
-                forms = await FORM_READERS[entity](session, ids, caller)
-                for row_id in ids:
-                    if (form := forms.get(row_id)) is not None:
-                        sink.write(form)
-                        manifest.counts[entity] += 1
-                after = ids[-1]
-                session.expunge_all()
+            while True:
+                forms, last = (await CHUNK_READERS[entity](conn, caller, after, CHUNK) if core
+                               else await _orm_chunk(session, entity, caller, after))
+                if last is None:
+                    break
+                for form in forms:
+                    sink.write(form)
+                manifest.counts[entity] += len(forms)
+                after = last
+                if on_chunk is not None:
+                    await on_chunk()
         manifest.files = sink.finish()
     finally:
         await session.rollback()  # a read-only transaction: nothing to keep
