@@ -1,0 +1,26 @@
+"""commune and EJ name search: FTS5 trigram tables (SQLite), a pg_trgm GIN index on EJ names (PostgreSQL)
+
+Revision ID: 0016
+Revises: 0013
+Create Date: 2026-12-06 19:20:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from ror_graph.models.name_index import statements
+
+
+revision = '0016'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for statement in statements(op.get_bind().dialect.name, part="communes_ej"):
+        op.execute(sa.text(statement))
+
+
+def downgrade() -> None:
+    for statement in statements(op.get_bind().dialect.name, drop=True, part="communes_ej"):
+        op.execute(sa.text(statement))
