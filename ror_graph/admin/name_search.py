@@ -1,7 +1,7 @@
 """Finding structures by a fragment of their name: ids first (index lookups), then the page.
 
 ``models.name_index`` keeps FTS5 trigram tables (SQLite) or pg_trgm GIN indexes (PostgreSQL) on the
-EG raison sociale and nom opérationnel, the EJ raison sociale and the commune names; a fragment of at
+EG raison sociale and nom opérationnel, the EJ raison sociale, the offer names and the commune names; a fragment of at
 least 3 characters is looked up there (a substring match, case-insensitive), a shorter one falls back
 to ``LIKE`` (still correct, only slower). Structures whose commune's name holds the fragment ("lyon")
 are added through the commune index.
@@ -22,11 +22,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, any_, column, func, literal_column, select, table, union
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    any_,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    union,
+)
 from sqlmodel import col
 
-from ror_graph.models import Commune, EntiteJuridique, Etablissement
-from ror_graph.models.name_index import COMMUNE_FTS, ENTITE_FTS, FTS_TABLE
+from ror_graph.models import Commune, EntiteJuridique, Etablissement, Unite
+from ror_graph.models.name_index import COMMUNE_FTS, ENTITE_FTS, FTS_TABLE, UNITE_FTS
 
 TRIGRAM = 3  # shortest fragment a trigram index can answer
 
@@ -39,7 +51,7 @@ def like_pattern(term: str) -> str:
 def fts_rowids(fts_table: str, term: str) -> Select:
     """Rowids of the FTS5 trigram table ``fts_table`` holding ``term`` (SQLite, at least ``TRIGRAM`` characters)."""
     phrase = '"' + term.replace('"', '""') + '"'  # one FTS5 phrase: the fragment as typed, no operators
-    rowid = column("rowid")
+    rowid: ColumnClause[Any] = column("rowid")
     return select(rowid).select_from(table(fts_table, rowid)).where(literal_column(fts_table).op("MATCH")(phrase))
 
 
@@ -57,6 +69,7 @@ def commune_clause(dialect: str, column_: Any, term: str) -> ColumnElement[bool]
     On PostgreSQL an ``= ANY(ARRAY(…))`` computed once: an ``IN (subquery)`` next to other conditions
     can become a per-row hashed subplan.
     """
+    in_name: ColumnElement[bool]
     if dialect == "sqlite" and len(term) >= TRIGRAM:
         in_name = literal_column("commune.rowid").in_(fts_rowids(COMMUNE_FTS, term))
     else:
@@ -84,17 +97,17 @@ def matching_ids(model: Any, branches: Sequence[ColumnElement[bool]], where: Col
 
 def name_ids(model: Any, dialect: str, term: str, where: ColumnElement[bool] | None = None,
              window: int | None = None) -> CompoundSelect:
-    """Ids of EGs or EJs whose names (``NAMES``) or commune name contain ``term``."""
+    """Ids of EGs, EJs or offers whose names (``NAMES``) or commune name (structures) contain ``term``."""
     fts_table, names = NAMES[model]
-    commune = commune_clause(dialect, model.commune_code, term)
+    communes = [commune_clause(dialect, model.commune_code, term)] if hasattr(model, "commune_code") else []
     if dialect == "sqlite" and len(term) >= TRIGRAM:
         fts = fts_rowids(fts_table, term)
         if where is None:  # FTS5 reads its matches in rowid order: the first ``window`` ones cost nothing more
             first = fts.order_by(*fts.selected_columns).limit(window)
             by_name = fts if window is None else select(first.subquery().c.rowid)
-            return matching_ids(model, [commune], None, window, by_name)
-        return matching_ids(model, [model.id.in_(fts), commune], where, window)
-    return matching_ids(model, [*(_contains(dialect, name, term) for name in names), commune], where, window)
+            return matching_ids(model, communes, None, window, by_name)
+        return matching_ids(model, [model.id.in_(fts), *communes], where, window)
+    return matching_ids(model, [*(_contains(dialect, name, term) for name in names), *communes], where, window)
 
 
 def name_or_commune(dialect: str, term: str, where: ColumnElement[bool] | None = None,
@@ -106,4 +119,5 @@ def name_or_commune(dialect: str, term: str, where: ColumnElement[bool] | None =
 NAMES: dict[Any, tuple[str, tuple[Any, ...]]] = {
     Etablissement: (FTS_TABLE, (col(Etablissement.raison_sociale), col(Etablissement.nom_operationnel))),
     EntiteJuridique: (ENTITE_FTS, (col(EntiteJuridique.raison_sociale),)),
+    Unite: (UNITE_FTS, (col(Unite.nom),)),
 }

@@ -21,9 +21,10 @@ from ror_graph.models.organisation import Etablissement
 FTS_TABLE = "etablissement_fts"
 COMMUNE_FTS = "commune_fts"
 ENTITE_FTS = "entitejuridique_fts"
-FTS_TABLES = (FTS_TABLE, COMMUNE_FTS, ENTITE_FTS)
+UNITE_FTS = "unite_fts"
+FTS_TABLES = (FTS_TABLE, COMMUNE_FTS, ENTITE_FTS, UNITE_FTS)
 TRGM_INDEXES = ("ix_etablissement_raison_sociale_trgm", "ix_etablissement_nom_operationnel_trgm",
-                "ix_commune_nom_trgm", "ix_entitejuridique_raison_sociale_trgm")
+                "ix_commune_nom_trgm", "ix_entitejuridique_raison_sociale_trgm", "ix_unite_nom_trgm")
 _NAMES = "raison_sociale, nom_operationnel"
 
 
@@ -62,24 +63,26 @@ def _no_pending_list(name: str) -> tuple[str, ...]:
     return f"ALTER INDEX {name} SET (fastupdate = off)", f"SELECT gin_clean_pending_list('{name}'::regclass)"
 
 
-# Two parts, one per migration: the EG names (0009), then commune names and EJ names (0016), which the
-# back office's searches look up too (a commune name "lyon", an EJ's raison sociale).
+# Two parts, one per migration: the EG names (0009), then the commune, EJ and offer names (0016), which
+# the back office's searches look up too (a commune name "lyon", an EJ's raison sociale, an offer's name).
 SQLITE_CREATE = {"names": _sqlite_fts(FTS_TABLE, "etablissement", _NAMES, "id"),
-                 "communes_ej": (*_sqlite_fts(COMMUNE_FTS, "commune", "nom", "rowid"),
-                                 *_sqlite_fts(ENTITE_FTS, "entitejuridique", "raison_sociale", "id"))}
-SQLITE_DROP = {"names": _sqlite_drop(FTS_TABLE), "communes_ej": (*_sqlite_drop(COMMUNE_FTS), *_sqlite_drop(ENTITE_FTS))}
+                 "more_names": (*_sqlite_fts(COMMUNE_FTS, "commune", "nom", "rowid"),
+                                 *_sqlite_fts(ENTITE_FTS, "entitejuridique", "raison_sociale", "id"),
+                                 *_sqlite_fts(UNITE_FTS, "unite", "nom", "id"))}
+SQLITE_DROP = {"names": _sqlite_drop(FTS_TABLE),
+               "more_names": tuple(s for fts in (COMMUNE_FTS, ENTITE_FTS, UNITE_FTS) for s in _sqlite_drop(fts))}
 POSTGRES_CREATE = {
     "names": ("CREATE EXTENSION IF NOT EXISTS pg_trgm",
               _trgm(TRGM_INDEXES[0], "etablissement", "raison_sociale"),
               _trgm(TRGM_INDEXES[1], "etablissement", "nom_operationnel"), _trgm(TRGM_INDEXES[2], "commune", "nom")),
-    "communes_ej": ("CREATE EXTENSION IF NOT EXISTS pg_trgm",
-                    _trgm(TRGM_INDEXES[3], "entitejuridique", "raison_sociale"),
+    "more_names": ("CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                    _trgm(TRGM_INDEXES[3], "entitejuridique", "raison_sociale"), _trgm(TRGM_INDEXES[4], "unite", "nom"),
                     *(statement for name in TRGM_INDEXES for statement in _no_pending_list(name))),
 }
 POSTGRES_DROP = {"names": tuple(f"DROP INDEX IF EXISTS {name}" for name in TRGM_INDEXES[:3]),
-                 "communes_ej": (f"DROP INDEX IF EXISTS {TRGM_INDEXES[3]}",
+                 "more_names": (*(f"DROP INDEX IF EXISTS {name}" for name in TRGM_INDEXES[3:]),
                                  *(f"ALTER INDEX IF EXISTS {name} RESET (fastupdate)" for name in TRGM_INDEXES[:3]))}
-PARTS = ("names", "communes_ej")
+PARTS = ("names", "more_names")
 
 
 def statements(dialect: str, *, drop: bool = False, part: str = "names") -> tuple[str, ...]:

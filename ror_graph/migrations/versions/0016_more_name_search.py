@@ -1,4 +1,4 @@
-"""commune and EJ name search: FTS5 trigram tables (SQLite), a pg_trgm GIN index on EJ names (PostgreSQL)
+"""commune, EJ and offer name search: FTS5 trigram tables (SQLite), pg_trgm GIN indexes (PostgreSQL)
 
 Revision ID: 0016
 Revises: 0013
@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for statement in statements(op.get_bind().dialect.name, part="communes_ej"):
+    for statement in statements(op.get_bind().dialect.name, part="more_names"):
         op.execute(sa.text(statement))
 
 
 def downgrade() -> None:
-    for statement in statements(op.get_bind().dialect.name, drop=True, part="communes_ej"):
+    for statement in statements(op.get_bind().dialect.name, drop=True, part="more_names"):
         op.execute(sa.text(statement))
