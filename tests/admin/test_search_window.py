@@ -7,6 +7,7 @@ before applying the list's filters, or that stopped short of a deep page, would 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import insert, update
 from sqlmodel import col
 
-from ror_graph.models import EntiteJuridique, Unite
+from ror_graph.models import AuditLog, EntiteJuridique, Unite
 from tests.admin.conftest import EG_COUNT, Seeded, login
 from tests.admin.test_lists import _admin_of
 
@@ -122,3 +123,26 @@ async def test_unit_search_by_name_fragment(session, structures: Seeded, small_w
     assert await listed("ALZHEIMER") == ["Accueil de jour Alzheimer"]
     assert await listed("pasa") == ["Unité Pasa"]
     assert await listed("11/901") == ["Unité Pasa"]
+
+
+async def test_history_search_by_identifier_or_author(session, structures: Seeded, support: httpx.AsyncClient):
+    # given history rows of two EGs, by two authors, and one of an offer
+    now = datetime.now(UTC)
+    rows = [(structures.eg_finess[0], "alice@ars.test", "telephone"), (structures.eg_finess[1], "bob@ars.test", "nom"),
+            ("11/900", "bob@ars.test", "age_max")]
+    conn = await session.connection()
+    await conn.execute(insert(AuditLog), [dict(
+        at=now, entity="unite" if "/" in key else "etablissement", entity_id=key, field=field, old_value="avant",
+        new_value=f"valeur-{field}", actor=actor, role="support", source="admin", change_id=str(uuid.uuid4()))
+        for key, actor, field in rows])
+    await session.commit()
+
+    async def fields(term: str) -> set[str]:
+        html = (await support.get("/admin/audit-log/list", params={"search": term})).text
+        return {field for _, _, field in rows if f"valeur-{field}" in html}
+
+    # then a FINESS or an offer id lists that structure's rows only; a word, the field or the author's rows
+    assert await fields(structures.eg_finess[0]) == {"telephone"}
+    assert await fields("11/900") == {"age_max"}
+    assert await fields("bob") == {"nom", "age_max"}
+    assert await fields("telephone") == {"telephone"}
