@@ -1,4 +1,5 @@
-"""commune, EJ and offer name search: FTS5 trigram tables (SQLite), pg_trgm GIN indexes (PostgreSQL)
+"""back-office lists: commune, EJ and offer name search (FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL),
+the anomaly queue in detection order
 
 Revision ID: 0016
 Revises: 0013
@@ -17,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('anomalie', schema=None) as batch_op:
+        batch_op.create_index('ix_anomalie_derniere_detection', ['derniere_detection_at', 'id'], unique=False)
     for statement in statements(op.get_bind().dialect.name, part="more_names"):
         op.execute(sa.text(statement))
 
@@ -24,3 +27,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in statements(op.get_bind().dialect.name, drop=True, part="more_names"):
         op.execute(sa.text(statement))
+    with op.batch_alter_table('anomalie', schema=None) as batch_op:
+        batch_op.drop_index('ix_anomalie_derniere_detection')
