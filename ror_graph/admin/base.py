@@ -7,6 +7,7 @@ view keeps ``can_create`` / ``can_edit`` / ``can_delete`` off.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
@@ -22,7 +23,7 @@ from wtforms import Form
 
 from ror_graph.admin.auth import current_user
 from ror_graph.admin.display import prefetch_parents, present
-from ror_graph.admin.listing import CappedCountMixin
+from ror_graph.admin.listing import CappedCountMixin, deferred_page
 from ror_graph.state import AppState
 
 if TYPE_CHECKING:
@@ -113,6 +114,10 @@ class RorModelView(CappedCountMixin, ModelView):
         await prefetch_parents(self, pagination.rows, request)
         return pagination
 
+    async def _run_query(self, stmt: Any) -> Any:
+        """SQLAdmin's query runner; a deep list page reads its ids first (``listing.deferred_page``)."""
+        return await super()._run_query(deferred_page(stmt, self.pk_columns, self.ror_state.engine.dialect.name))
+
     def is_accessible(self, request: Request) -> bool:
         user = current_user(request)
         return user is not None and (user.is_admin or not self.admin_only)
@@ -159,11 +164,11 @@ class RorModelView(CappedCountMixin, ModelView):
             template = templates[name, identity] = str(request.url_for(name, identity=identity, pk=ROW_KEY))
         return URL(template.replace(ROW_KEY, str(get_object_identifier(obj)), 1))
 
-    def menu_links(self, request: Request) -> list[MenuLink]:
+    def menu_links(self, request: Request) -> builtins.list[MenuLink]:
         """Buttons shown above the list, next to the export."""
         return []
 
-    def selected_pks(self, request: Request) -> list[str]:
+    def selected_pks(self, request: Request) -> builtins.list[str]:
         """Primary keys selected in the list (``pks`` query parameter of SQLAdmin actions)."""
         return [pk for pk in (request.query_params.get("pks") or "").split(",") if pk.strip()]
 
@@ -185,7 +190,7 @@ class RorModelView(CappedCountMixin, ModelView):
         search = request.query_params.get("search")
         return self.search_query(stmt, search) if search else stmt
 
-    async def get_model_objects(self, request: Request, limit: int | None = 0) -> list[Any]:
+    async def get_model_objects(self, request: Request, limit: int | None = 0) -> builtins.list[Any]:
         """Rows of the CSV export: the current list (filters, search, sort), not the whole table."""
         stmt = await self.filtered_query(request)
         return list(await self._run_query(stmt.limit(limit or self.export_max_rows)))

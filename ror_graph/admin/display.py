@@ -112,7 +112,7 @@ async def prefetch_parents(view: Any, rows: list[Any], request: Request) -> None
     props = [prop for prop in PARENTS if prop in getattr(view, "_list_prop_names", ())]
     found: dict[tuple[str, Any], Any] = request.state.__dict__.setdefault("ror_parents", {})
     for prop in props:
-        model = PARENTS[prop][0]
+        model: Any = PARENTS[prop][0]
         ids = {getattr(row, prop) for row in rows if getattr(row, prop, None) is not None}
         if not ids:
             continue

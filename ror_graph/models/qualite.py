@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, Index, String
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field, SQLModel, UniqueConstraint, col
 
 from ror_graph.models.base import utcnow
 
@@ -59,4 +59,4 @@ class ModeleSaisie(SQLModel, table=True):
 
 # The support queue (back office « Anomalies ») lists the latest detections first: read in this index's
 # order, the first page stops after 25 rows instead of sorting every anomaly (20,000: 60 ms).
-Index("ix_anomalie_derniere_detection", Anomalie.derniere_detection_at, Anomalie.id)
+Index("ix_anomalie_derniere_detection", col(Anomalie.derniere_detection_at), col(Anomalie.id))

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import insert, update
 from sqlmodel import col
 
+from ror_graph.admin import listing
 from ror_graph.models import AuditLog, EntiteJuridique, Unite
 from tests.admin.conftest import EG_COUNT, Seeded, login
 from tests.admin.test_lists import _admin_of
@@ -146,3 +147,17 @@ async def test_history_search_by_identifier_or_author(session, structures: Seede
     assert await fields("11/900") == {"age_max"}
     assert await fields("bob") == {"nom", "age_max"}
     assert await fields("telephone") == {"telephone"}
+
+
+async def test_deep_pages_read_their_ids_first_and_keep_rows_and_order(monkeypatch, support: httpx.AsyncClient,
+                                                                       structures: Seeded):
+    # given every page counts as deep (PostgreSQL reads the page's ids first, then its rows)
+    monkeypatch.setattr(listing, "DEFERRED_OFFSET", 0)
+    # when support opens page 2 of the EGs sorted by name, descending, then page 2 of a filtered search
+    by_name = await support.get("/admin/etablissement/list", params={
+        "pageSize": 10, "page": 2, "sortBy": "raison_sociale", "sort": "desc"})
+    searched = await support.get("/admin/etablissement/list", params={
+        "pageSize": 5, "page": 2, "search": "numero", "departement": "69"})
+    # then the rows and their order are those of the plain query
+    assert _names(by_name.text) == [f"EHPAD NUMERO {i:02d}" for i in range(19, 9, -1)]
+    assert _names(searched.text) == [f"EHPAD NUMERO {i:02d}" for i in (11, 13, 15, 17, 19)]
