@@ -61,7 +61,7 @@ def start_server(url: str, tree: Path) -> tuple[subprocess.Popen, str]:
                              "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
                             env=env, cwd=tree)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a loaded machine takes its time to import the app
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:
@@ -237,8 +237,10 @@ def main() -> None:
     trees = {"after": Path(__file__).resolve().parent.parent}
     if args.before:
         trees["before"] = Path(args.before).resolve()
-    servers = {name: start_server(url, tree) for name, tree in trees.items()}
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
     try:
+        for name, tree in trees.items():
+            servers[name] = start_server(url, tree)
         database = make_url(url).database if url.startswith("postgresql") else ""
         timings = time_pages(servers, pages_for(sample), args.repeat, database or "")
     finally:

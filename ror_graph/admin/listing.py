@@ -77,7 +77,8 @@ class CappedCountMixin:
 
         ``None`` when the list is sorted on another column: the page's rows may then be any of the matches.
         """
-        if request.query_params.get("sortBy"):
+        id_order = [(pk.name, False) for pk in self.pk_columns]  # type: ignore[attr-defined]
+        if request.query_params.get("sortBy") or self._get_default_sort() != id_order:  # type: ignore[attr-defined]
             return None
         return count_cap(request, self.page_size, max(self.page_size_options), self.count_floor) + 1  # type: ignore[attr-defined]
 
