@@ -86,20 +86,27 @@ async def test_ej_search_by_name_fragment_and_commune_name(session, small_window
     # given a second EJ in Lyon
     now = datetime.now(UTC)
     conn = await session.connection()
-    await conn.execute(insert(EntiteJuridique).values(
-        finess="690000013", raison_sociale="FONDATION DES GLYCINES", commune_code="69123", created_at=now,
-        updated_at=now, version=1, placeholder=False))
+    await conn.execute(insert(EntiteJuridique), [dict(
+        finess=finess, raison_sociale=name, commune_code=commune, created_at=now, updated_at=now, version=1,
+        placeholder=False) for finess, name, commune in (("690000013", "FONDATION DES GLYCINES", "69123"),
+                                                         ("750000015", "ABRI D'AVENIR 100%", None))])
     await session.commit()
+    names = ("ASSOCIATION TEST", "FONDATION DES GLYCINES", "ABRI D&#39;AVENIR 100%")
 
     async def listed(term: str) -> set[str]:
-        html = (await small_window.get("/admin/entite-juridique/list", params={"search": term})).text
-        return {name for name in ("ASSOCIATION TEST", "FONDATION DES GLYCINES") if name in html}
+        response = await small_window.get("/admin/entite-juridique/list", params={"search": term})
+        assert response.status_code == 200
+        return {name for name in names if name in response.text}
 
     # then a name fragment, in any case, finds it through the EJ name index; a commune name too
     assert await listed("glycine") == {"FONDATION DES GLYCINES"}
     assert await listed("lyon") == {"FONDATION DES GLYCINES"}
     assert await listed("association") == {"ASSOCIATION TEST"}
     assert await listed("zzqx") == set()
+    # quotes, LIKE wildcards and backslashes are text to find (the fragment is written into the SQL, quoted)
+    assert await listed("d'avenir 100%") == {"ABRI D&#39;AVENIR 100%"}
+    assert await listed("100%") == {"ABRI D&#39;AVENIR 100%"}
+    assert await listed("a\\b'") == set()
 
 
 async def test_unit_search_by_name_fragment(session, structures: Seeded, small_window: httpx.AsyncClient):
