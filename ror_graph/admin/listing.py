@@ -20,7 +20,7 @@ from sqlalchemy.sql.selectable import Subquery
 from starlette.requests import Request
 
 COUNT_CAP = 10_000
-SEARCH_COUNT_CAP = 500  # a search counts this far: "plus de 500" asks for a narrower term (or the CSV export)
+SEARCH_COUNT_CAP = 250  # a search counts this far (10 pages): "plus de 250" asks for a narrower term or the export
 DEFERRED_OFFSET = 1_000  # from this offset a page reads its ids first (``deferred_page``)
 PAGE_LOOKAHEAD = 8  # pages shown after the current one by SQLAdmin's pagination (7) + 1
 LOOKUP_TEMPLATE = "ror_admin/select_filter.html"  # one drop-down per filter, not a column of links
