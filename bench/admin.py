@@ -1,15 +1,21 @@
 """Back-office list and search speed on 100,000 établissements (target: every page p95 ≤ 100 ms).
 
-Builds a fresh database (SQLite by default, ``--database-url`` for PostgreSQL), bulk-inserts the
-reference data and N EGs (with their EJs) through SQLAlchemy Core, starts the real app with
-``uvicorn ror_graph.app:create_app --factory`` in a subprocess, logs in as support and times the EG
-list over HTTP (first page, a deep page, searches by FINESS, name fragment and commune, filters),
-the EJ list and its search, the EG page. Baselines measured in the same run: the raw SELECT of the
-same page, the unbounded ``COUNT(*)`` SQLAdmin would run on every page, and the name search as a
-plain ``LIKE '%…%'`` scan next to the trigram index lookup (FTS5 / pg_trgm) the list uses.
+Builds a database (SQLite by default, ``--database-url`` for PostgreSQL; ``bench/admin_data.py``:
+100,000 EGs, 20,000 EJs, one unit and one history row per EG, 20,000 anomalies, 2,000 accounts),
+starts the real app with ``uvicorn ror_graph.app:create_app --factory`` in a subprocess, logs in as
+support (admin for the accounts) and times every back-office list over HTTP: EGs (first page, a deep
+page, searches by FINESS, name fragment and commune, filters, a search inside a filter), EJs, units,
+anomalies, history, accounts, and the EG page.
+
+``--before DIR`` (a checkout of the code to compare with, e.g. ``git worktree add /tmp/before main``)
+serves the same database from that code at the same time; each page is requested from both servers
+in turn (A, B, A, B…), so both see the same machine load. Baselines measured in the same run: the raw
+SELECT of a page, the unbounded ``COUNT(*)`` SQLAdmin would run on every page, and the name search as
+a plain ``LIKE '%…%'`` scan.
 
     .venv/bin/python bench/admin.py                    # 100,000 EGs, SQLite
-    .venv/bin/python bench/admin.py --database-url postgresql://postgres@127.0.0.1:5432/bench_admin
+    .venv/bin/python bench/admin.py --sqlite-path var/bench_admin.sqlite3 --before ../before  # kept, reused
+    .venv/bin/python bench/admin.py --database-url postgresql://postgres@127.0.0.1:5432/bench_admin [--reuse]
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
 import re
 import socket
 import statistics
@@ -25,85 +30,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
 
-from ror_graph.admin.name_search import name_or_commune
-from ror_graph.db import make_engine, session_factory
-from ror_graph.models import Account, Commune, Departement, EntiteJuridique, Etablissement, Nomenclature
-from ror_graph.models.coded import CATEGORIE_EG
-from ror_graph.services.accounts.accounts import hash_password
-from ror_graph.services.core.validation import luhn_ok
-from ror_graph.services.reference.loader import load_reference
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.admin_data import ADMIN_EMAIL, EMAIL, PASSWORD, build, prepare_pg, samples
+from ror_graph.models import Etablissement
 from ror_graph.settings import normalise_database_url
 
-EMAIL, PASSWORD = "bench.support@ars.test", "bench password 2026"
-WORDS = ["LES TILLEULS", "LES GLYCINES", "SAINT JOSEPH", "LA ROSERAIE", "LE CLOS FLEURI", "BEL AIR", "LES CEDRES",
-         "RESIDENCE DU PARC", "LES JARDINS", "VAL DE LOIRE", "LES MIMOSAS", "SAINTE MARIE"]
-KINDS = ["EHPAD", "CENTRE HOSPITALIER", "SSIAD", "FOYER", "IME", "CLINIQUE", "MAS", "ESAT"]
-BATCH = 5_000
 TARGET_MS = 100
-
-
-def _finess(dep: str, n: int) -> str:
-    prefix = f"{dep[:2]}{n:06d}"[:8].ljust(8, "0")
-    return next(prefix + str(d) for d in range(10) if luhn_ok(prefix + str(d)))
-
-
-async def build(url: str, rows: int) -> dict:
-    """Schema, reference data, ``rows`` EGs (one EJ per five EGs), one support account."""
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.create_all)
-    async with session_factory(engine)() as session:
-        await load_reference(session)
-    rnd = random.Random(7)
-    now = datetime.now(UTC)
-    async with engine.begin() as conn:
-        deps = (await conn.execute(select(Departement.code, Departement.region_code))).all()
-        communes: dict[str, list[str]] = {}
-        for code, dep in (await conn.execute(select(Commune.code, Commune.departement_code))).all():
-            communes.setdefault(dep, []).append(code)
-        cats = list((await conn.execute(
-            select(Nomenclature.code).where(Nomenclature.system == CATEGORIE_EG))).scalars())
-        deps = [(d, r) for d, r in deps if d in communes and d[:2].isdigit()]
-        await conn.execute(insert(Account).values(email=EMAIL, role="support", password_hash=hash_password(PASSWORD),
-                                                  active=True, created_at=now))
-        started = time.perf_counter()
-        for start in range(0, rows, BATCH):
-            size = min(BATCH, rows - start)
-            ej_rows, eg_rows = [], []
-            for i in range(start, start + size, 5):
-                dep, _ = deps[i % len(deps)]
-                ej_rows.append(dict(finess=_finess(dep, 500_000 + i // 5), raison_sociale=f"ASSOCIATION {i // 5}",
-                                    created_at=now, updated_at=now, version=1, placeholder=False))
-            ej_ids = (await conn.execute(
-                insert(EntiteJuridique).returning(EntiteJuridique.id), ej_rows)).scalars().all()
-            for i in range(start, start + size):
-                dep, region = deps[i % len(deps)]
-                validated = None if rnd.random() < 0.3 else now - timedelta(days=rnd.randint(1, 900))
-                eg_rows.append(dict(
-                    finess=_finess(dep, i), entite_juridique_id=ej_ids[(i - start) // 5],
-                    raison_sociale=f"{rnd.choice(KINDS)} {rnd.choice(WORDS)} {i}", categorie_code=rnd.choice(cats),
-                    departement_code=dep, region_code=region, commune_code=rnd.choice(communes[dep]),
-                    ferme=rnd.random() < 0.05, derniere_validation_at=validated, created_at=now, updated_at=now,
-                    version=1, statut_description="valide" if validated else "a_completer"))
-            await conn.execute(insert(Etablissement), eg_rows)
-        load_s = time.perf_counter() - started
-    if url.startswith("postgresql"):
-        async with engine.connect() as conn:
-            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text("ANALYZE"))
-    else:
-        async with engine.connect() as conn:
-            await conn.execute(text("ANALYZE"))
-    await engine.dispose()
-    return {"load_s": load_s, "sample_finess": _finess(deps[1234 % len(deps)][0], 1234), "sample_id": 1235}
 
 
 def _free_port() -> int:
@@ -112,14 +52,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(url: str) -> tuple[subprocess.Popen, str]:
+def start_server(url: str, tree: Path) -> tuple[subprocess.Popen, str]:
+    """The app of the source tree ``tree`` on ``url`` (debug: plain-http cookies for the client)."""
     port = _free_port()
     env = {**os.environ, "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_MANAGED": "false", "ROR_GRAPH_DEBUG": "true",
-           "ROR_GRAPH_SECRET_KEY": os.urandom(16).hex()}  # debug: plain-http cookies (no Secure flag) for the client
+           "ROR_GRAPH_SECRET_KEY": os.urandom(16).hex(), "PYTHONPATH": str(tree)}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "ror_graph.app:create_app", "--factory", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"], env=env)
+                             "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                            env=env, cwd=tree)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a loaded machine takes its time to import the app
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:
@@ -130,8 +72,8 @@ def start_server(url: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server did not start")
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
+def percentiles(samples_: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples_)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
@@ -142,27 +84,57 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def time_pages(base: str, pages: dict[str, tuple[str, dict]], repeat: int,
-               pid: int) -> tuple[dict[str, list[float]], dict[str, float]]:
-    results: dict[str, list[float]] = {}
-    cpu: dict[str, float] = {}
-    with httpx.Client(base_url=base, timeout=30) as http:
-        login = http.get("/admin/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)
-        response = http.post("/admin/login", data={"username": EMAIL, "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 302, response.text[:300]
-        for name, (path, params) in pages.items():
-            samples = []
-            http.get(path, params=params)  # warms the caches, not timed
-            cpu_before = server_cpu(pid)
-            for _ in range(repeat):
+def database_cpu(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends of ``database`` (found by their process title,
+    ``postgres: user database host(port) state``): the database's share of a request, which the server's
+    own CPU does not hold. The bench sends one request at a time, so the difference around a request is
+    that request's. 0 for SQLite (its work is in the server's CPU) or a database on another machine."""
+    if not database:
+        return 0.0
+    total, marker = 0.0, f" {database} ".encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "cmdline").read_bytes().startswith(b"postgres: ") and marker in (proc / "cmdline").read_bytes():
+                total += server_cpu(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def login(base: str, email: str) -> httpx.Client:
+    http = httpx.Client(base_url=base, timeout=30)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/admin/login").text).group(1)
+    response = http.post("/admin/login", data={"username": email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.text[:300]
+    return http
+
+
+def time_pages(servers: dict[str, tuple[subprocess.Popen, str]], pages: dict[str, tuple[str, str, dict]],
+               repeat: int, database: str) -> dict[str, dict[str, tuple[list[float], float]]]:
+    """For each page and server: wall times of ``repeat`` requests and mean CPU (server + PostgreSQL
+    backends), servers in turn."""
+    clients = {(name, role): login(base, ADMIN_EMAIL if role == "admin" else EMAIL)
+               for name, (_, base) in servers.items() for role in ("support", "admin")}
+    results: dict[str, dict[str, tuple[list[float], float]]] = {}
+    for page, (role, path, params) in pages.items():
+        walls: dict[str, list[float]] = {name: [] for name in servers}
+        cpu: dict[str, float] = dict.fromkeys(servers, 0.0)
+        for name in servers:
+            clients[name, role].get(path, params=params)  # warms the caches, not timed
+        for _ in range(repeat):
+            for name, (proc, _) in servers.items():
+                before = server_cpu(proc.pid) + database_cpu(database)
                 started = time.perf_counter()
-                page = http.get(path, params=params)
-                samples.append(time.perf_counter() - started)
-                assert page.status_code == 200, (name, page.status_code)
-            results[name] = samples
-            cpu[name] = (server_cpu(pid) - cpu_before) / repeat
-    return results, cpu
+                response = clients[name, role].get(path, params=params)
+                walls[name].append(time.perf_counter() - started)
+                cpu[name] += server_cpu(proc.pid) + database_cpu(database) - before
+                assert response.status_code == 200, (name, page, response.status_code)
+        results[page] = {name: (walls[name], cpu[name] / repeat) for name in servers}
+    for client in clients.values():
+        client.close()
+    return results
 
 
 async def baselines(url: str, repeat: int, offset: int) -> dict[str, list[float]]:
@@ -172,86 +144,113 @@ async def baselines(url: str, repeat: int, offset: int) -> dict[str, list[float]
         "raw SELECT page 1": page,
         f"raw SELECT offset {offset}": page.offset(offset),
         "unbounded COUNT(*) (SQLAdmin default)": select(func.count()).select_from(select(Etablissement).subquery()),
-        "name 'glycines': LIKE scan, first 25 (peer)": select(Etablissement.id).where(
+        "name 'glycines': LIKE scan, first 25": select(Etablissement.id).where(
             Etablissement.raison_sociale.ilike("%glycines%")).order_by(Etablissement.id).limit(25),
-        "name 'glycines': trigram index, first 25": select(Etablissement.id).where(
-            name_or_commune(make_url(url).get_backend_name(), "glycines")).order_by(Etablissement.id).limit(25),
+        "name 'glycines': LIKE scan, count": select(func.count()).where(
+            Etablissement.raison_sociale.ilike("%glycines%")),
     }
     out: dict[str, list[float]] = {}
     async with engine.connect() as conn:
         for name, stmt in stmts.items():
-            samples = []
+            timings = []
             for _ in range(repeat + 1):
                 started = time.perf_counter()
                 (await conn.execute(stmt)).all()
-                samples.append(time.perf_counter() - started)
-            out[name] = samples[1:]
+                timings.append(time.perf_counter() - started)
+            out[name] = timings[1:]
     await engine.dispose()
     return out
 
 
-async def prepare_pg(url: str) -> None:
-    admin_url = make_url(url).set(database="postgres")
-    name = make_url(url).database
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
+def pages_for(sample: dict) -> dict[str, tuple[str, str, dict]]:
+    """Page name → (role, path, query) of every back-office list timed."""
+    deep = (sample["rows"] // 25) // 2  # a page in the middle of the table
+    eg, ej, unite = "/admin/etablissement/list", "/admin/entite-juridique/list", "/admin/unite/list"
+    return {
+        "EG list: first page": ("support", eg, {}),
+        f"EG list: page {deep} (offset {(deep - 1) * 25:,})": ("support", eg, {"page": deep}),
+        "EG search FINESS": ("support", eg, {"search": sample["finess"]}),
+        "EG search name ('glycines')": ("support", eg, {"search": "glycines"}),
+        "EG search name fragment ('ines 12')": ("support", eg, {"search": "ines 12"}),
+        "EG search commune name ('lyon')": ("support", eg, {"search": "lyon"}),
+        "EG search nothing found ('zzqx')": ("support", eg, {"search": "zzqx"}),
+        "EG search 'glycines' in dép. 13": ("support", eg, {"search": "glycines", "departement": "13"}),
+        "EG search 'glycines', page 15": ("support", eg, {"search": "glycines", "page": 15}),
+        "EG filter département 69": ("support", eg, {"departement": "69"}),
+        "EG filter à mettre à jour + ouverts": ("support", eg, {"a_mettre_a_jour": "oui", "etat": "ouverts"}),
+        "EG filter dép. 13 + à mettre à jour, page 5": ("support", eg, {"departement": "13",
+                                                                         "a_mettre_a_jour": "oui", "page": 5}),
+        "EJ list: first page": ("support", ej, {}),
+        "EJ search name ('association 123')": ("support", ej, {"search": "association 123"}),
+        "Unit list: first page": ("support", unite, {}),
+        "Unit search identifier": ("support", unite, {"search": sample["unite"]}),
+        "Unit search name ('jour 4321')": ("support", unite, {"search": "jour 4321"}),
+        "Anomalies: first page": ("support", "/admin/anomalie/list", {}),
+        "Anomalies: ouvertes": ("support", "/admin/anomalie/list", {"statut": "ouverte"}),
+        "History: first page": ("support", "/admin/audit-log/list", {}),
+        "History search FINESS": ("support", "/admin/audit-log/list", {"search": sample["finess"]}),
+        "Accounts: first page": ("admin", "/admin/account/list", {}),
+        "Accounts search ('referent12')": ("admin", "/admin/account/list", {"search": "referent12"}),
+        "EG page (identity, units, timeline)": ("support", f"/admin/etablissement/details/{sample['eg_id']}", {}),
+    }
+
+
+def report(timings: dict, base_timings: dict[str, list[float]]) -> None:
+    load = os.getloadavg()[0]
+    print(f"\nload average {load:.1f} on {os.cpu_count()} cores: wall times include waiting for a core; "
+          "'CPU' is the mean CPU time the server (and PostgreSQL's backends) spent per request")
+    names = list(next(iter(timings.values())))
+    header = "".join(f"{name + ' p50':>12}{name + ' p95':>12}{name + ' CPU':>12}" for name in names)
+    print(f"{'back-office page over HTTP (25 rows), ms':<48}{header}  target p95 <= {TARGET_MS} ms ({names[0]})")
+    for page, by_server in timings.items():
+        cells = ""
+        for samples_, cpu in by_server.values():
+            p50, p95 = percentiles(samples_)
+            cells += f"{p50 * 1000:>12.1f}{p95 * 1000:>12.1f}{cpu * 1000:>12.1f}"
+        p95_after = percentiles(by_server[names[0]][0])[1] * 1000
+        print(f"{page:<48}{cells}  {'ok' if p95_after <= TARGET_MS else 'SLOW'}")
+    print(f"\n{'baseline (same process, no HTTP)':<48}{'p50 ms':>12}{'p95 ms':>12}")
+    for name, samples_ in base_timings.items():
+        p50, p95 = percentiles(samples_)
+        print(f"{name:<48}{p50 * 1000:>12.1f}{p95 * 1000:>12.1f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="Établissements to insert.")
-    parser.add_argument("--repeat", type=int, default=20, help="Timed requests per page.")
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL (database recreated); default SQLite.")
-    parser.add_argument("--keep", action="store_true", help="Keep the SQLite file (its path is printed).")
+    parser.add_argument("--repeat", type=int, default=20, help="Timed requests per page and server.")
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (recreated unless --reuse); default SQLite.")
+    parser.add_argument("--sqlite-path", default="", help="SQLite file to build and keep (reused with --reuse).")
+    parser.add_argument("--reuse", action="store_true", help="Time the database already built by a previous run.")
+    parser.add_argument("--before", default="", help="Source tree of the code to compare with, served in turn.")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="bench_admin_")
-    url = normalise_database_url(args.database_url) if args.database_url else f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
-    if url.startswith("postgresql"):
-        asyncio.run(prepare_pg(url))
-    built = asyncio.run(build(url, args.rows))
-    print(f"database: {url.split('@')[-1]} — {args.rows:,} EGs inserted in {built['load_s']:.1f} s")
-    deep = (args.rows // 25) // 2  # a page in the middle of the table
-    eg_list, ej_list = "/admin/etablissement/list", "/admin/entite-juridique/list"
-    pages = {
-        "EG list: first page": (eg_list, {}),
-        f"EG list: page {deep} (offset {(deep - 1) * 25:,})": (eg_list, {"page": deep}),
-        "EG search FINESS": (eg_list, {"search": built["sample_finess"]}),
-        "EG search name ('glycines')": (eg_list, {"search": "glycines"}),
-        "EG search name fragment ('ines 12')": (eg_list, {"search": "ines 12"}),
-        "EG search commune name ('lyon')": (eg_list, {"search": "lyon"}),
-        "EG filter département 69": (eg_list, {"departement": "69"}),
-        "EG filter à mettre à jour + ouverts": (eg_list, {"a_mettre_a_jour": "oui", "etat": "ouverts"}),
-        "EG filter dép. 13 + à mettre à jour, page 5": (eg_list, {"departement": "13", "a_mettre_a_jour": "oui",
-                                                                   "page": 5}),
-        "EJ list: first page": (ej_list, {}),
-        "EJ search name ('association 123')": (ej_list, {"search": "association 123"}),
-        "EG page (identity, units, timeline)": (f"/admin/etablissement/details/{built['sample_id']}", {}),
-    }
-    proc, base = start_server(url)
+    path = Path(args.sqlite_path or Path(tempfile.mkdtemp(prefix="bench_admin_")) / "bench.sqlite3").resolve()
+    url = normalise_database_url(args.database_url) if args.database_url else f"sqlite+aiosqlite:///{path}"
+    if not args.reuse:
+        if url.startswith("postgresql"):
+            asyncio.run(prepare_pg(url))
+        else:
+            path.unlink(missing_ok=True)
+        built = asyncio.run(build(url, args.rows))
+        print(f"database: {url.split('@')[-1]} — {args.rows:,} EGs and satellites inserted in {built['load_s']:.1f} s")
+    sample = asyncio.run(samples(url))
+    trees = {"after": Path(__file__).resolve().parent.parent}
+    if args.before:
+        trees["before"] = Path(args.before).resolve()
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
     try:
-        timings, cpu = time_pages(base, pages, args.repeat, proc.pid)
+        for name, tree in trees.items():
+            servers[name] = start_server(url, tree)
+        database = make_url(url).database if url.startswith("postgresql") else ""
+        timings = time_pages(servers, pages_for(sample), args.repeat, database or "")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    base_timings = asyncio.run(baselines(url, args.repeat, (deep - 1) * 25))
-    load = os.getloadavg()[0]
-    print(f"\nload average {load:.1f} on {os.cpu_count()} cores: wall times include waiting for a core; "
-          "'server CPU' is the mean CPU time the server spent per request")
-    print(f"{'back-office page over HTTP (25 rows)':<52}{'p50 ms':>9}{'p95 ms':>9}{'server CPU ms':>15}"
-          f"  target p95 <= {TARGET_MS} ms")
-    for name, samples in timings.items():
-        p50, p95 = percentiles(samples)
-        print(f"{name:<52}{p50 * 1000:>9.1f}{p95 * 1000:>9.1f}{cpu[name] * 1000:>15.1f}"
-              f"  {'ok' if p95 * 1000 <= TARGET_MS else 'SLOW'}")
-    print(f"\n{'baseline (same process, no HTTP)':<52}{'p50 ms':>9}{'p95 ms':>9}")
-    for name, samples in base_timings.items():
-        p50, p95 = percentiles(samples)
-        print(f"{name:<52}{p50 * 1000:>9.1f}{p95 * 1000:>9.1f}")
-    if not args.database_url and not args.keep:
-        Path(tmp, "bench.sqlite3").unlink(missing_ok=True)
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=10)
+    deep = (sample["rows"] // 25) // 2
+    report(timings, asyncio.run(baselines(url, args.repeat, (deep - 1) * 25)))
+    if not args.database_url and not args.sqlite_path:
+        path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

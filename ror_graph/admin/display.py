@@ -104,10 +104,29 @@ async def present(view: Any, obj: Any, prop: str, value: Any, request: Request |
     return label
 
 
+async def prefetch_parents(view: Any, rows: list[Any], request: Request) -> None:
+    """The parent structures a list page links to, read in one query per kind (not one per row).
+
+    Kept in ``request.state`` for ``_parent_link``; a detail page (one row) still reads its parent alone.
+    """
+    props = [prop for prop in PARENTS if prop in getattr(view, "_list_prop_names", ())]
+    found: dict[tuple[str, Any], Any] = request.state.__dict__.setdefault("ror_parents", {})
+    for prop in props:
+        model: Any = PARENTS[prop][0]
+        ids = {getattr(row, prop) for row in rows if getattr(row, prop, None) is not None}
+        if not ids:
+            continue
+        async with view.ror_state.sessions() as session:
+            for parent in await session.exec(select(model).where(col(model.id).in_(ids))):
+                found[prop, parent.id] = parent
+
+
 async def _parent_link(view: Any, prop: str, value: Any, request: Request) -> Markup:
     model, identity = PARENTS[prop]
-    async with view.ror_state.sessions() as session:
-        parent = await session.get(model, value)
+    parent = request.state.__dict__.get("ror_parents", {}).get((prop, value))
+    if parent is None:
+        async with view.ror_state.sessions() as session:
+            parent = await session.get(model, value)
     text = f"{parent.finess} — {parent.raison_sociale}" if parent is not None else "introuvable"
     url = request.url_for("admin:details", identity=identity, pk=str(value))
     return Markup('<a href="{}">{}</a>').format(url, text)

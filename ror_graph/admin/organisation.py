@@ -23,11 +23,11 @@ from ror_graph.admin.campagne_eg import CampagneInfoMixin
 from ror_graph.admin.corrections import FinessCorrectionMixin
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import ENTITE_LABELS, ETABLISSEMENT_LABELS, UNITE_LABELS
-from ror_graph.admin.listing import ChoiceFilter, ReferenceFilter
-from ror_graph.admin.name_search import like_pattern, name_or_commune
+from ror_graph.admin.listing import SEARCH_WINDOW, ChoiceFilter, ReferenceFilter
+from ror_graph.admin.name_search import name_ids
 from ror_graph.admin.unite_lists import LIST_LABELS
 from ror_graph.admin.validation import ValidationMixin
-from ror_graph.models import Commune, Departement, EntiteJuridique, Etablissement, Nomenclature, utcnow
+from ror_graph.models import Departement, EntiteJuridique, Etablissement, Nomenclature, utcnow
 from ror_graph.models.coded import CATEGORIE_EG
 from ror_graph.services.accounts.principal import Principal
 from ror_graph.services.core.errors import BadInputError, DomainError, FinessLockedError
@@ -44,21 +44,18 @@ VERSION_MISSING = ("La version de la fiche que vous avez ouverte manque au formu
                    "et refaites votre modification.")
 
 
-def structure_search(stmt: Select, term: str, model: Any, *names: Any, dialect: str = "") -> Select:
+def structure_search(stmt: Select, term: str, model: Any, dialect: str) -> Select:
     """FINESS → equality; commune/postal code → equality; otherwise names and commune names.
 
-    EGs go through their trigram name index (``admin.name_search``); EJs (a fifth as many) use ``ILIKE``.
+    Names are matched ids first through the trigram name indexes (``admin.name_search``), as many as
+    the page needs (``SEARCH_WINDOW``), the list's filters inside the lookup.
     """
     term = term.strip()
     if FINESS_TERM.match(term):
         return stmt.where(model.finess == term.upper())
     if CODE5_TERM.match(term):
         return stmt.where(or_(model.commune_code == term.upper(), model.code_postal == term))
-    if model is Etablissement:
-        return stmt.where(name_or_commune(dialect, term))
-    pattern = like_pattern(term)
-    communes = select(col(Commune.code)).where(col(Commune.nom).ilike(pattern, escape="\\"))
-    return stmt.where(or_(*(n.ilike(pattern, escape="\\") for n in names), model.commune_code.in_(communes)))
+    return stmt.where(model.id.in_(name_ids(model, dialect, term, stmt.whereclause, SEARCH_WINDOW.get())))
 
 
 def departement_filter(column: Any) -> ReferenceFilter:
@@ -93,7 +90,7 @@ class EntiteJuridiqueAdmin(FinessCorrectionMixin, RorModelView, model=EntiteJuri
     ]
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        return structure_search(stmt, term, EntiteJuridique, EntiteJuridique.raison_sociale)
+        return structure_search(stmt, term, EntiteJuridique, self.ror_state.engine.dialect.name)
 
 
 class EtablissementAdmin(CampagneInfoMixin, ValidationMixin, FinessCorrectionMixin, RorModelView, model=Etablissement):
@@ -146,7 +143,7 @@ class EtablissementAdmin(CampagneInfoMixin, ValidationMixin, FinessCorrectionMix
     details_template = "ror_admin/etablissement.html"
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        return structure_search(stmt, term, Etablissement, dialect=self.ror_state.engine.dialect.name)
+        return structure_search(stmt, term, Etablissement, self.ror_state.engine.dialect.name)
 
     async def details_context(self, request: Request) -> dict[str, Any]:
         """The EG page's blocks (``admin.fiche``), read as the logged-in person may see them."""

