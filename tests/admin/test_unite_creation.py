@@ -10,7 +10,7 @@ import re
 import httpx
 from sqlmodel import col, select
 
-from ror_graph.models import AuditLog, Event, ModeleSaisie, Unite, UniteCode, ZoneIntervention
+from ror_graph.models import AuditLog, Etablissement, Event, ModeleSaisie, Unite, UniteCode, ZoneIntervention
 from ror_graph.services.qualite.modeles import DEFAULTS, modeles
 from tests.admin.conftest import Seeded, page_token
 
@@ -108,3 +108,16 @@ async def test_refusals_are_in_french_and_write_nothing(support: httpx.AsyncClie
         # the form comes back with what was typed
         assert 'value="SSIAD du 11e"' in text or fields.get("nom") == ""
     assert await _stored(session) == []
+
+
+async def test_the_eg_page_opens_the_creation_form_for_its_finess(support: httpx.AsyncClient, structures: Seeded,
+                                                                  session):
+    # given the page of an EG
+    eg = await session.get(Etablissement, structures.eg_ids[0])
+    fiche = html.unescape((await support.get(f"/admin/etablissement/details/{eg.id}")).text)
+    # when support follows its « Créer une unité » link
+    link = re.search(r'id="creer-unite"\s+href="([^"]+)"', fiche)
+    assert link is not None
+    form = html.unescape((await support.get(link.group(1))).text)
+    # then the creation form is for that EG
+    assert re.search(rf'name="finess" value="{eg.finess}"', form)
