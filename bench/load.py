@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import os
 import random
 import string
@@ -91,33 +92,59 @@ def ror(env: dict, *args: str) -> None:
         raise SystemExit(f"ror-graph {' '.join(args)}: {done.stderr[-2000:]}")
 
 
-async def prepare(server_url: str, offers: int, workdir: Path) -> tuple[str, dict, ManagedMeili, list, list]:
-    """Private database with data, admin account, external Meilisearch indexed; returns what requests need."""
+async def prepare(
+    server_url: str, offers: int, workdir: Path, keep: Path | None
+) -> tuple[str, dict, ManagedMeili, list, list]:
+    """Private database with data, admin account, external Meilisearch indexed; returns what requests need.
+
+    With ``keep`` the database and the Meilisearch data directory outlive the run (building 300k offers
+    takes minutes): a later run with the same ``keep`` reuses them instead of building again.
+    """
+    saved = keep / "state.json" if keep else None
+    if saved and saved.exists():
+        url = json.loads(saved.read_text())["url"]
+        meili = ManagedMeili.shared(keep / "meili", timeout=120)  # type: ignore[operator]
+        print(f"reusing {make_url(url).database} and its index")
+    else:
+        url, meili = await build(server_url, offers, keep or workdir)
+        if saved:
+            saved.write_text(json.dumps({"url": url, "offers": offers}))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ROR_GRAPH_")},
+           "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_URL": meili.url, "ROR_GRAPH_MEILI_KEY": meili.master_key,
+           "ROR_GRAPH_DATA_DIR": str(workdir / "var"), "ROR_GRAPH_SECRET_KEY": "bench-secret-key",
+           "ROR_GRAPH_LOG_FORMAT": "text"}
+    if not (saved and saved.exists() and json.loads(saved.read_text()).get("indexed")):
+        ror(env, "create-account", "--email", ADMIN, "--role", "admin", "--password", PASSWORD)
+        started = time.perf_counter()
+        ror(env, "reindex")
+        print(f"reindex: {time.perf_counter() - started:.1f} s")
+        if saved:
+            saved.write_text(json.dumps({"url": url, "offers": offers, "indexed": True}))
+    conn = await asyncpg.connect(url)
+    finess = [r[0] for r in await conn.fetch("SELECT finess FROM etablissement ORDER BY random() LIMIT 2000")]
+    identifiants = [r[0] for r in await conn.fetch(
+        "SELECT identifiant FROM unite WHERE NOT unite_sensible ORDER BY random() LIMIT 5000")]
+    deps = sorted(r[0] for r in await conn.fetch(
+        "SELECT DISTINCT c.departement_code FROM commune c JOIN departement d ON d.code = c.departement_code "
+        "WHERE c.latitude IS NOT NULL"))
+    await conn.close()
+    return url, env, meili, [finess, identifiants], deps
+
+
+async def build(server_url: str, offers: int, where: Path) -> tuple[str, ManagedMeili]:
+    """Create and fill the database (schema stamped at head) and start a Meilisearch in ``where``."""
     name = f"rg_load_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(server_url)
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    communes, _ = await generator().build_database(normalise_database_url(url), offers, seed=7)
+    started = time.perf_counter()
+    await generator().build_database(normalise_database_url(url), offers, seed=7)
+    print(f"database: {offers:,} offers in {time.perf_counter() - started:.0f} s")
     from alembic import command
 
     await asyncio.to_thread(command.stamp, alembic_config(normalise_database_url(url)), "head")  # models = head
-    meili = ManagedMeili(workdir / "meili").start()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ROR_GRAPH_")},
-           "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_URL": meili.url, "ROR_GRAPH_MEILI_KEY": meili.master_key,
-           "ROR_GRAPH_DATA_DIR": str(workdir / "var"), "ROR_GRAPH_SECRET_KEY": "bench-secret-key",
-           "ROR_GRAPH_LOG_FORMAT": "text"}
-    ror(env, "create-account", "--email", ADMIN, "--role", "admin", "--password", PASSWORD)
-    started = time.perf_counter()
-    ror(env, "reindex")
-    print(f"reindex: {time.perf_counter() - started:.1f} s")
-    conn = await asyncpg.connect(url)
-    finess = [r[0] for r in await conn.fetch("SELECT finess FROM etablissement ORDER BY random() LIMIT 2000")]
-    identifiants = [r[0] for r in await conn.fetch(
-        "SELECT identifiant FROM unite WHERE NOT unite_sensible ORDER BY random() LIMIT 5000")]
-    await conn.close()
-    deps = sorted({c.departement_code for c in communes})
-    return url, env, meili, [finess, identifiants], deps
+    return url, ManagedMeili.shared(where / "meili", timeout=120)
 
 
 async def request(http: httpx.AsyncClient, kind: str, rng: random.Random, ctx: dict, tally: Tally) -> None:
@@ -215,9 +242,12 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--keep", type=Path, help="directory keeping the database and index between runs")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="rg_load_"))
-    url, env, meili, (finess, identifiants), deps = await prepare(args.pg, args.offers, workdir)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    url, env, meili, (finess, identifiants), deps = await prepare(args.pg, args.offers, workdir, args.keep)
     rows = []
     try:
         for workers in args.workers:
@@ -231,9 +261,10 @@ async def main() -> None:
             rows.append((workers, tally, wall))
     finally:
         meili.stop()
-        conn = await asyncpg.connect(args.pg)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-        await conn.close()
+        if not args.keep:
+            conn = await asyncpg.connect(args.pg)
+            await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+            await conn.close()
     print(f"\nvolume: {args.offers:,} offers · {args.concurrency} clients · {args.seconds:.0f} s per line · "
           f"mix {', '.join(f'{k} {w} %' for k, w in MIX)} · {os.cpu_count()} CPUs")
     print(f"{'workers':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
