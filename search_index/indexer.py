@@ -94,16 +94,31 @@ async def push_offres(
         doc = build_document(sources[unite_id], ref) if unite_id in sources else None
         (docs.append(doc) if doc else drop.append(unite_id))
     index = client.index(index_uid)
+    gone_egs = [eg for eg in eg_ids if not any(s.etablissement["id"] == eg for s in sources.values())]
+    if gone_egs:  # a deleted EG took its offers' rows with it: find their documents by EG
+        drop.extend(i for i in await document_ids(index, f"etablissementId IN [{', '.join(map(str, gone_egs))}]")
+                    if i not in ids)
     tasks = []
     if docs:
         tasks.append(await index.add_documents(docs, primary_key=PRIMARY_KEY))
-    if drop:
+    if drop:  # deletions by id join the additions in one Meilisearch batch (a deletion by filter would not)
         tasks.append(await index.delete_documents([str(i) for i in drop]))
-    gone_egs = [eg for eg in eg_ids if not any(s.etablissement["id"] == eg for s in sources.values())]
-    if gone_egs:  # a deleted EG took its offers' rows with it: find their documents by EG
-        tasks.append(await index.delete_documents_by_filter(f"etablissementId IN [{', '.join(map(str, gone_egs))}]"))
     await wait_tasks(client, tasks)
     return PushResult(upserted=len(docs), deleted=len(drop))
+
+
+async def document_ids(index: AsyncIndex, filter_: str, page: int = 1000) -> list[int]:
+    """Ids of the documents matching ``filter_``.
+
+    Every Meilisearch batch rewrites the index's whole geo tree (seconds at national volume), so the
+    push sends deletions by id, which Meilisearch batches with the additions, rather than by filter.
+    """
+    found: list[int] = []
+    while True:
+        chunk = await index.get_documents(filter=filter_, fields=[PRIMARY_KEY], offset=len(found), limit=page)
+        found.extend(int(doc[PRIMARY_KEY]) for doc in chunk.results)
+        if len(chunk.results) < page:
+            return found
 
 
 async def reindex(

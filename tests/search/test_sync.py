@@ -121,6 +121,33 @@ async def test_deleted_rows_remove_their_documents(indexed, session, sessions, c
     assert await ids_for(client, index_uid)  # the rest is still there
 
 
+async def test_a_deleted_eg_and_an_edit_go_out_as_additions_and_deletions_by_id(indexed, session, sessions, client,
+                                                                                  meili, index_uid):
+    # given, in one batch of events, an offer renamed and another EG deleted with its offer rows
+    renamed, gone = indexed.unite_ids["smr_paris"], indexed.unite_ids["ssiad"]
+    await change(session, Unite, renamed, "unite", nom="Offre renommée zqxunique")
+    conn = await session.connection()
+    for table in (UniteCode, ZoneIntervention):
+        await conn.execute(delete(table).where(table.unite_id == gone))
+    await conn.execute(delete(Unite).where(Unite.id == gone))
+    await conn.execute(delete(Etablissement).where(Etablissement.id == indexed.eg_ids["ssiad_trelaze"]))
+    cs = ChangeSet(session, SUPPORT, motif="test")
+    cs.enqueue("etablissement", indexed.eg_ids["ssiad_trelaze"], "delete")
+    await cs.flush()
+    await session.commit()
+    before = (await client.get_tasks(limit=1)).results[0].uid
+    # when drained
+    report = await drain(sessions, meili, index_uid)
+    # then both changes are searchable, the gone EG's document counted as deleted...
+    assert await ids_for(client, index_uid, text="zqxunique") == {renamed}
+    assert gone not in await ids_for(client, index_uid)
+    assert (report.upserted, report.deleted) == (1, 1)
+    # ...and Meilisearch got an addition and a deletion by id (which it batches together), no deletion by filter
+    tasks = [t for t in (await client.get_tasks(limit=20)).results if t.uid > before and t.index_uid == index_uid]
+    assert sorted(t.task_type for t in tasks) == ["documentAdditionOrUpdate", "documentDeletion"]
+    assert all((t.details or {}).get("originalFilter") is None for t in tasks)
+
+
 async def test_sync_catches_up_after_meilisearch_was_down(indexed, session, sessions, client, meili, index_uid):
     unite_id = indexed.unite_ids["smr_paris"]
     t0 = utcnow()
