@@ -31,6 +31,8 @@ from ror_graph.services.policy.visibility import level_of, sees_all_sensitive, s
 
 log = logging.getLogger("ror_graph.graphql")
 MAX_PLANS = 512
+PLANS_ATTRIBUTE = "ror_plans"
+"""Attribute of the HTTP app's schema holding its document plans (``api/plans.py``); others have none."""
 _PLANS: dict[tuple, Any] = {}
 """Node JSON expressions (or why not) by (query text, operation, root key, caller's visibility)."""
 LOOKUPS: dict[str, tuple[Any, str]] = {"etablissement": (Etablissement, "finess"), "unite": (Unite, "identifiant")}
@@ -253,7 +255,21 @@ class CompiledReads(SchemaExtension):
                                        ctx.variables)
             if data is not None:
                 ctx.result = ExecutionResult(data=data, errors=None)
+                _record_plan(ctx.schema, ctx.query, ctx.operation_name, ctx.graphql_document)
         yield
+
+
+def _record_plan(schema: Any, query: str | None, operation_name: str | None, document: Any) -> None:
+    """Remember that ``query`` passed every limit and validation and was answered by compiled statements.
+
+    Only on a schema holding a plan store (the HTTP app's, ``api/plans.py``); ``MAX_PLANS`` at most.
+    """
+    plans = getattr(schema, PLANS_ATTRIBUTE, None)
+    if plans is None or not isinstance(query, str) or (query, operation_name) in plans:
+        return
+    if len(plans) >= MAX_PLANS:
+        plans.clear()
+    plans[(query, operation_name)] = document
 
 
 def _compilable(context: Context) -> bool:
