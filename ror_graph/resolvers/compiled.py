@@ -1,7 +1,8 @@
 """Directory queries answered by one SQL statement per root field on PostgreSQL (``sql_json``).
 
 ``CompiledReads`` is a schema extension of the HTTP API: after parsing and validation (every limit
-has run), a read-only operation whose root fields are the directory's lookups and lists and whose
+has run), a read-only operation whose root fields are the directory's lookups and lists (and the root's
+``__typename``, a constant: clients probe the endpoint with ``{ __typename }``) and whose
 selections ``sql_json`` supports is answered from statements that build the JSON in PostgreSQL; the
 executor is skipped. The lists keep the resolvers' rules: the same filter and visibility conditions
 (``services.directory.pages``), keyset cursors, page size limits, lazily counted ``totalCount``.
@@ -184,11 +185,12 @@ def _enum_value(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def _fields(node: Any) -> list[FieldNode]:
-    """The plain fields selected under ``node`` (fragments, directives: ``Unsupported``)."""
+def _fields(node: Any, *, typename: bool = False) -> list[FieldNode]:
+    """The plain fields selected under ``node`` (fragments, directives: ``Unsupported``); meta fields
+    are ``Unsupported`` too, except ``__typename`` when ``typename`` (the root's, a constant)."""
     selections = node.selection_set.selections if node.selection_set else ()
     fields = [s for s in selections if isinstance(s, FieldNode) and not s.directives
-              and not s.name.value.startswith("__")]
+              and (not s.name.value.startswith("__") or (typename and s.name.value == "__typename"))]
     keys = {(f.alias or f.name).value for f in fields}
     if len(fields) != len(selections) or len(keys) != len(fields):
         raise Unsupported("fragment, directive or merged field")
@@ -226,16 +228,19 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
         compiler, text = Compiler(context.caller, dialect), document.loc.source.body if document.loc else None
         caller = context.caller
         seen_as = (level_of(caller), sees_all_sensitive(caller), sensitive_scopes(caller))
-        roots = []
-        for node in _fields(operation):
+        roots: list[tuple[str, Root | None]] = []
+        for node in _fields(operation, typename=True):
+            key = (node.alias or node.name).value
+            if node.name.value == "__typename":  # the root type's name: nothing to read
+                roots.append((key, None))
+                continue
             if node.name.value not in LOOKUPS and node.name.value not in LISTS:
                 return None
-            key = (node.alias or node.name).value
             plan = (text, operation_name, key, seen_as, dialect) if text is not None else None
             root = Root(compiler, schema.query_type.fields[node.name.value], node, coerced, plan)
             root.sql_dialect = context.session.bind.dialect  # type: ignore[union-attr]
             roots.append((key, root))
-        return {key: await root.value(context) for key, root in roots}
+        return {key: schema.query_type.name if root is None else await root.value(context) for key, root in roots}
     except Unsupported as exc:
         log.debug("not compiled: %s", exc)
         return None

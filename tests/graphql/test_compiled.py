@@ -49,6 +49,7 @@ QUERIES = {
         pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }""",
     "filtered unit list": f"""{{ unites(first: 10, orderBy: NOM, filter: {{departements: ["44", "75"]}}) {{
         nodes {{ {UNITE} }} totalCount }} }}""",
+    "root typename beside a lookup": '{ __typename t: __typename etablissement(finess: "440000024") { finess } }',
     "two roots": '{ a: etablissements(first: 1, filter: {regions: ["52"]}) { nodes { finess } } '
                  'b: etablissement(finess: "750000021") { finess ferme unites { nom ferme } } }',
 }
@@ -75,6 +76,7 @@ async def test_compiled_answers_are_the_executors(directory, app_state, query, w
     '{ etablissement(finess: "440000024") { finess dateOuverture } }',
     '{ etablissement(finess: "440000024") { finess @include(if: true) } }',
     '{ etablissement(finess: "440000024") { __typename finess } }',
+    '{ __schema { queryType { name } } }',
     '{ etablissements(first: 1) { edges { __typename cursor } pageInfo { __typename } } }',
     '{ etablissements(first: 500) { nodes { finess } } }',
     '{ etablissements(first: 1, after: "not a cursor") { nodes { finess } } }',
