@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -184,7 +185,7 @@ class Guards(SchemaExtension):
     (``ValidationCache`` is keyed by them) and each request gets a shallow copy (``root._fresh``).
     """
 
-    def __init__(self, rules: Sequence[type[ValidationRule]], max_tokens: int) -> None:
+    def __init__(self, rules: Sequence[type[ASTValidationRule]], max_tokens: int) -> None:
         self.rules, self.max_tokens = tuple(rules), max_tokens
         self.parse = ParserCache().cached_parse_document
         self.validate = ValidationCache().cached_validate_document
