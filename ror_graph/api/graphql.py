@@ -130,7 +130,7 @@ class GraphQLApp(GraphQL[Context, None]):
         async with (replica or self.read_sessions)() as session:
             context = Context(request=request, session=session, loaders=Loaders(session, caller), caller=caller,
                               state=self.state, labels=labels)
-            work = compiled_data(context, self.graphql_schema, document, name, variables)
+            work = compiled_data(context, self.graphql_schema, document, name, variables, raw=True)
             try:
                 data = await run_guarded(work, request.receive, self.state.settings.request_timeout_seconds)
             except (RequestTimeout, ClientDisconnected) as exc:

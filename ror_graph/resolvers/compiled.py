@@ -18,7 +18,7 @@ from typing import Any
 
 from graphql import ExecutionResult, FieldNode, OperationDefinitionNode, OperationType, get_named_type
 from graphql.execution.values import get_argument_values
-from sqlalchemy import JSON, literal_column, select
+from sqlalchemy import JSON, Text, cast, literal_column, select
 from sqlmodel import col
 from strawberry.extensions import SchemaExtension
 
@@ -57,12 +57,17 @@ def _filter(value: dict | None) -> DirectoryFilter:
                            age=value.get("age"), ferme=value.get("ferme"))
 
 
+class RawJSON(str):
+    """A JSON value as the database wrote it, to be copied into the response as it is."""
+
+
 class Root:
     """One root field: its statement's rows, then its JSON value in the response."""
 
     def __init__(self, compiler: Compiler, field: Any, node: FieldNode, variables: Any, plan: tuple | None) -> None:
         self.compiler, self.field, self.node, self.plan = compiler, field, node, plan
         self.sql_dialect: Any = None
+        self.raw = False  # JSON values as their text (``RawJSON``), for a caller that writes the bytes itself
         self.args = get_argument_values(field, node, variables)
         self.name = node.name.value
 
@@ -78,9 +83,9 @@ class Root:
         if model is Unite:
             where.append(unite_visible(self.compiler.caller, row))
         node = self._node_json(get_named_type(self.field.type), self.node.selection_set, row)
-        statement = select(node).where(*where)
+        statement = select(cast(node, Text) if self.raw else node).where(*where)
         rows = await context.loaders.run(_fetch, statement)
-        return rows[0][0] if rows else None
+        return self._json(rows[0][0]) if rows else None
 
     async def connection(self, context: Context) -> Any:
         model, orders, conditions = LISTS[self.name]
@@ -94,6 +99,7 @@ class Root:
         row = Row(model.__table__)
         nodes = self._connection_nodes()
         node_json = self._node_json(nodes[0], nodes[1], row) if nodes else None
+        node_json = cast(node_json, Text) if self.raw and node_json is not None else node_json
         statement = select(column, col(model.id), *([node_json] if node_json is not None else []))
         statement = statement.where(*conditions(criteria, caller))
         if key is not None:
@@ -101,6 +107,9 @@ class Root:
         rows = await context.loaders.run(_fetch, statement.order_by(column, col(model.id)).limit(first + 1))
         return await self._assemble(context, rows[:first], len(rows) > first, key is not None, order.value,
                                     criteria)
+
+    def _json(self, value: Any) -> Any:
+        return RawJSON(value) if self.raw and value is not None else value
 
     def _node_json(self, gql_type: Any, selections: Any, row: Row) -> Any:
         """The node's JSON expression, built once per query text, root field and visibility of the caller.
@@ -143,7 +152,7 @@ class Root:
 
     async def _assemble(self, context: Context, rows: list, has_next: bool, has_previous: bool, order: str,
                         criteria: DirectoryFilter) -> dict:
-        nodes = [r[2] if len(r) > 2 else None for r in rows]
+        nodes = [self._json(r[2]) if len(r) > 2 else None for r in rows]
         out: dict[str, Any] = {}
         for sub in _fields(self.node):
             key, name = (sub.alias or sub.name).value, sub.name.value
@@ -210,8 +219,11 @@ async def _fetch(session: Any, statement: Any) -> list:
 
 
 async def compiled_data(context: Context, schema: Any, document: Any, operation_name: str | None,
-                        variables: dict | None) -> dict | None:
-    """The response ``data`` built by compiled statements, or ``None`` when this operation is not compiled."""
+                        variables: dict | None, *, raw: bool = False) -> dict | None:
+    """The response ``data`` built by compiled statements, or ``None`` when this operation is not compiled.
+
+    ``raw``: the objects built by the database stay JSON text (``RawJSON``), not parsed then re-encoded.
+    """
     from graphql import get_operation_ast
     from graphql.execution.values import get_variable_values
 
@@ -238,7 +250,7 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
                 return None
             plan = (text, operation_name, key, seen_as, dialect) if text is not None else None
             root = Root(compiler, schema.query_type.fields[node.name.value], node, coerced, plan)
-            root.sql_dialect = context.session.bind.dialect  # type: ignore[union-attr]
+            root.sql_dialect, root.raw = context.session.bind.dialect, raw  # type: ignore[union-attr]
             roots.append((key, root))
         return {key: schema.query_type.name if root is None else await root.value(context) for key, root in roots}
     except Unsupported as exc:
