@@ -12,13 +12,14 @@ Anything else, or any failure, leaves the request to the normal executor, which 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import ExecutionResult, FieldNode, OperationDefinitionNode, OperationType, get_named_type
 from graphql.execution.values import get_argument_values
-from sqlalchemy import JSON, Text, cast, literal_column, select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlmodel import col
 from strawberry.extensions import SchemaExtension
 
@@ -26,6 +27,7 @@ from ror_graph.models import Etablissement, Unite
 from ror_graph.resolvers.context import Context
 from ror_graph.resolvers.pagination import decode_cursor, encode_cursor
 from ror_graph.resolvers.sql_json import Compiler, Dialect, Row, Unsupported
+from ror_graph.resolvers.sql_text import fetch, fetch_sql, frozen
 from ror_graph.services.directory import pages
 from ror_graph.services.directory.pages import DirectoryFilter
 from ror_graph.services.policy.visibility import level_of, sees_all_sensitive, sensitive_scopes, unite_visible
@@ -41,6 +43,7 @@ LISTS: dict[str, tuple[Any, Any, Any]] = {
     "etablissements": (Etablissement, pages.EtablissementOrder, pages.etablissement_conditions),
     "unites": (Unite, pages.UniteOrder, pages.unite_conditions),
 }
+KEY = "ror_key"  # the bound parameter of a planned lookup's key
 FILTER_KEYS = {"departements", "regions", "communes", "age", "ferme"}
 
 
@@ -77,15 +80,28 @@ class Root:
         return await self.connection(context)
 
     async def lookup(self, context: Context) -> Any:
+        """The object by its key; a planned lookup runs its statement's SQL text, compiled once per plan."""
+        value = str(self.args[LOOKUPS[self.name][1]]).strip()
+        if self.plan is None or not self.sql_dialect.positional:
+            rows = await context.loaders.run(fetch, self._lookup(value))
+            return self._json(rows[0][0]) if rows else None
+        prepared = _PLANS.get(key := ("sql", self.sql_dialect.paramstyle, *self.plan))
+        if prepared is None:
+            statement = self._lookup(bindparam(KEY, ""), text=True)  # a value: expanding IN lists are rendered
+            compiled = statement.compile(dialect=self.sql_dialect, compile_kwargs={"render_postcompile": True})
+            prepared = _PLANS[key] = (str(compiled), compiled.positiontup, compiled.params)
+        sql, names, fixed = prepared
+        rows = await context.loaders.run(fetch_sql, sql, tuple(value if n == KEY else fixed[n] for n in names))
+        return (RawJSON(rows[0][0]) if self.raw else json.loads(rows[0][0])) if rows else None
+
+    def _lookup(self, value: Any, *, text: bool = False) -> Any:
         model, key = LOOKUPS[self.name]
         row = Row(model.__table__)
-        where = [getattr(row, key) == str(self.args[key]).strip()]
+        where = [getattr(row, key) == value]
         if model is Unite:
             where.append(unite_visible(self.compiler.caller, row))
         node = self._node_json(get_named_type(self.field.type), self.node.selection_set, row)
-        statement = select(cast(node, Text) if self.raw else node).where(*where)
-        rows = await context.loaders.run(_fetch, statement)
-        return self._json(rows[0][0]) if rows else None
+        return select(cast(node, Text) if self.raw or text else node).where(*where)
 
     async def connection(self, context: Context) -> Any:
         model, orders, conditions = LISTS[self.name]
@@ -104,7 +120,7 @@ class Root:
         statement = statement.where(*conditions(criteria, caller))
         if key is not None:
             statement = statement.where(_after(column, col(model.id), key))
-        rows = await context.loaders.run(_fetch, statement.order_by(column, col(model.id)).limit(first + 1))
+        rows = await context.loaders.run(fetch, statement.order_by(column, col(model.id)).limit(first + 1))
         return await self._assemble(context, rows[:first], len(rows) > first, key is not None, order.value,
                                     criteria)
 
@@ -116,7 +132,7 @@ class Root:
 
         Building it (table aliases, visibility clauses) costs about 1 ms on a nested page, and
         SQLAlchemy's cache key of it about as much on every execution; it depends on nothing else
-        (nested fields take no arguments), so it is kept as SQL text (``_frozen``).
+        (nested fields take no arguments), so it is kept as SQL text (``sql_text.frozen``).
         """
         if self.plan is None:
             return self.compiler.object(gql_type, selections, row)
@@ -125,7 +141,7 @@ class Root:
             if len(_PLANS) >= MAX_PLANS:
                 _PLANS.clear()
             try:
-                found = _frozen(self.compiler.object(gql_type, selections, row), row.alias, self.sql_dialect)
+                found = frozen(self.compiler.object(gql_type, selections, row), row.alias, self.sql_dialect)
             except Unsupported as exc:
                 found = exc
             _PLANS[self.plan] = found
@@ -175,21 +191,6 @@ class Root:
         return out
 
 
-def _frozen(expression: Any, table: Any, dialect: Any) -> Any:
-    """``expression`` (a column of ``table``'s rows) as its SQL text, values inlined, for a cheap cache key.
-
-    The text is cut out of ``SELECT <expression> AS node FROM <table>`` so that correlated
-    subqueries are rendered against ``table`` as they will run; if the shape is not the expected
-    one, the expression is kept as it is.
-    """
-    statement = select(expression.label("node")).select_from(table)
-    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    head, tail = "SELECT ", f" AS node \nFROM {table.name}"
-    if not (sql.startswith(head) and sql.endswith(tail)) or "%" in sql:
-        return expression
-    return literal_column(sql[len(head):-len(tail)], type_=JSON)
-
-
 def _enum_value(value: Any) -> str:
     return str(getattr(value, "value", value))
 
@@ -211,11 +212,6 @@ def _after(column: Any, id_column: Any, key: tuple[Any, int]) -> Any:
     if column is id_column:
         return id_column > key[1]
     return (column > key[0]) | ((column == key[0]) & (id_column > key[1]))
-
-
-async def _fetch(session: Any, statement: Any) -> list:
-    """Rows of a Core statement on the session's connection (no ORM: the JSON needs no objects)."""
-    return list((await (await session.connection()).execute(statement)).all())
 
 
 async def compiled_data(context: Context, schema: Any, document: Any, operation_name: str | None,

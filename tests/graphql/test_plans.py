@@ -8,6 +8,7 @@ response cache, keeps the typed errors of bad variables and bad tokens, and belo
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import httpx
@@ -64,8 +65,9 @@ async def token_of(session, profile: str) -> str | None:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-async def test_planned_answers_are_the_pipelines_for_every_profile(directory, session, http, profile):
+async def test_planned_answers_are_the_pipelines_for_every_profile(directory, session, http, profile, caplog):
     # given a caller of each profile
+    caplog.set_level(logging.DEBUG, "ror_graph.graphql")
     token = await token_of(session, profile)
     headers = {"authorization": f"Bearer {token}"} if token else {}
     for query, variables in CASES:
@@ -79,6 +81,8 @@ async def test_planned_answers_are_the_pipelines_for_every_profile(directory, se
         assert "errors" not in first.json(), first.json()
         assert second.json() == first.json()
         assert second.headers["content-type"] == first.headers["content-type"]
+    # and no request fell back from the compiled statements to the executor
+    assert not [r.getMessage() for r in caplog.records if r.name == "ror_graph.graphql"]
 
 
 async def test_what_the_profiles_see_differs_through_plans(directory, session, http):
