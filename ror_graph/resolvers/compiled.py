@@ -27,7 +27,7 @@ from ror_graph.models import Etablissement, Unite
 from ror_graph.resolvers.context import Context
 from ror_graph.resolvers.pagination import decode_cursor, encode_cursor
 from ror_graph.resolvers.sql_json import Compiler, Dialect, Row, Unsupported
-from ror_graph.resolvers.sql_text import fetch, fetch_sql, frozen
+from ror_graph.resolvers.sql_text import after_key, enum_value, fetch, fetch_sql, frozen, prepare
 from ror_graph.services.directory import pages
 from ror_graph.services.directory.pages import DirectoryFilter
 from ror_graph.services.policy.visibility import level_of, sees_all_sensitive, sensitive_scopes, unite_visible
@@ -37,6 +37,8 @@ MAX_PLANS = 512
 PLANS_ATTRIBUTE = "ror_plans"
 """Attribute of the HTTP app's schema holding its document plans (``api/plans.py``); others have none."""
 _PLANS: dict[tuple, Any] = {}
+_STATEMENTS: dict[tuple | None, tuple[str, tuple]] = {}
+"""SQL text and parameters of planned first pages, by plan and arguments (``MAX_PLANS`` at most)."""
 """Node JSON expressions (or why not) by (query text, operation, root key, caller's visibility)."""
 LOOKUPS: dict[str, tuple[Any, str]] = {"etablissement": (Etablissement, "finess"), "unite": (Unite, "identifiant")}
 LISTS: dict[str, tuple[Any, Any, Any]] = {
@@ -107,20 +109,29 @@ class Root:
         model, orders, conditions = LISTS[self.name]
         caller, first = self.compiler.caller, self.args["first"]
         pages.check_page_size(first)
-        order = orders(_enum_value(self.args.get("orderBy", self.args.get("order_by"))))
+        order = orders(enum_value(self.args.get("orderBy", self.args.get("order_by"))))
         criteria = _filter(self.args.get("filter"))
         after = self.args.get("after")
         key = decode_cursor(after, order.value, datetime_key=order.value == "updated_at") if after else None
-        column = getattr(model, order.value)
-        row = Row(model.__table__)
-        nodes = self._connection_nodes()
-        node_json = self._node_json(nodes[0], nodes[1], row) if nodes else None
-        node_json = cast(node_json, Text) if self.raw and node_json is not None else node_json
-        statement = select(column, col(model.id), *([node_json] if node_json is not None else []))
-        statement = statement.where(*conditions(criteria, caller))
-        if key is not None:
-            statement = statement.where(_after(column, col(model.id), key))
-        rows = await context.loaders.run(fetch, statement.order_by(column, col(model.id)).limit(first + 1))
+        column, nodes = getattr(model, order.value), self._connection_nodes()
+        # A planned first page on PostgreSQL: its SQL text, compiled once per plan and arguments.
+        text_key = (*self.plan, first, order.value, criteria) if (
+            self.raw and self.plan and key is None and self.compiler.dialect.postgresql) else None
+        if (prepared := _STATEMENTS.get(text_key)) is None:
+            row = Row(model.__table__)
+            node_json = self._node_json(nodes[0], nodes[1], row) if nodes else None
+            node_json = cast(node_json, Text) if self.raw and node_json is not None else node_json
+            statement = select(column, col(model.id), *([node_json] if node_json is not None else []))
+            statement = statement.where(*conditions(criteria, caller))
+            if key is not None:
+                statement = statement.where(after_key(column, col(model.id), key))
+            statement = statement.order_by(column, col(model.id)).limit(first + 1)
+            if text_key is None:
+                rows = await context.loaders.run(fetch, statement)
+            else:
+                prepared = _STATEMENTS[text_key] = prepare(statement, self.sql_dialect, _STATEMENTS, MAX_PLANS)
+        if prepared is not None:
+            rows = await context.loaders.run(fetch_sql, *prepared)
         return await self._assemble(context, rows[:first], len(rows) > first, key is not None, order.value,
                                     criteria)
 
@@ -191,10 +202,6 @@ class Root:
         return out
 
 
-def _enum_value(value: Any) -> str:
-    return str(getattr(value, "value", value))
-
-
 def _fields(node: Any, *, typename: bool = False) -> list[FieldNode]:
     """The plain fields selected under ``node`` (fragments, directives: ``Unsupported``); meta fields
     are ``Unsupported`` too, except ``__typename`` when ``typename`` (the root's, a constant)."""
@@ -205,13 +212,6 @@ def _fields(node: Any, *, typename: bool = False) -> list[FieldNode]:
     if len(fields) != len(selections) or len(keys) != len(fields):
         raise Unsupported("fragment, directive or merged field")
     return fields
-
-
-def _after(column: Any, id_column: Any, key: tuple[Any, int]) -> Any:
-    """Keyset condition ``(key, id) > cursor``, as ``services.directory.pages`` writes it."""
-    if column is id_column:
-        return id_column > key[1]
-    return (column > key[0]) | ((column == key[0]) & (id_column > key[1]))
 
 
 async def compiled_data(context: Context, schema: Any, document: Any, operation_name: str | None,

@@ -35,3 +35,23 @@ async def fetch_sql(session: Any, sql: str, parameters: tuple) -> list:
 async def fetch(session: Any, statement: Any) -> list:
     """Rows of a Core statement on the session's connection (no ORM: the JSON needs no objects)."""
     return list((await (await session.connection()).execute(statement)).all())
+
+
+def prepare(statement: Any, dialect: Any, store: dict, limit: int) -> tuple[str, tuple]:
+    """``statement`` as SQL text and positional parameters (IN lists rendered); ``store`` is emptied
+    when it holds ``limit`` entries, before the caller adds this one."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    if len(store) >= limit:
+        store.clear()
+    return str(compiled), tuple(compiled.params[name] for name in compiled.positiontup or ())
+
+
+def enum_value(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+def after_key(column: Any, id_column: Any, key: tuple[Any, int]) -> Any:
+    """Keyset condition ``(key, id) > cursor``, as ``services.directory.pages`` writes it."""
+    if column is id_column:
+        return id_column > key[1]
+    return (column > key[0]) | ((column == key[0]) & (id_column > key[1]))

@@ -29,7 +29,10 @@ LOOKUP = f"""query($finess: String!) {{ etablissement(finess: $finess) {{ finess
 UNIT = f"query($id: String!) {{ unite(identifiant: $id) {{ {UNITE} }} }}"
 PAGE = f"""query($first: Int!, $after: String) {{ unites(first: $first, after: $after) {{
   edges {{ cursor node {{ {UNITE} }} }} pageInfo {{ hasNextPage endCursor }} totalCount }} }}"""
-CASES = [("{ __typename }", None), (LOOKUP, {"finess": "440000024"}), (LOOKUP, {"finess": "490000031"}),
+LIST = f"""query($deps: [String!]) {{ etablissements(first: 5, orderBy: RAISON_SOCIALE, filter: {{departements: $deps}})
+  {{ nodes {{ finess raisonSociale unites {{ {UNITE} }} }} pageInfo {{ endCursor }} }} }}"""
+CASES = [(LIST, {"deps": ["44", "75"]}), (LIST, {"deps": ["49"]}),
+         ("{ __typename }", None), (LOOKUP, {"finess": "440000024"}), (LOOKUP, {"finess": "490000031"}),
          (UNIT, {"id": "52/1"}), (UNIT, {"id": "52/2"}), (PAGE, {"first": 3}), (PAGE, {"first": 2, "after": None})]
 PROFILES = ["anonymous", "professional", "regulation", "referent in scope", "referent out of scope", "support"]
 
