@@ -7,8 +7,10 @@ contacts (SQLAlchemy Core bulk inserts, deterministic seed), starts the real app
 * (a) ``page``: the nested page query, 15 EGs with their offers, activités and lieux, at random cursors;
 * (b) ``lookup``: one EG by FINESS (identity, catégorie, address).
 
-Baselines in the same run: ``/health`` (HTTP only), ``{ __typename }`` (the GraphQL
-pipeline with no data), and the floor: the same data read with raw SQL (stdlib sqlite3) + ``json.dumps``.
+Baselines in the same run: ``/health`` (HTTP only), ``{ __typename }`` (a GraphQL request with no
+data: planned, ``api/plans.py``), ``{ __type(name: "Query") }`` (introspection: the whole Strawberry
+pipeline, extensions and executor, with no data), and the floor: the same data read with raw SQL
+(stdlib sqlite3) + ``json.dumps``.
 
     .venv/bin/python bench/graphql.py                      # 10,000 EGs, 300 requests per case and mode
     .venv/bin/python bench/graphql.py --etablissements 20000 --requests 500 --concurrency 4
@@ -302,7 +304,7 @@ def report(name: str, latencies: list[float], wall: float) -> None:
 
 
 def make_cases(client: httpx.AsyncClient, starts: list, lookups: list) -> list[tuple[str, Callable]]:
-    """The timed cases against one server: two baselines, then (a) and (b)."""
+    """The timed cases against one server: three baselines, then (a) and (b)."""
 
     async def post(query: str, variables: dict) -> None:
         response = await client.post("/graphql", json={"query": query, "variables": variables})
@@ -321,9 +323,13 @@ def make_cases(client: httpx.AsyncClient, starts: list, lookups: list) -> list[t
     async def typename(i: int) -> None:
         await post("{ __typename }", {})
 
+    async def pipeline(i: int) -> None:
+        await post('{ __type(name: "Query") { name } }', {})
+
     return [
         ("baseline: GET /health", health),
         ("baseline: { __typename }", typename),
+        ("baseline: { __type(name) } (whole pipeline)", pipeline),
         ("(a) page: 15 EG + offers/activités/lieux", page),
         ("(b) lookup: one EG by FINESS", lookup),
     ]

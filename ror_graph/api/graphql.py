@@ -32,19 +32,22 @@ from strawberry.schema.schema import PreExecutionError
 from strawberry.types import ExecutionResult
 
 from ror_graph.api.limits import ClientDisconnected, RequestTimeout, input_problem, run_guarded
+from ror_graph.api.plans import enable_plans, encode, planned_request
 from ror_graph.api.routing import is_read_only, reads_from_replica
 from ror_graph.db import read_only_sessions
 from ror_graph.logs import query_digest
-from ror_graph.resolvers.compiled import CompiledReads
-from ror_graph.resolvers.context import Context, make_context
+from ror_graph.resolvers.compiled import PLANS_ATTRIBUTE, CompiledReads, compiled_data
+from ror_graph.resolvers.context import LABELS_KEY, Context, make_context
+from ror_graph.resolvers.loaders import Loaders
 from ror_graph.schema.root import build_schema
-from ror_graph.services.accounts.auth import resolve_bearer
+from ror_graph.services.accounts.auth import ANONYMOUS, resolve_bearer
 from ror_graph.services.core.errors import UnauthenticatedError
 from ror_graph.state import AppState
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 _SESSION, _CALLER, _NOT_EXECUTED, _LOADERS = "ror_session", "ror_caller", "ror_not_executed", "ror_loaders"
 _REPLICA = "ror_replica"
+_UNPLANNED: Any = object()  # the planned path declined: the normal path answers
 log = logging.getLogger("ror_graph.graphql")
 
 
@@ -71,6 +74,8 @@ class GraphQLApp(GraphQL[Context, None]):
         settings = state.settings
         schema = copy.copy(build_schema(debug=settings.debug, max_cost=settings.max_query_cost))
         schema.extensions = (*schema.extensions, CompiledReads)  # one SQL statement per root field (PostgreSQL)
+        enable_plans(schema)  # documents answered by compiled statements skip the pipeline next time
+        self.graphql_schema = schema._schema
         super().__init__(schema, graphql_ide="graphiql")
         self.state = state
         self.read_sessions = read_only_sessions(state.engine)
@@ -82,6 +87,13 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        if scope["method"] == "POST" and getattr(self.schema, PLANS_ATTRIBUTE, None):
+            planned = planned_request(self.schema, request.headers.get("content-type", ""), await request.body())
+            answer = await self._planned(request, *planned) if planned is not None else _UNPLANNED
+            if answer is not _UNPLANNED:
+                if answer is not None:
+                    await answer(scope, receive, send)
+                return
         async with self.state.sessions() as session:
             try:
                 caller = await resolve_bearer(session, bearer_token(request))
@@ -98,6 +110,38 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = await self._run_with(request, session, caller)
         if response is not None:
             await response(scope, receive, send)
+
+    async def _planned(self, request: Request, document: Any, name: str | None, variables: dict | None) -> Any:
+        """The answer of a planned document (``api/plans.py``), ``None`` if the client left, or ``_UNPLANNED``.
+
+        The same caller, session routing (replica for callers who cannot write) and guards as the
+        normal path; ``_UNPLANNED`` when the compiled path declines (the normal path then answers).
+        """
+        caller, token, labels = ANONYMOUS, bearer_token(request), self.state.extras.get(LABELS_KEY)
+        if labels is None:  # the code labels are loaded by the normal path's context
+            return _UNPLANNED
+        if token:
+            async with self.state.sessions() as primary:
+                try:
+                    caller = await resolve_bearer(primary, token)
+                except UnauthenticatedError as exc:
+                    return error_response(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"})
+        replica = self.state.read_sessions is not None and caller.account_id is None and self.replica_read_sessions
+        async with (replica or self.read_sessions)() as session:
+            context = Context(request=request, session=session, loaders=Loaders(session, caller), caller=caller,
+                              state=self.state, labels=labels)
+            work = compiled_data(context, self.graphql_schema, document, name, variables, raw=True)
+            try:
+                data = await run_guarded(work, request.receive, self.state.settings.request_timeout_seconds)
+            except (RequestTimeout, ClientDisconnected) as exc:
+                _log_cancelled(exc, document.loc.source.body if document.loc else None)
+                return error_response(504, "TIMEOUT", str(exc)) if isinstance(exc, RequestTimeout) else None
+            finally:
+                await context.loaders.idle()
+        if data is None:
+            return _UNPLANNED
+        media_type = GRAPHQL_RESPONSE if wants_graphql_response(request) else "application/json"
+        return Response(encode(data), 200, media_type=media_type)
 
     async def _run_with(self, request: Request, session: Any, caller: Any) -> Response | None:
         """Run the request on ``session`` (primary or replica, ``api/routing.py``) as ``caller``."""
@@ -171,9 +215,7 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             return await run_guarded(work, request.receive, self.state.settings.request_timeout_seconds)
         except (RequestTimeout, ClientDisconnected) as exc:
-            level = logging.WARNING if isinstance(exc, RequestTimeout) else logging.INFO
-            log.log(level, "graphql execution cancelled: %s query_hash=%s", type(exc).__name__,
-                    query_digest(getattr(data, "query", None)))
+            _log_cancelled(exc, getattr(data, "query", None))
             raise
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
@@ -201,6 +243,11 @@ class GraphQLApp(GraphQL[Context, None]):
         if not_executed == "bad_input":  # unusable input is a bad request whatever the media type
             response.status_code = 400
         return response
+
+
+def _log_cancelled(exc: Exception, query: str | None) -> None:
+    level = logging.WARNING if isinstance(exc, RequestTimeout) else logging.INFO
+    log.log(level, "graphql execution cancelled: %s query_hash=%s", type(exc).__name__, query_digest(query))
 
 
 def _is_json(request_adapter: Any) -> bool:

@@ -10,14 +10,7 @@ from collections.abc import Callable
 from functools import cache
 
 import strawberry
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
@@ -28,7 +21,7 @@ from ror_graph.schema.campagne import CampagneQuery
 from ror_graph.schema.changes import ChangesQuery
 from ror_graph.schema.directory import DirectoryQuery
 from ror_graph.schema.errors import ERROR_HANDLERS, ERROR_TYPES, DomainErrorCodes, MaskUnexpectedErrors
-from ror_graph.schema.limits import QueryLimits
+from ror_graph.schema.limits import Guards, QueryLimits
 from ror_graph.schema.mutation import Mutation as WriteMutation
 from ror_graph.schema.nomenclature import NomenclatureQuery
 from ror_graph.schema.qualite import ModeleQuery, QualiteMutation, QualiteQuery
@@ -53,7 +46,8 @@ def _fresh(template: SchemaExtension) -> Callable[[], SchemaExtension]:
     """A factory of per-request copies sharing ``template``'s validation rule classes.
 
     The limiters build their rule class in ``__init__``; a new class per request would make every
-    ``ValidationCache`` lookup miss, so each request gets a shallow copy of one configured template.
+    validation cache lookup miss, so each request gets a shallow copy of one configured template
+    (``schema.limits.Guards`` holds them all).
     """
     return lambda: copy.copy(template)
 
@@ -74,16 +68,10 @@ def build_schema(*, debug: bool = False, max_cost: int | None = None) -> strawbe
     ``max_cost`` (the HTTP app passes ``Settings.max_query_cost``) refuses costlier queries before
     they run; the in-process schema (SDL export, tests calling ``schema.execute``) has no cost limit.
     """
-    extensions: list = [
-        _fresh(MaxTokensLimiter(max_token_count=MAX_TOKENS)),
-        ParserCache,
-        _fresh(QueryDepthLimiter(max_depth=MAX_DEPTH)),
-        _fresh(MaxAliasesLimiter(max_alias_count=MAX_ALIASES)),
-        _fresh(QueryLimits(max_cost)),
-        ValidationCache,
-        DomainErrorCodes,
-        SingleLogin,
-    ]
+    rules = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+             *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+             *QueryLimits(max_cost).validation_rules, *SingleLogin().validation_rules]
+    extensions: list = [_fresh(Guards(rules, MAX_TOKENS)), DomainErrorCodes]
     if not debug:
         extensions.append(MaskUnexpectedErrors)
     return Schema(
