@@ -5,7 +5,7 @@ the position index and ``(lieu_id, unite_id)`` on the link, both steps read an i
 index-only scans; SQLite no longer looks the link's row up for its ``unite_id``).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06 19:30:00
 """
 from alembic import op

@@ -2,7 +2,7 @@
 the anomaly queue in detection order
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 19:20:00
 """
 from alembic import op

@@ -1,7 +1,7 @@
 """mail rebonds: delivery status notices (bounces) of our e-mails and the addresses en échec
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-06 19:40:00
 """
 from alembic import op
