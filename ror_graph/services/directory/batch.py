@@ -40,7 +40,13 @@ from ror_graph.models import (
     ZoneIntervention,
 )
 from ror_graph.services.accounts.auth import Caller
-from ror_graph.services.policy.visibility import level_clause, lieu_visible, under_visible_unite, unite_visible
+from ror_graph.services.policy.visibility import (
+    level_clause,
+    lieu_visible,
+    under_visible_unite,
+    unite_visible,
+    visible_telecoms,
+)
 
 
 async def _rows(session: AsyncSession, model: type[SQLModel], key: Any, keys: Sequence, *where, order=None) -> list:
@@ -199,17 +205,7 @@ async def telecoms_by_contact_ids(session: AsyncSession, ids: Sequence[int], *, 
     """Telecoms up to the caller's level whose contact is visible too (the stricter level applies)."""
     if not ids:
         return []
-    statement = (
-        select(Telecom)
-        .join(Contact, col(Contact.id) == Telecom.contact_id)
-        .where(
-            col(Telecom.contact_id).in_(list(dict.fromkeys(ids))),
-            level_clause(caller, Contact.confidentialite, Telecom.confidentialite),
-            col(Contact.unite_id).is_(None) | under_visible_unite(caller, Contact.unite_id),
-        )
-        .order_by(col(Telecom.contact_id), col(Telecom.id))
-    )
-    return list(await session.exec(statement))
+    return list(await session.exec(visible_telecoms(caller, ids)))
 
 
 # --- reference data --------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from ror_graph.services.policy.visibility import (
     lieu_visible,
     under_visible_unite,
     unite_visible,
+    visible_telecoms,
 )
 
 Forms = list[dict[str, Any]]
@@ -145,11 +146,7 @@ async def _contacts(conn: AsyncConnection, caller: Caller, where: list[Any]) -> 
     contacts = await _all(conn, _rows(Contact, *where))
     telecoms: dict[int, Forms] = defaultdict(list)
     if contacts:
-        statement = (select(Telecom.__table__).join(Contact, col(Contact.id) == Telecom.contact_id)  # type: ignore[attr-defined]
-                     .where(col(Telecom.contact_id).in_([c.id for c in contacts]),
-                            level_clause(caller, Contact.confidentialite, Telecom.confidentialite),
-                            col(Contact.unite_id).is_(None) | under_visible_unite(caller, Contact.unite_id))
-                     .order_by(col(Telecom.contact_id), col(Telecom.id)))
+        statement = visible_telecoms(caller, [c.id for c in contacts], Telecom.__table__)  # type: ignore[attr-defined]
         for row in await _all(conn, statement):
             telecoms[row.contact_id].append(form(row, Telecom, level, ("id",)))
     grouped: dict[int, Forms] = defaultdict(list)

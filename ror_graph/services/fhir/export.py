@@ -49,7 +49,13 @@ from ror_graph.services.fhir.codes import Labels
 from ror_graph.services.fhir.load import Related
 from ror_graph.services.fhir.query import FhirError
 from ror_graph.services.fhir.search import MODELS
-from ror_graph.services.policy.visibility import level_clause, lieu_visible, under_visible_unite, unite_visible
+from ror_graph.services.policy.visibility import (
+    level_clause,
+    lieu_visible,
+    under_visible_unite,
+    unite_visible,
+    visible_telecoms,
+)
 
 BATCH = 1000
 Write = Callable[[list[str]], Awaitable[object]]
@@ -121,11 +127,7 @@ async def _parents(conn: AsyncConnection, related: Related, model: Any, ids: set
 async def _contacts(conn: AsyncConnection, caller: Any, related: Related, where: list[Any]) -> list[Row]:
     contacts = await _all(conn, _rows(Contact, *where))
     if contacts:
-        statement = (select(Telecom.__table__).join(Contact, col(Contact.id) == Telecom.contact_id)  # type: ignore[attr-defined]
-                     .where(col(Telecom.contact_id).in_([c.id for c in contacts]),
-                            level_clause(caller, Contact.confidentialite, Telecom.confidentialite),
-                            col(Contact.unite_id).is_(None) | under_visible_unite(caller, Contact.unite_id))
-                     .order_by(col(Telecom.contact_id), col(Telecom.id)))
+        statement = visible_telecoms(caller, [c.id for c in contacts], Telecom.__table__)  # type: ignore[attr-defined]
         related.telecoms.update(_group(await _all(conn, statement), "contact_id"))
     return contacts
 

@@ -30,8 +30,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
+from sqlmodel import select as select_model
 
-from ror_graph.models import EntiteJuridique, Etablissement, Unite, UniteLieu
+from ror_graph.models import Contact, EntiteJuridique, Etablissement, Telecom, Unite, UniteLieu
 from ror_graph.services.accounts.auth import ANONYMOUS, Caller
 from ror_graph.services.accounts.principal import SCOPED_ROLES
 from ror_graph.services.core.errors import NotFoundError
@@ -160,3 +161,16 @@ def lieu_visible(caller: Any, lieu_id: Any) -> ColumnElement[bool]:
     used_by_visible = exists().where(col(link2.lieu_id) == lieu_id, col(unite.id) == col(link2.unite_id),
                                      unite_visible(caller, unite))
     return or_(unused, used_by_visible)
+
+
+def visible_telecoms(caller: Caller, contact_ids: Iterable[int], what: Any = Telecom) -> Any:
+    """The telecoms of ``contact_ids`` the caller may see, by contact then id: the stricter of the contact's
+    and the telecom's levels applies, and a contact under a hidden unit hides its telecoms.
+
+    ``what`` is ``Telecom`` (ORM rows) or ``Telecom.__table__`` (plain rows, for the bulk readers).
+    """
+    return (select_model(what).join(Contact, col(Contact.id) == Telecom.contact_id)
+            .where(col(Telecom.contact_id).in_(list(dict.fromkeys(contact_ids))),
+                   level_clause(caller, Contact.confidentialite, Telecom.confidentialite),
+                   col(Contact.unite_id).is_(None) | under_visible_unite(caller, Contact.unite_id))
+            .order_by(col(Telecom.contact_id), col(Telecom.id)))
