@@ -12,6 +12,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +82,22 @@ def chromium_path() -> str:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not installed (make test installs it with apt-get when run as root)")
     return str(CHROMIUM)
+
+
+@asynccontextmanager
+async def admin_page(chromium: str, server: str, email: str, password: str, height: int = 1000) -> AsyncIterator[Any]:
+    """A chromium page logged into the back office at ``server`` as ``email`` (French locale), closed after."""
+    from playwright.async_api import async_playwright, expect
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": height}, locale="fr-FR")
+            await page.goto(f"{server}/admin/login")
+            await page.fill("#username", email)
+            await page.fill("#password", password)
+            await page.click("button[type=submit]")
+            await expect(page).to_have_url(f"{server}/admin/tableau-de-bord")
+            yield page
+        finally:
+            await browser.close()

@@ -11,7 +11,7 @@ import pytest
 
 from ror_graph.app import create_app
 from tests.admin.conftest import PASSWORD, Seeded
-from tests.live import CHROMIUM_ARGS, serve, stop
+from tests.live import admin_page, serve, stop
 
 pytestmark = pytest.mark.browser
 
@@ -28,47 +28,35 @@ def server(settings) -> Iterator[str]:
 
 async def test_support_corrects_a_raison_sociale_and_sees_it_in_the_history(
         structures: Seeded, accounts, server: str, chromium_path: str):
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     finess = structures.eg_finess[5]
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium_path, headless=True,
-                                           args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-        try:
-            # given support logs in
-            await page.goto(f"{server}/admin/login")
-            await page.fill("#username", accounts["support"])
-            await page.fill("#password", PASSWORD)
-            await page.click("button[type=submit]")
-            await expect(page).to_have_url(f"{server}/admin/tableau-de-bord")
+    async with admin_page(chromium_path, server, accounts["support"], PASSWORD) as page:
+        # given support is logged in
+        # when it finds the EG by FINESS in the list
+        await page.goto(f"{server}/admin/etablissement/list")
+        await page.fill("#search-input", finess)
+        await page.press("#search-input", "Enter")
+        await expect(page).to_have_url(f"{server}/admin/etablissement/list?search={finess}")
+        await expect(page.locator("table tbody tr")).to_have_count(1)
+        await page.locator("table tbody a[href*='/admin/etablissement/details/']").first.click()
 
-            # when it finds the EG by FINESS in the list
-            await page.goto(f"{server}/admin/etablissement/list")
-            await page.fill("#search-input", finess)
-            await page.press("#search-input", "Enter")
-            await expect(page).to_have_url(f"{server}/admin/etablissement/list?search={finess}")
-            await expect(page.locator("table tbody tr")).to_have_count(1)
-            await page.locator("table tbody a[href*='/admin/etablissement/details/']").first.click()
+        # and corrects the raison sociale with a motif through the FINESS correction form
+        await page.get_by_role("link", name="Corriger un champ FINESS").click()
+        await page.select_option("#f-champ", "raison_sociale")
+        await page.fill("#f-valeur", "EHPAD LES GLYCINES")
+        await page.fill("#f-motif", "Ticket 7781 : nom mal saisi dans FINESS")
+        await page.click("#submit")
 
-            # and corrects the raison sociale with a motif through the FINESS correction form
-            await page.get_by_role("link", name="Corriger un champ FINESS").click()
-            await page.select_option("#f-champ", "raison_sociale")
-            await page.fill("#f-valeur", "EHPAD LES GLYCINES")
-            await page.fill("#f-motif", "Ticket 7781 : nom mal saisi dans FINESS")
-            await page.click("#submit")
-
-            # then the EG shows the new name
-            await expect(page.locator("body")).to_contain_text("EHPAD LES GLYCINES")
-            # and the history lists the change with its motif and author
-            await page.goto(f"{server}/admin/audit-log/list")
-            row = page.locator("table tbody tr", has_text=finess)
-            await expect(row).to_contain_text("raison_sociale")
-            await expect(row).to_contain_text("EHPAD NUMERO 05")
-            await expect(row).to_contain_text("EHPAD LES GLYCINES")
-            await expect(row).to_contain_text("Ticket 7781")
-            await expect(row).to_contain_text(accounts["support"])
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "admin_audit_after_finess_correction.png"), full_page=True)
-        finally:
-            await browser.close()
+        # then the EG shows the new name
+        await expect(page.locator("body")).to_contain_text("EHPAD LES GLYCINES")
+        # and the history lists the change with its motif and author
+        await page.goto(f"{server}/admin/audit-log/list")
+        row = page.locator("table tbody tr", has_text=finess)
+        await expect(row).to_contain_text("raison_sociale")
+        await expect(row).to_contain_text("EHPAD NUMERO 05")
+        await expect(row).to_contain_text("EHPAD LES GLYCINES")
+        await expect(row).to_contain_text("Ticket 7781")
+        await expect(row).to_contain_text(accounts["support"])
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "admin_audit_after_finess_correction.png"), full_page=True)
