@@ -15,13 +15,13 @@ both on every profile and format).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
@@ -45,6 +45,7 @@ from ror_graph.models import (
     registry,
 )
 from ror_graph.services.accounts.auth import Caller
+from ror_graph.services.core.rows import fetch_rows, table_rows
 from ror_graph.services.feed.forms import PRIVATE_COLUMNS, plain
 from ror_graph.services.policy.visibility import (
     level_clause,
@@ -112,14 +113,6 @@ def form(row: Row, model: Any, level: int, skip: tuple[str, ...] = (), offset: i
     return layout(model.__table__, level, skip, offset).form(row)
 
 
-def _rows(model: Any, *where: Any, order: Sequence[Any] = ()) -> Select:
-    """``SELECT`` every column of ``model``'s table, in ``order`` then primary key (the batch readers' order)."""
-    table = model.__table__
-    return select(table).where(*where).order_by(*order, *table.primary_key.columns)
-
-
-async def _all(conn: AsyncConnection, statement: Select) -> list[Row]:
-    return list((await conn.execute(statement)).all())
 
 
 def _grouped(rows: list[Row], model: Any, key: str, level: int, skip: tuple[str, ...]) -> dict[int, Forms]:
@@ -143,11 +136,11 @@ def _codes(rows: list[Row], owner: str, entity: registry.Entity, level: int) -> 
 async def _contacts(conn: AsyncConnection, caller: Caller, where: list[Any]) -> dict[int, Forms]:
     """Visible contacts matching ``where``, with their visible telecoms, by their EG or offer id."""
     level = level_of(caller)
-    contacts = await _all(conn, _rows(Contact, *where))
+    contacts = await fetch_rows(conn, table_rows(Contact, *where))
     telecoms: dict[int, Forms] = defaultdict(list)
     if contacts:
         statement = visible_telecoms(caller, [c.id for c in contacts], Telecom.__table__)  # type: ignore[attr-defined]
-        for row in await _all(conn, statement):
+        for row in await fetch_rows(conn, statement):
             telecoms[row.contact_id].append(form(row, Telecom, level, ("id",)))
     grouped: dict[int, Forms] = defaultdict(list)
     for row in contacts:
@@ -159,7 +152,7 @@ async def _contacts(conn: AsyncConnection, caller: Caller, where: list[Any]) -> 
 async def entite_chunk(conn: AsyncConnection, caller: Caller, after: int, size: int) -> tuple[Forms, int | None]:
     """EJ forms of ids after ``after`` (``size`` of them), and the last id read (``None``: no more)."""
     level = level_of(caller)
-    rows = await _all(conn, _rows(EntiteJuridique, col(EntiteJuridique.id) > after).limit(size))
+    rows = await fetch_rows(conn, table_rows(EntiteJuridique, col(EntiteJuridique.id) > after).limit(size))
     return [form(row, EntiteJuridique, level) for row in rows], (rows[-1].id if rows else None)
 
 
@@ -167,19 +160,19 @@ async def etablissement_chunk(conn: AsyncConnection, caller: Caller, after: int,
                               size: int) -> tuple[Forms, int | None]:
     """EG forms (columns, EJ FINESS, codes, tarifs, FINESS capacities, own contacts) after ``after``."""
     level = level_of(caller)
-    egs = await _all(conn, _rows(Etablissement, col(Etablissement.id) > after).limit(size))
+    egs = await fetch_rows(conn, table_rows(Etablissement, col(Etablissement.id) > after).limit(size))
     if not egs:
         return [], None
     first, last = egs[0].id, egs[-1].id
     ej_ids = sorted({eg.entite_juridique_id for eg in egs})
     ejs: dict[Any, Any] = dict((await conn.execute(select(col(EntiteJuridique.id), col(EntiteJuridique.finess))
                                    .where(col(EntiteJuridique.id).in_(ej_ids)))).all())
-    codes = _codes(await _all(conn, _rows(EtablissementCode, col(EtablissementCode.etablissement_id).between(
+    codes = _codes(await fetch_rows(conn, table_rows(EtablissementCode, col(EtablissementCode.etablissement_id).between(
         first, last), order=[EtablissementCode.code])), "etablissement_id", registry.Entity.eg, level)
-    tarifs = _grouped(await _all(conn, _rows(Tarif, col(Tarif.etablissement_id).between(first, last),
+    tarifs = _grouped(await fetch_rows(conn, table_rows(Tarif, col(Tarif.etablissement_id).between(first, last),
                                              order=[Tarif.type_code])),
                       Tarif, "etablissement_id", level, ("id", "version", "created_at"))
-    capacites = _grouped(await _all(conn, _rows(CapaciteFiness, col(CapaciteFiness.etablissement_id).between(
+    capacites = _grouped(await fetch_rows(conn, table_rows(CapaciteFiness, col(CapaciteFiness.etablissement_id).between(
         first, last))), CapaciteFiness, "etablissement_id", level, ("id",))
     contacts = await _contacts(conn, caller, [col(Contact.etablissement_id).between(first, last),
                                               col(Contact.unite_id).is_(None),
@@ -192,7 +185,7 @@ async def etablissement_chunk(conn: AsyncConnection, caller: Caller, after: int,
 async def _lieux(conn: AsyncConnection, caller: Caller, first: int, last: int) -> dict[int, Forms]:
     """Lieux of the offers ``first``..``last`` (visible ones) with capacités, équipements, habitations."""
     level = level_of(caller)
-    pairs = await _all(conn, select(col(UniteLieu.unite_id), Lieu.__table__)  # type: ignore[attr-defined]
+    pairs = await fetch_rows(conn, select(col(UniteLieu.unite_id), Lieu.__table__)  # type: ignore[attr-defined]
                        .join(Lieu, col(Lieu.id) == UniteLieu.lieu_id)
                        .where(col(UniteLieu.unite_id).between(first, last),
                               under_visible_unite(caller, UniteLieu.unite_id))
@@ -203,8 +196,9 @@ async def _lieux(conn: AsyncConnection, caller: Caller, first: int, last: int) -
     for name, model, order in (("capacites", Capacite, [Capacite.nature_code, Capacite.statut_code]),
                                ("equipements", Equipement, [Equipement.type_code]),
                                ("habitations", Habitation, [Habitation.type_code])):
-        rows = await _all(conn, _rows(model, col(model.lieu_id).in_(lieu_ids), lieu_visible(caller, model.lieu_id),
-                                      order=order)) if lieu_ids else []
+        statement = table_rows(model, col(model.lieu_id).in_(lieu_ids), lieu_visible(caller, model.lieu_id),
+                               order=order)
+        rows = await fetch_rows(conn, statement) if lieu_ids else []
         parts[name] = _grouped(rows, model, "lieu_id", level, ("id", "updated_at"))
     grouped: dict[int, Forms] = defaultdict(list)
     for row in pairs:
@@ -216,7 +210,7 @@ async def _lieux(conn: AsyncConnection, caller: Caller, first: int, last: int) -
 async def unite_chunk(conn: AsyncConnection, caller: Caller, after: int, size: int) -> tuple[Forms, int | None]:
     """Forms of the offers visible to ``caller`` after ``after`` (codes, horaires, zones, contacts, lieux)."""
     level = level_of(caller)
-    unites = await _all(conn, _rows(Unite, col(Unite.id) > after, unite_visible(caller)).limit(size))
+    unites = await fetch_rows(conn, table_rows(Unite, col(Unite.id) > after, unite_visible(caller)).limit(size))
     if not unites:
         return [], None
     first, last = unites[0].id, unites[-1].id
@@ -225,12 +219,12 @@ async def unite_chunk(conn: AsyncConnection, caller: Caller, after: int, size: i
                                    .where(col(Etablissement.id).in_(eg_ids)))).all())
     in_range = {model: [col(model.unite_id).between(first, last), under_visible_unite(caller, model.unite_id)]
                 for model in (UniteCode, Horaire, ZoneIntervention)}
-    codes = _codes(await _all(conn, _rows(UniteCode, *in_range[UniteCode], order=[UniteCode.code])), "unite_id",
-                   registry.Entity.unite, level)
-    horaires = _grouped(await _all(conn, _rows(Horaire, *in_range[Horaire], order=[Horaire.jour,
+    codes = _codes(await fetch_rows(conn, table_rows(UniteCode, *in_range[UniteCode], order=[UniteCode.code])),
+                   "unite_id", registry.Entity.unite, level)
+    horaires = _grouped(await fetch_rows(conn, table_rows(Horaire, *in_range[Horaire], order=[Horaire.jour,
                                                                                     Horaire.heure_debut])),
                         Horaire, "unite_id", level, ("id",))
-    zones = _grouped(await _all(conn, _rows(ZoneIntervention, *in_range[ZoneIntervention],
+    zones = _grouped(await fetch_rows(conn, table_rows(ZoneIntervention, *in_range[ZoneIntervention],
                                             order=[ZoneIntervention.code])), ZoneIntervention, "unite_id", level,
                      ("id",))
     contacts = await _contacts(conn, caller, [col(Contact.unite_id).between(first, last),

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, select
+from sqlalchemy import Row, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel import select as select_rows
@@ -43,6 +43,7 @@ from ror_graph.models import (
     UniteLieu,
     ZoneIntervention,
 )
+from ror_graph.services.core.rows import fetch_rows, table_rows
 from ror_graph.services.fhir import resources
 from ror_graph.services.fhir.build import build
 from ror_graph.services.fhir.codes import Labels
@@ -86,14 +87,6 @@ def _lines(built: list[dict[str, Any]]) -> list[str]:
 # --- Core rows ---------------------------------------------------------------------------------------
 
 
-def _rows(model: Any, *where: Any, order: tuple[Any, ...] = ()) -> Select:
-    """Every column of ``model``'s table, in ``order`` then primary key (the batch readers' order)."""
-    table = model.__table__
-    return select(table).where(*where).order_by(*order, *table.primary_key.columns)
-
-
-async def _all(conn: AsyncConnection, statement: Select) -> list[Row]:
-    return list((await conn.execute(statement)).all())
 
 
 def _group(rows: list[Row], key: str) -> dict[Any, list[Row]]:
@@ -120,15 +113,15 @@ async def _communes(conn: AsyncConnection, related: Related, rows: list[Row]) ->
 async def _parents(conn: AsyncConnection, related: Related, model: Any, ids: set[int]) -> None:
     target = related.entites if model is EntiteJuridique else related.etablissements
     if missing := sorted(i for i in ids if i not in target):
-        for row in await _all(conn, _rows(model, col(model.id).in_(missing))):
+        for row in await fetch_rows(conn, table_rows(model, col(model.id).in_(missing))):
             target[row.id] = row  # type: ignore[assignment]
 
 
 async def _contacts(conn: AsyncConnection, caller: Any, related: Related, where: list[Any]) -> list[Row]:
-    contacts = await _all(conn, _rows(Contact, *where))
+    contacts = await fetch_rows(conn, table_rows(Contact, *where))
     if contacts:
         statement = visible_telecoms(caller, [c.id for c in contacts], Telecom.__table__)  # type: ignore[attr-defined]
-        related.telecoms.update(_group(await _all(conn, statement), "contact_id"))
+        related.telecoms.update(_group(await fetch_rows(conn, statement), "contact_id"))
     return contacts
 
 
@@ -140,7 +133,7 @@ async def _organizations(conn: AsyncConnection, caller: Any, related: Related, m
         return [resources.entite(r, related, caller) for r in rows]  # type: ignore[arg-type]
     first, last = rows[0].id, rows[-1].id
     await _parents(conn, related, EntiteJuridique, {r.entite_juridique_id for r in rows})
-    related.eg_codes.update(_codes(await _all(conn, _rows(
+    related.eg_codes.update(_codes(await fetch_rows(conn, table_rows(
         EtablissementCode, col(EtablissementCode.etablissement_id).between(first, last),
         order=(EtablissementCode.code,))), "etablissement_id"))
     contacts = await _contacts(conn, caller, related, [col(Contact.etablissement_id).between(first, last),
@@ -157,13 +150,13 @@ async def _services(conn: AsyncConnection, caller: Any, related: Related, rows: 
     def under(model: Any) -> list[Any]:
         return [col(model.unite_id).between(first, last), under_visible_unite(caller, model.unite_id)]
 
-    related.unite_codes.update(_codes(await _all(conn, _rows(UniteCode, *under(UniteCode),
+    related.unite_codes.update(_codes(await fetch_rows(conn, table_rows(UniteCode, *under(UniteCode),
                                                              order=(UniteCode.code,))), "unite_id"))
     contacts = await _contacts(conn, caller, related, [*under(Contact), level_clause(caller, Contact.confidentialite)])
     related.unite_contacts.update(_group(contacts, "unite_id"))
-    related.horaires.update(_group(await _all(conn, _rows(Horaire, *under(Horaire),
+    related.horaires.update(_group(await fetch_rows(conn, table_rows(Horaire, *under(Horaire),
                                                           order=(Horaire.jour, Horaire.heure_debut))), "unite_id"))
-    related.zones.update(_group(await _all(conn, _rows(ZoneIntervention, *under(ZoneIntervention),
+    related.zones.update(_group(await fetch_rows(conn, table_rows(ZoneIntervention, *under(ZoneIntervention),
                                                        order=(ZoneIntervention.code,))), "unite_id"))
     links = select(col(UniteLieu.unite_id), col(UniteLieu.lieu_id)).where(*under(UniteLieu)).order_by(
         col(UniteLieu.unite_id), col(UniteLieu.lieu_id))
@@ -179,17 +172,17 @@ async def _locations(conn: AsyncConnection, caller: Any, related: Related, rows:
     def under(model: Any) -> list[Any]:
         return [col(model.lieu_id).in_(ids), lieu_visible(caller, model.lieu_id)]
 
-    related.capacites.update(_group(await _all(conn, _rows(Capacite, *under(Capacite), order=(
+    related.capacites.update(_group(await fetch_rows(conn, table_rows(Capacite, *under(Capacite), order=(
         Capacite.nature_code, Capacite.statut_code))), "lieu_id"))
-    equipements = await _all(conn, _rows(Equipement, *under(Equipement), order=(Equipement.type_code,)))
+    equipements = await fetch_rows(conn, table_rows(Equipement, *under(Equipement), order=(Equipement.type_code,)))
     related.equipements.update(_group(equipements, "lieu_id"))
     if equipements:
         visible = exists().where(col(Equipement.id) == EquipementLimite.equipement_id,
                                  lieu_visible(caller, Equipement.lieu_id))
-        limites = await _all(conn, _rows(EquipementLimite, col(EquipementLimite.equipement_id).in_(
+        limites = await fetch_rows(conn, table_rows(EquipementLimite, col(EquipementLimite.equipement_id).in_(
             [e.id for e in equipements]), visible))
         related.limites.update(_group(limites, "equipement_id"))
-    related.habitations.update(_group(await _all(conn, _rows(Habitation, *under(Habitation),
+    related.habitations.update(_group(await fetch_rows(conn, table_rows(Habitation, *under(Habitation),
                                                              order=(Habitation.type_code,))), "lieu_id"))
     await _parents(conn, related, Etablissement, {r.etablissement_id for r in rows})
     await _communes(conn, related, rows)
@@ -200,9 +193,9 @@ async def export_rows(conn: AsyncConnection, caller: Any, labels: Labels, model:
                       after: int = 0, upto: int | None = None, batch: int | None = None) -> int:
     """Hand the resources of the ``model`` rows with ``after < id <= upto`` visible to ``caller`` to ``write``."""
     count, last = 0, after
-    chunk = _rows(model, *_visible(model, caller), *([col(model.id) <= upto] if upto is not None else []))
+    chunk = table_rows(model, *_visible(model, caller), *([col(model.id) <= upto] if upto is not None else []))
     chunk = chunk.limit(batch or BATCH)
-    while rows := await _all(conn, chunk.where(col(model.id) > last)):
+    while rows := await fetch_rows(conn, chunk.where(col(model.id) > last)):
         related = Related(labels)
         if model is Unite:
             built = await _services(conn, caller, related, rows)
