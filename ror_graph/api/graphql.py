@@ -81,6 +81,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.read_sessions = read_only_sessions(state.engine)
         # Requests routed to the replica (``api/routing.py``) run their queries there, read-only too.
         self.replica_read_sessions = read_only_sessions(state.read_engine) if state.read_engine else None
+        self._last_decoded: tuple[bytes | str, object] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,7 +89,8 @@ class GraphQLApp(GraphQL[Context, None]):
             return
         request = Request(scope, receive)
         if scope["method"] == "POST" and getattr(self.schema, PLANS_ATTRIBUTE, None):
-            planned = planned_request(self.schema, request.headers.get("content-type", ""), await request.body())
+            planned = planned_request(self.schema, request.headers.get("content-type", ""), await request.body(),
+                                      self._decoded)
             answer = await self._planned(request, *planned) if planned is not None else _UNPLANNED
             if answer is not _UNPLANNED:
                 if answer is not None:
@@ -170,9 +172,18 @@ class GraphQLApp(GraphQL[Context, None]):
         """The app's GraphiQL page (shipped assets, works offline) when it provides one."""
         return self.state.extras.get("graphiql_html") or super().graphql_ide_html
 
+    def _decoded(self, body: str | bytes) -> object:
+        """The JSON value of ``body``, parsed once per request: the plan lookup, the shape checks of
+        ``parse_http_body`` and Strawberry all read the same body object. The last body is kept with its
+        value; an identity check (the kept reference cannot be reused by another object) tells it apart."""
+        last = self._last_decoded
+        if last is None or last[0] is not body:
+            last = self._last_decoded = (body, json.loads(body))
+        return last[1]
+
     def decode_json(self, data: str | bytes) -> object:
         try:
-            return json.loads(data)
+            return self._decoded(data)
         except (ValueError, RecursionError) as exc:  # bad UTF-8, absurd nesting: not a 500
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
 

@@ -20,6 +20,7 @@ failure. Plans live on the app's schema (one per app, so the cost limit of that 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ror_graph.api.limits import input_problem
@@ -31,17 +32,19 @@ def enable_plans(schema: Any) -> None:
     setattr(schema, PLANS_ATTRIBUTE, {})
 
 
-def planned_request(schema: Any, content_type: str, body: bytes) -> tuple[Any, str | None, dict | None] | None:
+def planned_request(schema: Any, content_type: str, body: bytes,
+                    decode: Callable[[bytes], Any]) -> tuple[Any, str | None, dict | None] | None:
     """(document, operationName, variables) of a POST body whose document has a plan, else ``None``.
 
     ``None`` also for everything the normal path must judge: not JSON, not an object, odd types,
-    unusable strings (NUL, lone surrogates) anywhere in the body.
+    unusable strings (NUL, lone surrogates) anywhere in the body. ``decode`` parses the body (the app's
+    parser, which keeps the value for the normal path).
     """
     plans = getattr(schema, PLANS_ATTRIBUTE, None)
     if not plans or not content_type.startswith("application/json"):
         return None
     try:
-        data = json.loads(body)
+        data = decode(body)
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
