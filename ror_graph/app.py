@@ -11,10 +11,12 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
 
-from ror_graph.db import make_engine, session_factory
+from ror_graph.db import driver_reads, make_engine, session_factory
 from ror_graph.logs import configure_logging
 from ror_graph.settings import Settings, get_settings
 from ror_graph.state import AppState
@@ -26,16 +28,40 @@ log = logging.getLogger("ror_graph")
 GC_THRESHOLDS = (20_000, 50, 100)  # young collections per 20,000 allocations; full ones 50 × 100 times rarer
 
 
+class App(Starlette):
+    """The Starlette app, with ``POST /graphql`` from non-browser clients handed straight to the GraphQL view.
+
+    Starlette's error and exception middleware, router and the route's CORS middleware add nothing
+    to such a request (no ``Origin`` header: CORS does not apply; the view answers every refusal as
+    JSON itself; an unexpected exception is a 500 either way) but cost about 40 µs of a 170 µs planned
+    lookup. Requests with an ``Origin`` header, under a ``root_path`` or of any other kind take the
+    normal way.
+    """
+
+    graphql: Any = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (self.graphql is not None and scope["type"] == "http" and scope["method"] == "POST"
+                and scope["path"] == "/graphql" and not scope.get("root_path")
+                and not any(name == b"origin" for name, _ in scope["headers"])):
+            scope["app"] = self
+            await self.graphql(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """The ASGI app for ``settings`` (defaults to the environment)."""
     settings = settings or get_settings()
     configure_logging(settings.log_format, logging.DEBUG if settings.debug else logging.INFO)
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, sessions=session_factory(engine),
-                     meili_url=settings.meili_url or None, meili_key=settings.meili_key or None)
+                     meili_url=settings.meili_url or None, meili_key=settings.meili_key or None,
+                     driver=driver_reads(settings.database_url))
     if settings.database_read_url:
         state.read_engine = make_engine(settings.database_read_url)
         state.read_sessions = session_factory(state.read_engine)
+        state.read_driver = driver_reads(settings.database_read_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -70,9 +96,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await engine.dispose()
         if state.read_engine is not None:
             await state.read_engine.dispose()
+        for driver in (state.driver, state.read_driver):
+            if driver is not None:
+                await driver.close()
 
     routes = _routes(state)
-    app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)
+    app = App(debug=settings.debug, routes=routes, lifespan=lifespan)
+    app.graphql = next(r.endpoint for r in routes if getattr(r, "path", None) == "/graphql")
     app.state.ror = state
     _mount_admin(app, state)
     return app

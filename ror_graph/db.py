@@ -7,17 +7,22 @@ DataLoaders are async-only.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph import models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+DRIVER_POOL_SIZE = 10
+"""Connections of a worker's planned-read pool (``DriverReads``), beside the engine's 10 + 10 overflow."""
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -58,10 +63,79 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
+async def request_session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A request's session, closed only if it was used.
+
+    ``AsyncSession``'s own exit schedules a task and a greenlet to close even a session that never
+    touched the database; many requests never do (introspection, ``{ __typename }``, the primary
+    session of an anonymous request whose query runs on a read-only one). A used session is closed
+    exactly as ``async with sessions()`` would (shielded from cancellation).
+    """
+    session = sessions()
+    try:
+        yield session
+    except BaseException as exc:
+        await session.__aexit__(type(exc), exc, exc.__traceback__)
+        raise
+    if session.in_transaction() or session.sync_session.identity_map:
+        await session.__aexit__(None, None, None)
+
+
+@asynccontextmanager
 async def session_scope(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """One session for a CLI command or a test; the caller commits."""
     async with session_factory(engine)() as session:
         yield session
+
+
+class DriverReads:
+    """Planned reads on PostgreSQL sent through asyncpg itself (``api/plans.py``, ``resolvers/compiled.py``).
+
+    A planned request runs one SQL text that PostgreSQL turns into the response's JSON; through a
+    SQLAlchemy session, the session, its connection checkout and close, the greenlet hops and the
+    result wrapping cost more Python time than the rest of the request (query (b) of the peer bench).
+    Here: asyncpg's own pool and statement cache, connections read-only at the server
+    (``default_transaction_read_only``) and never reset between requests (nothing these reads run
+    changes a session's state, so the reset round trip asyncpg sends by default is skipped).
+    ``listeners`` get each statement's SQL, as SQLAlchemy's ``before_cursor_execute`` does.
+    """
+
+    def __init__(self, url: str, *, max_size: int = DRIVER_POOL_SIZE) -> None:
+        self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.max_size = max_size
+        self.listeners: list[Callable[[str], None]] = []
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def fetch(self, sql: str, parameters: tuple) -> list:
+        """The rows of ``sql`` (``$n`` parameters) on a pooled connection."""
+        for listener in self.listeners:
+            listener(sql)
+        pool = self._pool or await self._open()
+        async with pool.acquire() as connection:
+            return await connection.fetch(sql, *parameters)
+
+    async def _open(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self.dsn, min_size=0, max_size=self.max_size, reset=_kept,
+                    server_settings={"default_transaction_read_only": "on", "application_name": "ror_graph reads"})
+            return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+async def _kept(connection: asyncpg.Connection) -> None:
+    """No reset: a planned read leaves nothing behind on its connection."""
+
+
+def driver_reads(url: str) -> DriverReads | None:
+    """The driver-level reader of a PostgreSQL database; ``None`` for SQLite (its planned reads use sessions)."""
+    return DriverReads(url) if make_url(url).get_backend_name() == "postgresql" else None
 
 
 def alembic_config(url: str):

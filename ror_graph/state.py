@@ -24,6 +24,10 @@ class AppState:
     read_engine: AsyncEngine | None = None
     read_sessions: async_sessionmaker[AsyncSession] | None = None
     """The read replica (``ROR_GRAPH_DATABASE_READ_URL``), if any: see ``reading()``."""
+    driver: Any = None
+    """Planned reads through the driver (``db.DriverReads``, PostgreSQL only), on the primary."""
+    read_driver: Any = None
+    """The same on the read replica."""
 
     def reading(self) -> async_sessionmaker[AsyncSession]:
         """Sessions for reads that may lag the primary by the replica's delay (the primary without replica)."""

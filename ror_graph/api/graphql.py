@@ -34,7 +34,7 @@ from strawberry.types import ExecutionResult
 from ror_graph.api.limits import ClientDisconnected, RequestTimeout, input_problem, run_guarded
 from ror_graph.api.plans import enable_plans, encode, planned_request
 from ror_graph.api.routing import is_read_only, reads_from_replica
-from ror_graph.db import read_only_sessions
+from ror_graph.db import read_only_sessions, request_session
 from ror_graph.logs import query_digest
 from ror_graph.resolvers.compiled import PLANS_ATTRIBUTE, CompiledReads, compiled_data
 from ror_graph.resolvers.context import LABELS_KEY, Context, make_context
@@ -96,7 +96,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 if answer is not None:
                     await answer(scope, receive, send)
                 return
-        async with self.state.sessions() as session:
+        async with request_session(self.state.sessions) as session:
             try:
                 caller = await resolve_bearer(session, bearer_token(request))
             except UnauthenticatedError as exc:
@@ -106,7 +106,7 @@ class GraphQLApp(GraphQL[Context, None]):
             if self.state.read_sessions is not None and await reads_from_replica(request, caller):
                 await session.commit()  # hand the primary connection back while the replica works
                 setattr(request.state, _REPLICA, True)
-                async with self.state.read_sessions() as replica:
+                async with request_session(self.state.read_sessions) as replica:
                     response = await self._run_with(request, replica, caller)
             else:
                 response = await self._run_with(request, session, caller)
@@ -123,15 +123,16 @@ class GraphQLApp(GraphQL[Context, None]):
         if labels is None:  # the code labels are loaded by the normal path's context
             return _UNPLANNED
         if token:
-            async with self.state.sessions() as primary:
+            async with request_session(self.state.sessions) as primary:
                 try:
                     caller = await resolve_bearer(primary, token)
                 except UnauthenticatedError as exc:
                     return error_response(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"})
         replica = self.state.read_sessions is not None and caller.account_id is None and self.replica_read_sessions
-        async with (replica or self.read_sessions)() as session:
+        async with request_session(replica or self.read_sessions) as session:
             context = Context(request=request, session=session, loaders=Loaders(session, caller), caller=caller,
-                              state=self.state, labels=labels)
+                              state=self.state, labels=labels,
+                              driver=self.state.read_driver if replica else self.state.driver)
             work = compiled_data(context, self.graphql_schema, document, name, variables, raw=True)
             try:
                 data = await run_guarded(work, request.receive, self.state.settings.request_timeout_seconds)
@@ -212,7 +213,7 @@ class GraphQLApp(GraphQL[Context, None]):
                                                                 getattr(data, "operation_name", None)):
             return await self._execute_guarded(request, data, *args, **kwargs)
         replica = getattr(request.state, _REPLICA, False) and self.replica_read_sessions
-        async with (replica or self.read_sessions)() as session:
+        async with request_session(replica or self.read_sessions) as session:
             write_session, context.session = context.session, session
             context.loaders.session = session
             try:

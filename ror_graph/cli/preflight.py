@@ -74,7 +74,7 @@ def _sqlite_revision(path: Path, *, need_schema: bool) -> str | None:
 
 
 async def _postgres_revision(database_url: str) -> str | None:
-    import asyncpg  # type: ignore[import-untyped]  # no stubs; its errors are what we classify
+    import asyncpg  # its errors are what we classify
 
     url = make_url(database_url)
     place = where(database_url)

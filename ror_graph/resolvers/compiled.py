@@ -27,7 +27,7 @@ from ror_graph.models import Etablissement, Unite
 from ror_graph.resolvers.context import Context
 from ror_graph.resolvers.pagination import decode_cursor, encode_cursor
 from ror_graph.resolvers.sql_json import Compiler, Dialect, Row, Unsupported
-from ror_graph.resolvers.sql_text import after_key, enum_value, fetch, fetch_sql, frozen, prepare
+from ror_graph.resolvers.sql_text import after_key, enum_value, fetch, fetch_text, frozen, prepare
 from ror_graph.services.directory import pages
 from ror_graph.services.directory.pages import DirectoryFilter
 from ror_graph.services.policy.visibility import level_of, sees_all_sensitive, sensitive_scopes, unite_visible
@@ -93,7 +93,8 @@ class Root:
             compiled = statement.compile(dialect=self.sql_dialect, compile_kwargs={"render_postcompile": True})
             prepared = _PLANS[key] = (str(compiled), compiled.positiontup, compiled.params)
         sql, names, fixed = prepared
-        rows = await context.loaders.run(fetch_sql, sql, tuple(value if n == KEY else fixed[n] for n in names))
+        parameters = tuple(value if n == KEY else fixed[n] for n in names)
+        rows = await fetch_text(context.driver, context.loaders, sql, parameters)
         return (RawJSON(rows[0][0]) if self.raw else json.loads(rows[0][0])) if rows else None
 
     def _lookup(self, value: Any, *, text: bool = False) -> Any:
@@ -131,7 +132,7 @@ class Root:
             else:
                 prepared = _STATEMENTS[text_key] = prepare(statement, self.sql_dialect, _STATEMENTS, MAX_PLANS)
         if prepared is not None:
-            rows = await context.loaders.run(fetch_sql, *prepared)
+            rows = await fetch_text(context.driver, context.loaders, *prepared)
         return await self._assemble(context, rows[:first], len(rows) > first, key is not None, order.value,
                                     criteria)
 
@@ -214,6 +215,13 @@ def _fields(node: Any, *, typename: bool = False) -> list[FieldNode]:
     return fields
 
 
+def _roots_compiled(operation: OperationDefinitionNode) -> bool:
+    """Whether every root field is one compiled here (or the root's ``__typename``): checked before the
+    variables are coerced, so that an introspection or a search declines at the cost of a loop."""
+    return all(not isinstance(s, FieldNode) or s.name.value in LOOKUPS or s.name.value in LISTS
+               or s.name.value == "__typename" for s in operation.selection_set.selections)
+
+
 async def compiled_data(context: Context, schema: Any, document: Any, operation_name: str | None,
                         variables: dict | None, *, raw: bool = False) -> dict | None:
     """The response ``data`` built by compiled statements, or ``None`` when this operation is not compiled.
@@ -226,7 +234,7 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
     operation = get_operation_ast(document, operation_name)
     if not isinstance(operation, OperationDefinitionNode) or operation.operation is not OperationType.QUERY:
         return None
-    if operation.directives:
+    if operation.directives or not _roots_compiled(operation):
         return None
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):  # errors: the executor reports them

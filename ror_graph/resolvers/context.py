@@ -26,6 +26,8 @@ class Context:
     caller: Caller
     state: AppState
     labels: NomenclatureCache
+    driver: Any = None
+    """Where a planned request sends its SQL texts (``db.DriverReads``, PostgreSQL); ``None``: the session."""
 
 
 Info = strawberry.Info[Context, None]

@@ -32,6 +32,14 @@ async def fetch_sql(session: Any, sql: str, parameters: tuple) -> list:
     return list((await (await session.connection()).exec_driver_sql(sql, parameters)).all())
 
 
+async def fetch_text(driver: Any, loaders: Any, sql: str, parameters: tuple) -> list:
+    """Rows of a planned SQL text: through the driver (``db.DriverReads``) when the request has one, else
+    on the request's session (``loaders.run``: statements never overlap on it)."""
+    if driver is not None:
+        return await driver.fetch(sql, parameters)
+    return await loaders.run(fetch_sql, sql, parameters)
+
+
 async def fetch(session: Any, statement: Any) -> list:
     """Rows of a Core statement on the session's connection (no ORM: the JSON needs no objects)."""
     return list((await (await session.connection()).execute(statement)).all())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,18 +30,23 @@ query($first: Int!) {
 
 
 @contextmanager
-def counting(engine: AsyncEngine):
-    """Collect the SQL statements sent through ``engine`` while the block runs."""
+def counting(engine: AsyncEngine, driver: Any = None):
+    """Collect the SQL statements sent through ``engine`` (and the planned reads' ``driver``, if given)
+    while the block runs."""
     statements: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", before)
+    if driver is not None:
+        driver.listeners.append(statements.append)
     try:
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", before)
+        if driver is not None:
+            driver.listeners.remove(statements.append)
 
 
 async def seed_etablissements(session, count: int) -> None:

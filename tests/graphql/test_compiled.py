@@ -100,7 +100,7 @@ async def served(database_url: str):
     ):
         # the public site's start-up warm-up reads the reference tables: let it finish before counting
         await asyncio.gather(*(t for t in asyncio.all_tasks() if t.get_name() == "public-site-warm-up"))
-        yield client, app.state.ror.engine
+        yield client, app.state.ror
 
 
 # The app's background workers (webhook sender, search outbox, export runner) poll the same engine
@@ -115,7 +115,7 @@ QUERY_B = """query($finess: String!) { etablissement(finess: $finess) { finess r
 
 async def test_statements_per_request_of_the_peer_bench_queries(directory, database_url):
     # given the app over HTTP, its code labels already loaded by a first request
-    async with served(database_url) as (client, engine):
+    async with served(database_url) as (client, state):
         await client.post("/graphql", json={"query": "{ etablissements(first: 1) { nodes { finess } } }"})
         counts, bodies, seen = {}, {}, {}
         # when (a) 15 EG + units + codes + lieux and (b) one EG by FINESS + units are asked anonymously
@@ -123,7 +123,7 @@ async def test_statements_per_request_of_the_peer_bench_queries(directory, datab
         for name, query, variables in (("a", QUERY_A, {"dep": "44"}), ("b", QUERY_B, {"finess": "440000024"}),
                                        ("a planned", QUERY_A, {"dep": "44"}),
                                        ("b planned", QUERY_B, {"finess": "440000024"})):
-            with counting(engine) as statements:
+            with counting(state.engine, state.driver) as statements:
                 response = await client.post("/graphql", json={"query": query, "variables": variables})
             mine = [s for s in statements if not BACKGROUND.search(s)]
             counts[name], bodies[name], seen[name] = len(mine), response.json(), [s[:200] for s in mine]

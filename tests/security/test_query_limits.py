@@ -8,6 +8,7 @@ import logging
 
 from graphql import get_introspection_query
 
+from ror_graph.api import limits
 from ror_graph.app import create_app
 from ror_graph.settings import Settings
 from tests.security.conftest import GRAPHQL_RESPONSE
@@ -82,8 +83,10 @@ async def test_a_request_running_past_the_time_limit_is_cancelled_with_the_code_
     assert response.json()["errors"][0]["extensions"] == {"code": "TIMEOUT"}
 
 
-async def test_the_execution_is_cancelled_when_the_client_disconnects(directory, database_url, caplog):
-    # given the real app, and a client that disconnects right after sending its query
+async def test_the_execution_is_cancelled_when_the_client_disconnects(directory, database_url, caplog, monkeypatch):
+    # given the real app, watching for disconnects from the start (by default only a request still
+    # running after ``WATCH_AFTER_SECONDS`` is watched), and a client that disconnects right after its query
+    monkeypatch.setattr(limits, "WATCH_AFTER_SECONDS", 0.0)
     app = create_app(Settings(database_url=database_url, meili_managed=False))
     inbox = [{"type": "http.request", "body": json.dumps({"query": PAGE}).encode(), "more_body": False}]
     sent: list[dict] = []
