@@ -25,7 +25,8 @@ class AppState:
     read_sessions: async_sessionmaker[AsyncSession] | None = None
     """The read replica (``ROR_GRAPH_DATABASE_READ_URL``), if any: see ``reading()``."""
     driver: Any = None
-    """Planned reads through the driver (``db.DriverReads``, PostgreSQL only), on the primary."""
+    """Planned reads through the driver (``db.driver_reads``: asyncpg's pool, or SQLite's read-only
+    connections), on the primary; ``None`` for an in-memory SQLite database."""
     read_driver: Any = None
     """The same on the read replica."""
 

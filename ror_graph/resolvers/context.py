@@ -27,7 +27,7 @@ class Context:
     state: AppState
     labels: NomenclatureCache
     driver: Any = None
-    """Where a planned request sends its SQL texts (``db.DriverReads``, PostgreSQL); ``None``: the session."""
+    """Where a planned request sends its SQL texts (``db.driver_reads``); ``None``: the session."""
 
 
 Info = strawberry.Info[Context, None]

@@ -33,7 +33,7 @@ async def fetch_sql(session: Any, sql: str, parameters: tuple) -> list:
 
 
 async def fetch_text(driver: Any, loaders: Any, sql: str, parameters: tuple) -> list:
-    """Rows of a planned SQL text: through the driver (``db.DriverReads``) when the request has one, else
+    """Rows of a planned SQL text: through the driver (``db.driver_reads``) when the request has one, else
     on the request's session (``loaders.run``: statements never overlap on it)."""
     if driver is not None:
         return await driver.fetch(sql, parameters)

@@ -1,20 +1,22 @@
-"""The short way of a planned request: the driver's own pool on PostgreSQL, no Starlette stack without CORS.
+"""The short way of a planned request: the driver's own connections, no Starlette stack without CORS.
 
-A planned document (``api/plans.py``) sends one SQL text; on PostgreSQL it goes through asyncpg's pool
-(``db.DriverReads``: read-only connections) instead of a SQLAlchemy session; on SQLite through the
-session. ``POST /graphql`` without an ``Origin`` header goes straight to the GraphQL view
-(``app.App``); a browser's request still gets its CORS headers. These tests pin both, and that the
-answers do not change.
+A planned document (``api/plans.py``) sends one SQL text; it goes through the driver's read-only
+connections (``db.DriverReads``: asyncpg's pool on PostgreSQL; ``db.SqliteReads``: one thread hop on
+SQLite) instead of a SQLAlchemy session. ``POST /graphql`` without an ``Origin`` header goes straight
+to the GraphQL view (``app.App``); a browser's request still gets its CORS headers. These tests pin
+both, and that the answers do not change.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 import asyncpg
 import httpx
 import pytest
 
 from ror_graph.app import create_app
-from ror_graph.db import DriverReads
+from ror_graph.db import DriverReads, SqliteReads, driver_reads
 from ror_graph.settings import Settings
 from tests.conftest import PG_URL
 from tests.graphql.test_batching import counting
@@ -33,36 +35,34 @@ async def served(directory, database_url):
         yield client, app.state.ror
 
 
-async def test_a_planned_read_goes_through_the_driver_on_postgresql_and_the_session_on_sqlite(served):
+async def test_a_planned_read_goes_through_the_driver_not_a_session(served):
     client, state = served
     body = {"query": LOOKUP, "variables": {"finess": "440000024"}}
     # given a document answered once by the pipeline (which records its plan)
     first = await client.post("/graphql", json=body)
     # when it is asked again
     driver_statements: list[str] = []
-    if state.driver is not None:
-        state.driver.listeners.append(driver_statements.append)
+    state.driver.listeners.append(driver_statements.append)
     with counting(state.engine) as engine_statements:
         again = await client.post("/graphql", json=body)
-    # then the answer is the same, from one statement: the driver's on PostgreSQL, the session's on SQLite
+    # then the answer is the same, from one statement sent by the driver, none through the engine
     assert again.status_code == 200 and again.json() == first.json()
     assert again.json()["data"]["etablissement"]["unites"]
-    if PG_URL:
-        assert len(driver_statements) == 1 and not [s for s in engine_statements if "etablissement" in s]
-    else:
-        assert state.driver is None and len([s for s in engine_statements if "etablissement" in s]) == 1
+    assert len(driver_statements) == 1 and not [s for s in engine_statements if "etablissement" in s]
+    assert isinstance(state.driver, DriverReads if PG_URL else SqliteReads)
 
 
-@pytest.mark.skipif(not PG_URL, reason="the driver pool exists on PostgreSQL only")
 async def test_the_driver_connections_cannot_write(database_url):
-    # given the planned reads' pool on the test database
-    driver = DriverReads(database_url)
+    # given the planned reads' connections on the test database
+    driver = driver_reads(database_url)
+    assert driver is not None
+    refused = asyncpg.exceptions.ReadOnlySQLTransactionError if PG_URL else sqlite3.OperationalError
     try:
-        # when a statement that writes is sent through it, then PostgreSQL refuses it
-        with pytest.raises(asyncpg.exceptions.ReadOnlySQLTransactionError):
+        # when a statement that writes is sent through them, then the database refuses it
+        with pytest.raises(refused):
             await driver.fetch("CREATE TABLE written_by_a_read (id int)", ())
-        # and a read still works on the same pool afterwards
-        assert (await driver.fetch("SELECT $1::int + 1", (41,)))[0][0] == 42
+        # and a read still works afterwards
+        assert (await driver.fetch("SELECT 41 + 1", ()))[0][0] == 42
     finally:
         await driver.close()
 
