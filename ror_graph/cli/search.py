@@ -49,7 +49,13 @@ def sync_search(
 ) -> None:
     from search_index.client import meili_client
     from search_index.indexer import ensure_index
+    from search_index.recent import RecentLayer, recent_uid
     from search_index.sync import drain_search
+
+    conf = settings()
+    recent = RecentLayer(max_ids=conf.search_compact_max_ids,
+                         max_age=timedelta(seconds=conf.search_compact_max_age_seconds)) \
+        if conf.search_recent_index else None
 
     async def go():
         totals = {"events": 0, "upserted": 0, "deleted": 0, "failed": 0}
@@ -59,11 +65,13 @@ def sync_search(
             try:  # settings first, or Meilisearch would create the index with its defaults on first push
                 async with meili_client(url, key) as client:
                     await ensure_index(client, settings().meili_index)
+                    if recent is not None:
+                        await ensure_index(client, recent_uid(settings().meili_index))
             except Exception as exc:  # down: the drain below records the failure and the backoff
                 console.print(f"[yellow]could not apply index settings: {exc}[/yellow]")
             while True:
                 last = await drain_search(sessions, meili_url=url, meili_key=key, index_uid=settings().meili_index,
-                                          batch_size=batch_size,
+                                          batch_size=batch_size, recent=recent,
                                           retention=timedelta(days=settings().event_retention_days))
                 for name in totals:
                     totals[name] += getattr(last, name)
