@@ -42,7 +42,8 @@ async def meili_connection() -> AsyncIterator[tuple[str, str | None]]:
         managed.stop()
 
 
-@app.command("sync-search", help="Push pending changes (event log) to Meilisearch (until none is left, or once).")
+@app.command("sync-search", help="Push pending changes (event log) to Meilisearch (until none is left, or once): "
+             "to the recent index <index>_recent, compacted into the offers index when due.")
 def sync_search(
     once: bool = typer.Option(False, help="Process one batch only."),
     batch_size: int = typer.Option(500, help="Events per batch."),
@@ -90,7 +91,8 @@ def sync_search(
         raise typer.Exit(1)
 
 
-@app.command(help="Rebuild the search index from the database into a new index, then swap it in atomically.")
+@app.command(help="Rebuild the search index from the database into a new index, then swap it in atomically; "
+                  "the recent index <index>_recent is compacted into it and left empty.")
 def reindex(batch_size: int = typer.Option(2000, help="Offers read and sent per batch.")) -> None:
     from search_index.indexer import reindex as rebuild
 
