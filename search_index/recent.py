@@ -13,10 +13,10 @@ most, tens of milliseconds a batch) and records their ids in the shadow set (``s
 
 Compaction (``compact``, by the consumer holding its lease, when the set exceeds ``max_ids`` ids or
 its oldest change ``max_age``): push the current documents of the shadowed ids to the base in one
-batch and wait, clear those ids from the shadow set, then delete from the recent index every
-document no longer shadowed. A crash before the clear redoes the same idempotent push; a crash after
-it leaves documents in the recent index that no search reads (not shadowed) and that the next
-compaction deletes. ``reindex`` ends with a compaction under the lease: both layers empty.
+batch and wait, clear those ids from the shadow set, then (after ``STALE_READ_GRACE_SECONDS``) delete
+from the recent index every document no longer shadowed. A crash before the clear redoes the same
+idempotent push; a crash after it leaves documents in the recent index that no search reads (not
+shadowed) and that the next compaction deletes. ``reindex`` ends with a compaction under the lease: both layers empty.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 RECENT_SUFFIX = "_recent"
 CONSUMER = "search"  # the search consumer of the event log (search_index.sync), whose lease guards the layers
 LEASE_WAIT = LEASE + timedelta(seconds=15)
+STALE_READ_GRACE_SECONDS = 0.5
+"""Between clearing the shadow set and deleting the compacted documents from the recent index: a search
+reads the set, then queries both indexes; one that read it just before the clear still finds them."""
 
 
 def recent_uid(alias: str) -> str:
@@ -104,6 +107,7 @@ async def compact(session: AsyncSession, client: AsyncClient, alias: str, *, ref
         if fail_after_base:
             raise RuntimeError("compaction interrupted after the base push (test)")
         await clear_shadow(session, shadow.ids)
+        await asyncio.sleep(STALE_READ_GRACE_SECONDS)  # searches that read the set before the clear still work
     await drop_unshadowed(session, client, alias)
     return len(shadow.ids)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,15 +42,23 @@ class Shadow:
 EMPTY = Shadow()
 
 
-async def load_shadow(session: AsyncSession) -> Shadow:
-    """The current shadow set (ends the read transaction)."""
-    conn = await session.connection()
-    rows = (await conn.execute(select(SearchShadow.unite_id, SearchShadow.removed))).all()
-    await session.commit()
+_READ = select(SearchShadow.unite_id, SearchShadow.removed)
+
+
+async def read_shadow(conn: AsyncConnection) -> Shadow:
+    """The current shadow set, on a plain connection (what every search pays: 0.2 ms on SQLite when empty)."""
+    rows = (await conn.execute(_READ)).all()
     if not rows:
         return EMPTY
     return Shadow(live=frozenset(i for i, removed in rows if not removed),
                   removed=frozenset(i for i, removed in rows if removed))
+
+
+async def load_shadow(session: AsyncSession) -> Shadow:
+    """The current shadow set (ends the read transaction)."""
+    shadow = await read_shadow(await session.connection())
+    await session.commit()
+    return shadow
 
 
 async def shadow_state(session: AsyncSession) -> tuple[int, datetime | None]:

@@ -21,7 +21,7 @@ from search_index.client import UNAVAILABLE_ERRORS
 from search_index.client import meili_client as new_meili_client
 from search_index.query import SearchPage, SearchParams, export_offres, search_offres
 from search_index.reference import SearchReference, load_search_reference
-from search_index.shadow import EMPTY, Shadow, load_shadow
+from search_index.shadow import EMPTY, Shadow, read_shadow
 
 REFERENCE_TTL_SECONDS = 600.0
 CLIENT_KEY, CLIENT_URL_KEY, OLD_CLIENTS_KEY = "meili_client", "meili_client_url", "meili_old_clients"
@@ -74,8 +74,8 @@ async def shadow_set(state: AppState) -> Shadow:
     recent index); empty, and not read, when the recent layer is off."""
     if not state.settings.search_recent_index:
         return EMPTY
-    async with state.sessions() as session:
-        return await load_shadow(session)
+    async with state.engine.connect() as conn:
+        return await read_shadow(conn)
 
 
 def _unavailable(exc: Exception) -> SearchUnavailableError:
