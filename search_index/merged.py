@@ -104,7 +104,8 @@ async def _multi(client: AsyncClient, queries: list[MeiliQuery]) -> list[SearchR
 async def merged_search(client: AsyncClient, alias: str, shadow: Shadow, query: Query, *, offset: int,
                         limit: int) -> Merged:
     """Hits ``offset`` to ``offset + limit`` of the merged order, exact total and summed facet counts."""
-    results = await _multi(client, _queries(alias, shadow, query, page=1, per_page=offset + limit))
+    results = await _multi(client, _queries(alias, shadow, query, page=1,
+                                            per_page=min(offset + limit, MAX_TOTAL_HITS)))
     return Merged(
         hits=[hit for _, hit in _merge(results)[offset:offset + limit]],
         total=min(sum(r.total_hits or 0 for r in results), MAX_TOTAL_HITS),
