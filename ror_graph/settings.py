@@ -83,8 +83,8 @@ class Settings(BaseSettings):
                                       "national volume). Run `ror-graph reindex` after turning it off.")
     search_compact_max_ids: int = Field(2000, ge=1, description="Compact the recent index into the national one "
                                         "once it shadows this many offers.")
-    search_compact_max_age_seconds: float = Field(600.0, gt=0, description="... or once its oldest change is "
-                                                  "this old (seconds).")
+    search_compact_max_age_seconds: float = Field(600.0, gt=0, description="Compact the recent index into the "
+                                                  "national one once its oldest change is this old (seconds).")
     secret_key: str = Field(DEV_SECRET, description="Signs admin sessions; unset = a key drawn once and kept in "
                             "data_dir/secret_key (0600), shared by the workers of that directory.")
     secure_cookies: bool = Field(True, description="Admin session cookie over HTTPS only (off for local http).")
