@@ -6,16 +6,18 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from ror_graph.api.health import search_check
-from ror_graph.models import Unite, utcnow
+from ror_graph.models import Etablissement, Unite, UniteCode, ZoneIntervention, utcnow
+from ror_graph.services.core.changes import ChangeSet
 from search_index.indexer import ensure_index, reindex
 from search_index.query import SearchParams, search_offres
 from search_index.recent import RecentLayer, compact, recent_uid
 from search_index.shadow import load_shadow
 from search_index.sync import drain_search
 from tests.search.dataset import PUBLIC
-from tests.search.test_sync import change
+from tests.search.test_sync import SUPPORT, change
 
 LAYER = RecentLayer()  # defaults: no compaction within a test unless asked
 
@@ -212,3 +214,29 @@ async def test_ready_checks_the_recent_index_settings_too(indexed, app_state, cl
     # when the worker's start-up applies the settings, then search is ready
     await ensure_index(client, recent_uid(index_uid))
     assert await search_check(app_state) == {"ok": True, "index": index_uid, "recentIndex": recent_uid(index_uid)}
+
+
+async def test_a_deleted_eg_removes_its_offers_from_both_indexes(indexed, session, sessions, client, meili,
+                                                                 index_uid):
+    # given the SSIAD offer renamed (its document now in the recent index), then its EG deleted with its rows
+    unite_id, eg_id = indexed.unite_ids["ssiad"], indexed.eg_ids["ssiad_trelaze"]
+    await change(session, Unite, unite_id, "unite", nom="SSIAD zqxunique")
+    await drain(sessions, meili, index_uid)
+    assert unite_id in await documents(client, recent_uid(index_uid))
+    conn = await session.connection()
+    for table in (UniteCode, ZoneIntervention):
+        await conn.execute(delete(table).where(table.unite_id == unite_id))
+    await conn.execute(delete(Unite).where(Unite.id == unite_id))
+    await conn.execute(delete(Etablissement).where(Etablissement.id == eg_id))
+    cs = ChangeSet(session, SUPPORT, motif="test")
+    cs.enqueue("etablissement", eg_id, "delete")
+    await cs.flush()
+    await session.commit()
+    # when drained, then its documents are found by EG in both indexes: gone from the recent one, hidden in the base
+    report = await drain(sessions, meili, index_uid)
+    assert report.deleted == 1
+    assert unite_id not in await documents(client, recent_uid(index_uid))
+    page = await search(client, sessions, index_uid)
+    assert unite_id not in {h["id"] for h in page.hits} and page.total == len(PUBLIC) - 1
+    async with sessions() as s:
+        assert (await load_shadow(s)).removed == {unite_id}
