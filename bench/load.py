@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--offers 300000]
                                    [--workers 1 2] [--seconds 30] [--concurrency 16] [--keep DIR]
-                                   [--indexing-memory default 256MiB]
+                                   [--indexing-memory default 256MiB] [--layout recent direct]
 
 What it does, in one run (the 1-worker line is the baseline of the others, same machine, same data):
 
@@ -19,6 +19,9 @@ What it does, in one run (the 1-worker line is the baseline of the others, same 
    département + facets), 8 % lookups (``etablissement(finess)``), 2 % writes (``modifierUnite``
    renaming an offer, admin token); after each write a watcher polls ``/api/search`` for the new name:
    write → searchable delay;
+   Each line runs with each ``--layout``: ``recent`` (writes go to ``offres_recent``, the default) and
+   ``direct`` (``ROR_GRAPH_SEARCH_RECENT_INDEX=false``: straight to the national index); the recent
+   layer is compacted into the national index before each line, so every line starts from the same state;
 3. prints one table: requests/s, p50/p95/p99 latency, errors (must be 0), write → searchable p50/p95/max,
    and what Meilisearch itself spent: its document batches (count, p50/p95 duration) and the
    "writing geo points" step of their progress trace, the part that grows with the index.
@@ -135,6 +138,7 @@ async def prepare(
            "ROR_GRAPH_DATABASE_URL": url, "ROR_GRAPH_MEILI_URL": meili.url, "ROR_GRAPH_MEILI_KEY": meili.master_key,
            "ROR_GRAPH_DATA_DIR": str(workdir / "var"), "ROR_GRAPH_SECRET_KEY": "bench-secret-key",
            "ROR_GRAPH_LOG_FORMAT": "text"}
+    ror(env, "migrate")  # a kept database may predate the newest migrations (e.g. 0018 search_shadow)
     if not (saved and saved.exists() and json.loads(saved.read_text()).get("indexed")):
         ror(env, "create-account", "--email", ADMIN, "--role", "admin", "--password", PASSWORD)
         started = time.perf_counter()
@@ -266,6 +270,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--keep", type=Path, help="directory keeping the database and index between runs")
+    parser.add_argument("--layout", nargs="+", choices=["recent", "direct"], default=["recent", "direct"],
+                        help="recent = writes through offres_recent (default setting); direct = straight to offres")
     parser.add_argument("--indexing-memory", nargs="+", default=[INDEXING_MEMORY],
                         help=f"Meilisearch --max-indexing-memory values to compare ('default' = Meilisearch's "
                              f"own, two thirds of the RAM); default: the project's {INDEXING_MEMORY}")
@@ -278,17 +284,21 @@ async def main() -> None:
     try:
         for memory in args.indexing_memory:
             meili = restart_with(meili, memory)
-            for workers in args.workers:
-                process, base = serve(env, workers, workdir)
-                try:
-                    ctx = {"deps": deps, "finess": finess, "identifiants": identifiants}
-                    since = datetime.now(UTC).isoformat()
-                    tally, wall = await load(base, ctx, args.seconds, args.concurrency, seed=workers)
-                    await meili_batches(meili, since, tally)
-                finally:
-                    process.terminate()
-                    process.wait(timeout=60)
-                rows.append((memory, workers, tally, wall))
+            for layout in args.layout:
+                for workers in args.workers:
+                    await empty_recent_layer(url, meili)
+                    line_env = {**env, "ROR_GRAPH_SEARCH_RECENT_INDEX": str(layout == "recent").lower()}
+                    process, base = serve(line_env, workers, workdir)
+                    try:
+                        ctx = {"deps": deps, "finess": finess, "identifiants": identifiants}
+                        since = datetime.now(UTC).isoformat()
+                        tally, wall = await load(base, ctx, args.seconds, args.concurrency, seed=workers)
+                        await meili_batches(meili, since, tally)
+                    finally:
+                        process.terminate()
+                        process.wait(timeout=60)
+                    rows.append((f"{memory} {layout}", workers, tally, wall))
+        await empty_recent_layer(url, meili)
     finally:
         meili.stop()
         if not args.keep:
@@ -296,6 +306,31 @@ async def main() -> None:
             await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
             await conn.close()
     report(args, rows)
+
+
+async def empty_recent_layer(url: str, meili: ManagedMeili) -> None:
+    """Apply the settings in code to both indexes (a change, e.g. a new filterable attribute, re-indexes
+    the national index: seconds at 300k, not to be timed in a line), then compact the recent layer into
+    the national index (what the worker does when it is due)."""
+    from ror_graph.db import make_engine, session_factory
+    from search_index.client import meili_client
+    from search_index.indexer import ensure_index
+    from search_index.recent import LEASE_WAIT, compact_leased, ensure_recent
+
+    engine = make_engine(normalise_database_url(url))
+    try:
+        async with meili_client(meili.url, meili.master_key, timeout=120) as client:
+            started = time.perf_counter()
+            await ensure_index(client, "offres")
+            await ensure_recent(client, "offres")
+            print(f"index settings applied in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            moved = await compact_leased(session_factory(engine), client, "offres", owner="bench-load",
+                                         wait=LEASE_WAIT)
+            if moved:
+                print(f"compacted {moved} offers of offres_recent into offres in {time.perf_counter() - started:.1f} s")
+    finally:
+        await engine.dispose()
 
 
 async def meili_batches(meili: ManagedMeili, since: str, tally: Tally) -> None:
@@ -322,7 +357,7 @@ def report(args: argparse.Namespace, rows: list) -> None:
     print(f"\nvolume: {args.offers:,} offers · {args.concurrency} clients · {args.seconds:.0f} s per line · "
           f"mix {', '.join(f'{k} {w} %' for k, w in MIX)} · {os.cpu_count()} CPUs · load average "
           f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    print(f"{'indexing memory':>16} {'workers':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+    print(f"{'memory, layout':>16} {'workers':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
           f"{'errors':>7} {'writes':>7} {'w→s p50 s':>10} {'w→s p95 s':>10} {'w→s max s':>10} "
           f"{'batches':>8} {'batch p50/p95 s':>16} {'geo p50 s':>10}")
     for memory, workers, tally, wall in rows:
@@ -336,7 +371,7 @@ def report(args: argparse.Namespace, rows: list) -> None:
             print(f"        error: {sample}")
         if tally.invisible:
             print(f"        {tally.invisible} writes not searchable within {WATCH_SECONDS} s")
-    for memory in args.indexing_memory:
+    for memory in sorted({m for m, _, _, _ in rows}):
         lines = [(w, t, wall) for m, w, t, wall in rows if m == memory]
         if len(lines) > 1 and lines[0][2]:
             base_rate = len(lines[0][1].latencies) / lines[0][2]

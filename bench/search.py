@@ -12,7 +12,10 @@ What it does, in one run (so the baseline is measured on the same machine, same 
    typical queries (text + 2 filters + 3 facets + geo sort) through ``GET /api/search`` and directly
    against Meilisearch's ``/search`` (the filter string built by the same code), interleaved:
    p50/p95 latency with one client, then requests/s with N concurrent clients;
-4. write → outbox → worker → search: the delay until a renamed offer is found through the API.
+4. with the recent layer on (``ROR_GRAPH_SEARCH_RECENT_INDEX``, default true): the same queries through
+   the API while ``--shadow`` offers sit in the recent index (base + recent merged per search), then
+   the layer is emptied again;
+5. write → outbox → worker → search: the delay until a renamed offer is found through the API.
 
 Targets (issue 5): API p95 ≤ 50 ms and ≤ 1.5× direct Meilisearch; a write visible within 2 s.
 """
@@ -48,15 +51,18 @@ from ror_graph.models import (  # noqa: E402
     UniteCode,
     ZoneIntervention,
     coded,
+    utcnow,
 )
 from ror_graph.services.core.changes import Actor, ChangeSet  # noqa: E402
 from ror_graph.services.demo.templates import TEMPLATES  # noqa: E402
 from ror_graph.services.reference.loader import load_reference  # noqa: E402
-from search_index.client import NO_COMPRESSION  # noqa: E402
+from search_index.client import NO_COMPRESSION, meili_client  # noqa: E402
 from search_index.index_settings import FACET_ATTRIBUTES  # noqa: E402
 from search_index.indexer import reindex  # noqa: E402
 from search_index.query import SearchParams, build_filter, validate  # noqa: E402
+from search_index.recent import ensure_recent, recent_uid  # noqa: E402
 from search_index.server import ManagedMeili, free_port  # noqa: E402
+from search_index.shadow import clear_shadow, record_shadow  # noqa: E402
 
 INDEX = "offres"
 # FINESS category -> (weight, EG name pattern)
@@ -208,6 +214,25 @@ async def latencies(api: httpx.AsyncClient, meili: httpx.AsyncClient, queries: l
     return api_ms, direct_ms, engine_ms
 
 
+async def shadowed(url: str, meili: ManagedMeili, count: int, seed: int, *, fill: bool) -> None:
+    """Put ``count`` documents of the index in the recent index and the shadow set, or empty both again."""
+    engine = make_engine(url)
+    async with meili_client(meili.url, meili.master_key, timeout=60) as client, session_factory(engine)() as session:
+        await ensure_recent(client, INDEX)
+        recent = client.index(recent_uid(INDEX))
+        if fill:
+            total = (await client.index(INDEX).get_stats()).number_of_documents
+            offset = random.Random(seed).randrange(max(1, total - count))
+            docs = (await client.index(INDEX).get_documents(offset=offset, limit=count)).results
+            await client.wait_for_task((await recent.add_documents(docs)).task_uid, timeout_in_ms=None)
+            await record_shadow(session, live=[int(d["id"]) for d in docs], removed=[], now=utcnow())
+            await session.commit()
+        else:
+            await clear_shadow(session)
+            await client.wait_for_task((await recent.delete_all_documents()).task_uid, timeout_in_ms=None)
+    await engine.dispose()
+
+
 async def throughput(send, queries: list[SearchParams], concurrency: int, seconds: float) -> float:
     done = 0
     deadline = time.perf_counter() + seconds
@@ -306,6 +331,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
                                        args.concurrency, args.seconds)
             direct_rps = await throughput(lambda p: direct.post(f"/indexes/{INDEX}/search", json=meili_body(p)),
                                           queries, args.concurrency, args.seconds)
+            layered = os.environ.get("ROR_GRAPH_SEARCH_RECENT_INDEX", "true").lower() not in ("false", "0")
+            if layered and args.shadow:
+                await shadowed(url, meili, args.shadow, args.seed, fill=True)
+                shadow_ms, _, _ = await latencies(api, direct, queries)
+                shadow_rps = await throughput(lambda p: api.get("/api/search", params=api_request(p)), queries,
+                                              args.concurrency, args.seconds)
+                await shadowed(url, meili, args.shadow, args.seed, fill=False)
             delays = await write_visibility(url, api, args.writes, count, args.seed)
         print(f"\ntypical query = text + département + champ d'activité + {len(FACETS)} facets + geo sort, "
               f"{len(queries)} queries, 1 client; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -313,6 +345,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         for name, values, rps in (("GET /api/search", api_ms, api_rps), ("Meilisearch direct", direct_ms, direct_rps)):
             print(f"{name:22}{statistics.median(values):9.1f}{percentile(values, 0.95):9.1f}{max(values):9.1f}"
                   f"{rps:22.0f}")
+        if layered and args.shadow:
+            print(f"{f'API, {args.shadow} shadowed':22}{statistics.median(shadow_ms):9.1f}"
+                  f"{percentile(shadow_ms, 0.95):9.1f}{max(shadow_ms):9.1f}{shadow_rps:22.0f}"
+                  "   ← base + recent index merged")
         print(f"{'(engine time)':22}{statistics.median(engine_ms):9.1f}{percentile(engine_ms, 0.95):9.1f}"
               f"{max(engine_ms):9.1f}   ← Meilisearch's own processingTimeMs of the direct calls")
         ratio = percentile(api_ms, 0.95) / percentile(direct_ms, 0.95)
@@ -336,6 +372,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="Duration of each throughput run.")
     parser.add_argument("--writes", type=int, default=10, help="Writes timed until visible in search.")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--shadow", type=int, default=2000,
+                        help="offers in the recent layer for the merged-search line (0: no such line)")
     parser.add_argument("--workdir", type=Path, help="Keep files here (default: a temporary directory).")
     args = parser.parse_args()
     if args.workdir:

@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     meili_key: str = Field("", description="Meilisearch API key (master key of the managed binary if empty).")
     meili_managed: bool = Field(True, description="Start a local Meilisearch when meili_url is empty.")
     meili_index: str = Field("offres", description="Name (alias) of the public offers index.")
+    search_recent_index: bool = Field(True, description="Writes go to the small `<meili_index>_recent` index, "
+                                      "searchable in well under a second, and are compacted into the national "
+                                      "index later; false = straight to the national index (seconds per batch at "
+                                      "national volume). Run `ror-graph reindex` after turning it off.")
+    search_compact_max_ids: int = Field(2000, ge=1, description="Compact the recent index into the national one "
+                                        "once it shadows this many offers.")
+    search_compact_max_age_seconds: float = Field(600.0, gt=0, description="Compact the recent index into the "
+                                                  "national one once its oldest change is this old (seconds).")
     secret_key: str = Field(DEV_SECRET, description="Signs admin sessions; unset = a key drawn once and kept in "
                             "data_dir/secret_key (0600), shared by the workers of that directory.")
     secure_cookies: bool = Field(True, description="Admin session cookie over HTTPS only (off for local http).")

@@ -54,6 +54,7 @@ FACET_ATTRIBUTES: dict[str, str] = {
 }
 
 FILTERABLE_ATTRIBUTES = [
+    PRIMARY_KEY,  # searches exclude the ids the recent index shadows (search_index.recent)
     *FACET_ATTRIBUTES.values(),
     "zoneCommunes",
     "ageMin",

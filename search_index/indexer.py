@@ -2,8 +2,9 @@
 
 ``reindex`` never touches the live index while it works: it fills ``<alias>_<timestamp>``, then asks
 Meilisearch to swap the two atomically (search keeps answering from the old content until the
-swap), deletes the old content, and finally re-pushes the offers written while it ran, since the
-search consumer sent those to the index that was live at the time.
+swap), deletes the old content, re-pushes the offers written while it ran, since the search
+consumer sent those to the index that was live at the time, and finally compacts the recent layer
+(``search_index.recent``) under the consumer's lease, so the shadow set and the recent index end empty.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.models import Event, utcnow
+from ror_graph.services.events.consumers import new_owner
 from search_index.client import meili_client
 from search_index.documents import build_document
 from search_index.index_settings import PRIMARY_KEY, index_settings
@@ -69,6 +71,48 @@ class PushResult:
     deleted: int = 0
 
 
+async def plan_push(
+    session: AsyncSession,
+    client: AsyncClient,
+    index_uids: Iterable[str],
+    *,
+    unite_ids: Iterable[int] = (),
+    etablissement_ids: Iterable[int] = (),
+    ref: SearchReference | None = None,
+) -> tuple[list[dict], list[int]]:
+    """(documents to upsert, ids to remove) that bring these offers (and every offer of these EGs) to their
+    current DB state; the documents of a deleted EG's offers are looked up by EG in ``index_uids``."""
+    eg_ids = sorted(set(etablissement_ids))
+    ids = set(unite_ids)
+    for unit_ids in (await unite_ids_by_etablissement(session, eg_ids)).values():
+        ids.update(unit_ids)
+    ref = ref or await load_search_reference(session)
+    sources = await load_sources(session, sorted(ids))
+    docs, drop = [], []
+    for unite_id in sorted(ids):
+        doc = build_document(sources[unite_id], ref) if unite_id in sources else None
+        (docs.append(doc) if doc else drop.append(unite_id))
+    gone_egs = [eg for eg in eg_ids if not any(s.etablissement["id"] == eg for s in sources.values())]
+    if gone_egs:  # a deleted EG took its offers' rows with it: find their documents by EG
+        for index_uid in index_uids:
+            found = await document_ids(client.index(index_uid),
+                                       f"etablissementId IN [{', '.join(map(str, gone_egs))}]")
+            drop.extend(i for i in found if i not in ids and i not in drop)
+    return docs, drop
+
+
+async def send_documents(client: AsyncClient, index_uid: str, docs: list[dict], drop: list[int]) -> PushResult:
+    """Upsert ``docs`` and remove ``drop`` from ``index_uid``; waits for Meilisearch to apply them."""
+    index = client.index(index_uid)
+    tasks = []
+    if docs:
+        tasks.append(await index.add_documents(docs, primary_key=PRIMARY_KEY))
+    if drop:  # deletions by id join the additions in one Meilisearch batch (a deletion by filter would not)
+        tasks.append(await index.delete_documents([str(i) for i in drop]))
+    await wait_tasks(client, tasks)
+    return PushResult(upserted=len(docs), deleted=len(drop))
+
+
 async def push_offres(
     session: AsyncSession,
     client: AsyncClient,
@@ -83,31 +127,12 @@ async def push_offres(
     Offers that are no longer searchable (closed, sensitive, deleted, EG closed or deleted) are
     removed. Waits for Meilisearch to apply the change; raises on any Meilisearch failure.
     """
-    eg_ids = sorted(set(etablissement_ids))
-    ids = set(unite_ids)
-    for unit_ids in (await unite_ids_by_etablissement(session, eg_ids)).values():
-        ids.update(unit_ids)
-    ref = ref or await load_search_reference(session)
-    sources = await load_sources(session, sorted(ids))
-    docs, drop = [], []
-    for unite_id in sorted(ids):
-        doc = build_document(sources[unite_id], ref) if unite_id in sources else None
-        (docs.append(doc) if doc else drop.append(unite_id))
-    index = client.index(index_uid)
-    gone_egs = [eg for eg in eg_ids if not any(s.etablissement["id"] == eg for s in sources.values())]
-    if gone_egs:  # a deleted EG took its offers' rows with it: find their documents by EG
-        drop.extend(i for i in await document_ids(index, f"etablissementId IN [{', '.join(map(str, gone_egs))}]")
-                    if i not in ids)
-    tasks = []
-    if docs:
-        tasks.append(await index.add_documents(docs, primary_key=PRIMARY_KEY))
-    if drop:  # deletions by id join the additions in one Meilisearch batch (a deletion by filter would not)
-        tasks.append(await index.delete_documents([str(i) for i in drop]))
-    await wait_tasks(client, tasks)
-    return PushResult(upserted=len(docs), deleted=len(drop))
+    docs, drop = await plan_push(session, client, [index_uid], unite_ids=unite_ids,
+                                 etablissement_ids=etablissement_ids, ref=ref)
+    return await send_documents(client, index_uid, docs, drop)
 
 
-async def document_ids(index: AsyncIndex, filter_: str, page: int = 1000) -> list[int]:
+async def document_ids(index: AsyncIndex, filter_: str | None, page: int = 1000) -> list[int]:
     """Ids of the documents matching ``filter_``.
 
     Every Meilisearch batch rewrites the index's whole geo tree (seconds at national volume), so the
@@ -165,7 +190,16 @@ async def reindex(
         if live:  # after the swap, new_uid holds the previous content
             await client.delete_index_if_exists(new_uid)
         await _catch_up(sessions, client, index_uid, since=started)
+        await _empty_recent_layer(sessions, client, index_uid)
     return count
+
+
+async def _empty_recent_layer(sessions: async_sessionmaker[AsyncSession], client: AsyncClient, index_uid: str) -> None:
+    """Compact the recent layer into the rebuilt index under the consumer's lease: both end up empty."""
+    from search_index.recent import LEASE_WAIT, compact_leased  # the recent layer builds on this module
+
+    if await compact_leased(sessions, client, index_uid, owner=new_owner(), wait=LEASE_WAIT) is None:
+        raise IndexingFailed("the search consumer kept its lease: the recent layer was not compacted")
 
 
 async def _catch_up(sessions: async_sessionmaker[AsyncSession], client: AsyncClient, index_uid: str, *, since) -> None:

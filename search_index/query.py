@@ -20,7 +20,9 @@ from ror_graph.models import registry
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.core.validation import COMMUNE_PATTERN, DEPARTEMENT_PATTERN
 from search_index.index_settings import FACET_ATTRIBUTES, MAX_TOTAL_HITS
+from search_index.merged import Query, merged_export, merged_search
 from search_index.reference import SearchReference
+from search_index.shadow import EMPTY, Shadow
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 15, 50
 MAX_VALUES_PER_FILTER = 50
@@ -211,11 +213,37 @@ def _facet_label(ref: SearchReference | None, name: str, code: str) -> str:
     return ref.label(FACET_SYSTEMS[name], code) or code
 
 
+def _facet_values(params: SearchParams, distribution: dict, ref: SearchReference | None) -> dict[str, list[FacetValue]]:
+    facets: dict[str, list[FacetValue]] = {}
+    for name in params.facets:
+        counts = distribution.get(FACET_ATTRIBUTES[name], {})
+        facets[name] = [FacetValue(code, _facet_label(ref, name, code), count)
+                        for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return facets
+
+
+def _merged_query(params: SearchParams) -> Query:
+    return Query(text=params.text or None, filter=build_filter(params), sort=_sort(params),
+                 facets=[FACET_ATTRIBUTES[f] for f in params.facets] or None)
+
+
 async def search_offres(
-    client: AsyncClient, index_uid: str, params: SearchParams, *, ref: SearchReference | None = None
+    client: AsyncClient, index_uid: str, params: SearchParams, *, ref: SearchReference | None = None,
+    shadow: Shadow = EMPTY,
 ) -> SearchPage:
-    """Run one validated search. ``ref`` labels facet values and resolves ``near_commune``."""
+    """Run one validated search. ``ref`` labels facet values and resolves ``near_commune``; a non-empty
+    ``shadow`` set merges the recent index in (``search_index.merged``), an empty one queries the base only."""
     params = validate(params, ref)
+    if shadow:
+        offset = (params.page - 1) * params.per_page
+        merged = await merged_search(client, index_uid, shadow, _merged_query(params), offset=offset,
+                                     limit=params.per_page)
+        return SearchPage(
+            hits=[_hit(h, params.near) for h in merged.hits], facets=_facet_values(params, merged.facet_distribution,
+                                                                                   ref),
+            total=merged.total, page=params.page, per_page=params.per_page,
+            total_pages=math.ceil(merged.total / params.per_page), processing_time_ms=merged.processing_time_ms,
+        )
     result = await client.index(index_uid).search(
         params.text or None,
         filter=build_filter(params),
@@ -224,15 +252,9 @@ async def search_offres(
         page=params.page,
         hits_per_page=params.per_page,
     )
-    facets: dict[str, list[FacetValue]] = {}
-    distribution = result.facet_distribution or {}
-    for name in params.facets:
-        counts = distribution.get(FACET_ATTRIBUTES[name], {})
-        facets[name] = [FacetValue(code, _facet_label(ref, name, code), count)
-                        for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     return SearchPage(
         hits=[_hit(h, params.near) for h in result.hits],
-        facets=facets,
+        facets=_facet_values(params, result.facet_distribution or {}, ref),
         total=result.total_hits or 0,
         page=result.page or params.page,
         per_page=result.hits_per_page or params.per_page,
@@ -243,10 +265,18 @@ async def search_offres(
 
 async def export_offres(
     client: AsyncClient, index_uid: str, params: SearchParams, *, ref: SearchReference | None = None,
-    limit: int = MAX_TOTAL_HITS,
+    limit: int = MAX_TOTAL_HITS, shadow: Shadow = EMPTY,
 ) -> AsyncIterator[dict[str, Any]]:
     """Every hit of the query (up to ``limit``, itself capped by the index's maxTotalHits), page by page."""
     params = validate(replace(params, page=1, per_page=1, facets=[]), ref)
+    if shadow:
+        sent = 0
+        async for raw in merged_export(client, index_uid, shadow, _merged_query(params), page_size=EXPORT_PAGE):
+            if sent >= limit:
+                return
+            yield _hit(raw, params.near)
+            sent += 1
+        return
     index = client.index(index_uid)
     sent, page = 0, 1
     while sent < limit:

@@ -27,6 +27,7 @@ from ror_graph import __version__
 from ror_graph.db import head_revision
 from ror_graph.state import AppState
 from search_index.index_settings import current_settings_problem
+from search_index.recent import RECENT_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -62,21 +63,24 @@ async def database_check(state: AppState) -> dict[str, Any]:
 
 
 async def search_check(state: AppState) -> dict[str, Any]:
-    """Whether Meilisearch answers and the offers index has the settings in code."""
+    """Whether Meilisearch answers and the offers index (and its recent index, when on) has the settings in code."""
     if not state.meili_url:
         return {"ok": True, "configured": False}
     uid = state.settings.meili_index
+    uids = [uid, f"{uid}{RECENT_SUFFIX}"] if state.settings.search_recent_index else [uid]
     headers = {"Authorization": f"Bearer {state.meili_key}"} if state.meili_key else {}
     try:
         async with httpx.AsyncClient(base_url=state.meili_url, headers=headers,
                                      timeout=PROBE_TIMEOUT_SECONDS) as client:
-            answer = await client.get(f"/indexes/{uid}/settings")
+            answers = await asyncio.gather(*(client.get(f"/indexes/{u}/settings") for u in uids))
     except httpx.HTTPError as exc:
         return {"ok": False, "error": f"Meilisearch unreachable: {_short(exc)}"}
-    if answer.status_code != 200:
-        return {"ok": False, "error": f"Meilisearch answered {answer.status_code} for index {uid!r}"}
-    problem = current_settings_problem(answer.json())
-    return {"ok": problem is None, "index": uid, **({"error": problem} if problem else {})}
+    for index_uid, answer in zip(uids, answers, strict=True):
+        if answer.status_code != 200:
+            return {"ok": False, "error": f"Meilisearch answered {answer.status_code} for index {index_uid!r}"}
+        if problem := current_settings_problem(answer.json()):
+            return {"ok": False, "index": index_uid, "error": problem}
+    return {"ok": True, "index": uid, **({"recentIndex": uids[1]} if len(uids) > 1 else {})}
 
 
 async def ready(request: Request) -> JSONResponse:

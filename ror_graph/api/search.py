@@ -4,9 +4,10 @@
   exported up to the index's maxTotalHits). CORS origins come from ``settings.cors_origins``.
 * Bad parameters → 400 ``{"error": {"code": "BAD_INPUT", "field", "message"}}``; Meilisearch not
   configured or not answering → 503, the rest of the API keeps working.
-* ``lifespan_hooks()`` runs the worker that applies the index settings, then drains the event log's
-  ``search`` consumer as soon as a session of this app commits events (``events_signal``), and every
-  0.25 s anyway for writes made by other processes (CLI imports, another server).
+* ``lifespan_hooks()`` runs the worker that applies the index settings (the offers index and its
+  recent index, ``search_index.recent``), then drains the event log's ``search`` consumer as soon
+  as a session of this app commits events (``events_signal``), and every 0.25 s anyway for writes
+  made by other processes (CLI imports, another server).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ror_graph.tasks import background, poll_forever
 from search_index.export import to_csv, to_xlsx
 from search_index.indexer import ensure_index
 from search_index.params import page_json, params_from_query
+from search_index.recent import RecentLayer, recent_uid
 from search_index.sync import CONSUMER, drain_search
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,15 @@ def routes(state: AppState) -> list:
     ]
 
 
+def recent_layer(state: AppState) -> RecentLayer | None:
+    """The recent layer of the settings (``None`` when off: pushes go to the national index)."""
+    settings = state.settings
+    if not settings.search_recent_index:
+        return None
+    return RecentLayer(max_ids=settings.search_compact_max_ids,
+                       max_age=timedelta(seconds=settings.search_compact_max_age_seconds))
+
+
 async def run_worker(
     state: AppState, *, interval: float = SYNC_INTERVAL_SECONDS, wake: asyncio.Event | None = None,
     owner: str | None = None,
@@ -115,16 +126,20 @@ async def run_worker(
     client = meili_client(state)
     index_uid = state.settings.meili_index
     owner, retention = owner or new_owner(), timedelta(days=state.settings.event_retention_days)
+    recent = recent_layer(state)
     ready = False
 
     async def step() -> bool:
         nonlocal ready
         if not ready:
             await ensure_index(client, index_uid)
+            if recent is not None:
+                await ensure_index(client, recent_uid(index_uid))
             ready = True
         report = await drain_search(state.sessions, meili_url=state.meili_url or "", meili_key=state.meili_key,
                                     index_uid=index_uid, batch_size=SYNC_BATCH, client=client,
-                                    ref=await search_reference(state), owner=owner, retention=retention)
+                                    ref=await search_reference(state), owner=owner, retention=retention,
+                                    recent=recent)
         return report.events == SYNC_BATCH and not report.failed  # more is due right now
 
     await poll_forever(step, wake=wake or asyncio.Event(), interval=interval, label="search worker", log=log)

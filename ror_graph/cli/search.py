@@ -42,14 +42,21 @@ async def meili_connection() -> AsyncIterator[tuple[str, str | None]]:
         managed.stop()
 
 
-@app.command("sync-search", help="Push pending changes (event log) to Meilisearch (until none is left, or once).")
+@app.command("sync-search", help="Push pending changes (event log) to Meilisearch (until none is left, or once): "
+             "to the recent index <index>_recent, compacted into the offers index when due.")
 def sync_search(
     once: bool = typer.Option(False, help="Process one batch only."),
     batch_size: int = typer.Option(500, help="Events per batch."),
 ) -> None:
     from search_index.client import meili_client
     from search_index.indexer import ensure_index
+    from search_index.recent import RecentLayer, recent_uid
     from search_index.sync import drain_search
+
+    conf = settings()
+    recent = RecentLayer(max_ids=conf.search_compact_max_ids,
+                         max_age=timedelta(seconds=conf.search_compact_max_age_seconds)) \
+        if conf.search_recent_index else None
 
     async def go():
         totals = {"events": 0, "upserted": 0, "deleted": 0, "failed": 0}
@@ -59,11 +66,13 @@ def sync_search(
             try:  # settings first, or Meilisearch would create the index with its defaults on first push
                 async with meili_client(url, key) as client:
                     await ensure_index(client, settings().meili_index)
+                    if recent is not None:
+                        await ensure_index(client, recent_uid(settings().meili_index))
             except Exception as exc:  # down: the drain below records the failure and the backoff
                 console.print(f"[yellow]could not apply index settings: {exc}[/yellow]")
             while True:
                 last = await drain_search(sessions, meili_url=url, meili_key=key, index_uid=settings().meili_index,
-                                          batch_size=batch_size,
+                                          batch_size=batch_size, recent=recent,
                                           retention=timedelta(days=settings().event_retention_days))
                 for name in totals:
                     totals[name] += getattr(last, name)
@@ -82,7 +91,8 @@ def sync_search(
         raise typer.Exit(1)
 
 
-@app.command(help="Rebuild the search index from the database into a new index, then swap it in atomically.")
+@app.command(help="Rebuild the search index from the database into a new index, then swap it in atomically; "
+                  "the recent index <index>_recent is compacted into it and left empty.")
 def reindex(batch_size: int = typer.Option(2000, help="Offers read and sent per batch.")) -> None:
     from search_index.indexer import reindex as rebuild
 

@@ -31,7 +31,7 @@ from ror_graph.models.organisation import (
 )
 from ror_graph.models.qualite import Anomalie, ModeleSaisie
 from ror_graph.models.signalement import Signalement
-from ror_graph.models.tracking import AuditLog, Consumer, Event, FinessFieldState, ImportRun
+from ror_graph.models.tracking import AuditLog, Consumer, Event, FinessFieldState, ImportRun, SearchShadow
 
 __all__ = [
     "PROFILE_LEVEL",
@@ -73,6 +73,7 @@ __all__ = [
     "Region",
     "Role",
     "ScheduledJob",
+    "SearchShadow",
     "SessionKind",
     "SessionToken",
     "Signalement",

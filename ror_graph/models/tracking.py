@@ -74,6 +74,17 @@ class Consumer(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class SearchShadow(SQLModel, table=True):
+    """An offer changed since the last compaction of the search index: its document is in the recent index
+    (``removed`` false) or it left search (``removed`` true); searches of the base index exclude it."""
+
+    __tablename__ = "search_shadow"
+
+    unite_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    removed: bool = Field(default=False, description="No longer searchable: hidden from the base index too.")
+    changed_at: datetime = Field(default_factory=utcnow, index=True, description="Last push to the recent index.")
+
+
 class FinessFieldState(SQLModel, table=True):
     """Last value FINESS sent for one locked field, and whether support has overridden it."""
 

@@ -1,8 +1,9 @@
 """Offer search shared by GraphQL ``searchOffres`` and ``GET /api/search``: one client, one label snapshot.
 
 The Meilisearch connection comes from the app state (``meili_url`` / ``meili_key``, index
-``settings.meili_index``). The index is public by construction (level-1 data, no sensitive offer),
-so results are the same for every caller.
+``settings.meili_index`` and, when the shadow set is not empty, its recent index: ``search_index.recent``).
+The index is public by construction (level-1 data, no sensitive offer), so results are the same for
+every caller.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from search_index.client import UNAVAILABLE_ERRORS
 from search_index.client import meili_client as new_meili_client
 from search_index.query import SearchPage, SearchParams, export_offres, search_offres
 from search_index.reference import SearchReference, load_search_reference
+from search_index.shadow import EMPTY, Shadow, read_shadow
 
 REFERENCE_TTL_SECONDS = 600.0
 CLIENT_KEY, CLIENT_URL_KEY, OLD_CLIENTS_KEY = "meili_client", "meili_client_url", "meili_old_clients"
@@ -67,6 +69,15 @@ async def search_reference(state: AppState) -> SearchReference:
         return ref
 
 
+async def shadow_set(state: AppState) -> Shadow:
+    """The offers the recent index shadows, read from the primary database (a replica could lag behind the
+    recent index); empty, and not read, when the recent layer is off."""
+    if not state.settings.search_recent_index:
+        return EMPTY
+    async with state.engine.connect() as conn:
+        return await read_shadow(conn)
+
+
 def _unavailable(exc: Exception) -> SearchUnavailableError:
     return SearchUnavailableError(f"search is temporarily unavailable, retry later ({type(exc).__name__})")
 
@@ -75,8 +86,9 @@ async def run_search(state: AppState, params: SearchParams) -> SearchPage:
     """One page of results; ``BadInputError`` for bad parameters, ``SearchUnavailableError`` when down."""
     client = meili_client(state)
     ref = await search_reference(state)
+    shadow = await shadow_set(state)
     try:
-        return await search_offres(client, state.settings.meili_index, params, ref=ref)
+        return await search_offres(client, state.settings.meili_index, params, ref=ref, shadow=shadow)
     except UNAVAILABLE_ERRORS as exc:
         raise _unavailable(exc) from exc
 
@@ -85,7 +97,8 @@ async def run_export(state: AppState, params: SearchParams) -> list[dict]:
     """Every hit of the query (up to maxTotalHits), for CSV / XLSX exports."""
     client = meili_client(state)
     ref = await search_reference(state)
-    hits: AsyncIterator[dict] = export_offres(client, state.settings.meili_index, params, ref=ref)
+    hits: AsyncIterator[dict] = export_offres(client, state.settings.meili_index, params, ref=ref,
+                                              shadow=await shadow_set(state))
     try:
         return [hit async for hit in hits]
     except UNAVAILABLE_ERRORS as exc:

@@ -12,6 +12,7 @@ from ror_graph.cli import app
 from ror_graph.models import Event
 from ror_graph.settings import get_settings
 from search_index.index_settings import FILTERABLE_ATTRIBUTES
+from search_index.recent import recent_uid
 from tests.search.dataset import PUBLIC
 
 
@@ -51,13 +52,16 @@ def test_sync_search_drains_the_queue_then_reindex_rebuilds(queued, cli_env, mei
     runner = CliRunner()
     # when the queue is drained from the command line
     result = runner.invoke(app, ["sync-search"])
-    # then every public offer is indexed, with the settings in code, and nothing is pending
+    # then every public offer is indexed in the recent index (both indexes with the settings in code), and
+    # nothing is pending
     assert result.exit_code == 0, result.output
     assert "still pending 0" in result.output
-    assert count_documents(meili, index_uid) == len(PUBLIC)
+    recent = recent_uid(index_uid)
+    assert (count_documents(meili, index_uid), count_documents(meili, recent)) == (0, len(PUBLIC))
     assert set(FILTERABLE_ATTRIBUTES) <= filterable(meili, index_uid)
-    # when the index is rebuilt, then it holds the same documents
+    assert set(FILTERABLE_ATTRIBUTES) <= filterable(meili, recent)
+    # when the index is rebuilt, then it holds the same documents and the recent index is empty
     result = runner.invoke(app, ["reindex", "--batch-size", "2"])
     assert result.exit_code == 0, result.output
     assert f"rebuilt with {len(PUBLIC)} offers" in result.output
-    assert count_documents(meili, index_uid) == len(PUBLIC)
+    assert (count_documents(meili, index_uid), count_documents(meili, recent)) == (len(PUBLIC), 0)

@@ -12,6 +12,7 @@ from sqlmodel import func, select
 from ror_graph.api.search import search_worker
 from ror_graph.db import make_engine, session_factory
 from ror_graph.models import Consumer, Etablissement, Event, Unite, UniteCode, ZoneIntervention, utcnow
+from ror_graph.resolvers.search import run_search
 from ror_graph.services.core.changes import Actor, ChangeSet
 from ror_graph.services.events.consumers import claim, register
 from ror_graph.services.events.signal import events_signal
@@ -48,6 +49,12 @@ async def search_consumer(session) -> Consumer:
 
 async def ids_for(client, index_uid, **params) -> set[int]:
     page = await search_offres(client, index_uid, SearchParams(per_page=50, **params))
+    return {h["id"] for h in page.hits}
+
+
+async def app_ids(state, **params) -> set[int]:
+    """Ids found by the app's own search (base and recent index, shadow set from the database)."""
+    page = await run_search(state, SearchParams(per_page=50, **params))
     return {h["id"] for h in page.hits}
 
 
@@ -229,7 +236,7 @@ async def test_the_server_worker_pushes_writes(indexed, session, app_state, clie
         deadline = utcnow() + timedelta(seconds=20)
         while not found and utcnow() < deadline:
             await asyncio.sleep(0.1)
-            found = await ids_for(client, index_uid, text="chace")
+            found = await app_ids(app_state, text="chace")
     assert found == {unite_id}
 
 
@@ -245,7 +252,7 @@ async def test_the_worker_drains_right_after_a_commit_of_its_process(indexed, se
             found, deadline = set(), utcnow() + timedelta(seconds=20)
             while not found and utcnow() < deadline:
                 await asyncio.sleep(0.05)
-                found = await ids_for(client, index_uid, text=word)
+                found = await app_ids(app_state, text=word)
             assert found == {unite_id}
 
 
