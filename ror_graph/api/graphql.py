@@ -33,11 +33,12 @@ from strawberry.types import ExecutionResult
 
 from ror_graph.api.limits import ClientDisconnected, RequestTimeout, input_problem, run_guarded
 from ror_graph.api.plans import enable_plans, encode, planned_request
-from ror_graph.api.routing import is_read_only, reads_from_replica
+from ror_graph.api.routing import reads_from_replica
 from ror_graph.db import read_only_sessions, request_session
 from ror_graph.logs import query_digest
 from ror_graph.resolvers.compiled import PLANS_ATTRIBUTE, CompiledReads, compiled_data
 from ror_graph.resolvers.context import LABELS_KEY, Context, make_context
+from ror_graph.resolvers.documents import is_read_only
 from ror_graph.resolvers.loaders import Loaders
 from ror_graph.schema.root import build_schema
 from ror_graph.services.accounts.auth import ANONYMOUS, resolve_bearer

@@ -15,13 +15,11 @@ the bearer token itself is always resolved on the primary (it records its last u
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 
-from ror_graph.schema.root import MAX_TOKENS
+from ror_graph.resolvers.documents import is_read_only
 from ror_graph.services.accounts.auth import Caller
 
 
@@ -33,20 +31,6 @@ async def reads_from_replica(request: Request, caller: Caller) -> bool:
     query = payload.get("query") if payload else None
     name = payload.get("operationName") if payload else None
     return isinstance(query, str) and isinstance(name, str | None) and is_read_only(query, name)
-
-
-@lru_cache(maxsize=1024)
-def is_read_only(query: str | None, operation_name: str | None) -> bool:
-    """The operation that will run is a query (parsed once per distinct text; unparsable: not read-only)."""
-    if not query:
-        return False
-    try:
-        document = parse(query, no_location=True, max_tokens=MAX_TOKENS)  # the token limit holds here too
-    except (GraphQLError, RecursionError):
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-    return len(chosen) == 1 and chosen[0].operation is OperationType.QUERY
 
 
 async def _payload(request: Request) -> dict[str, Any] | None:

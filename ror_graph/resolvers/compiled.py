@@ -25,6 +25,7 @@ from strawberry.extensions import SchemaExtension
 
 from ror_graph.models import Etablissement, Unite
 from ror_graph.resolvers.context import Context
+from ror_graph.resolvers.documents import chosen_operation, roots_in
 from ror_graph.resolvers.pagination import decode_cursor, encode_cursor
 from ror_graph.resolvers.sql_json import Compiler, Dialect, Row, Unsupported
 from ror_graph.resolvers.sql_text import after_key, enum_value, fetch, fetch_text, frozen, prepare
@@ -45,6 +46,7 @@ LISTS: dict[str, tuple[Any, Any, Any]] = {
     "etablissements": (Etablissement, pages.EtablissementOrder, pages.etablissement_conditions),
     "unites": (Unite, pages.UniteOrder, pages.unite_conditions),
 }
+COMPILED_ROOTS = frozenset({*LOOKUPS, *LISTS, "__typename"})
 KEY = "ror_key"  # the bound parameter of a planned lookup's key
 FILTER_KEYS = {"departements", "regions", "communes", "age", "ferme"}
 
@@ -215,13 +217,6 @@ def _fields(node: Any, *, typename: bool = False) -> list[FieldNode]:
     return fields
 
 
-def _roots_compiled(operation: OperationDefinitionNode) -> bool:
-    """Whether every root field is one compiled here (or the root's ``__typename``): checked before the
-    variables are coerced, so that an introspection or a search declines at the cost of a loop."""
-    return all(not isinstance(s, FieldNode) or s.name.value in LOOKUPS or s.name.value in LISTS
-               or s.name.value == "__typename" for s in operation.selection_set.selections)
-
-
 async def compiled_data(context: Context, schema: Any, document: Any, operation_name: str | None,
                         variables: dict | None, *, raw: bool = False) -> dict | None:
     """The response ``data`` built by compiled statements, or ``None`` when this operation is not compiled.
@@ -234,7 +229,7 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
     operation = get_operation_ast(document, operation_name)
     if not isinstance(operation, OperationDefinitionNode) or operation.operation is not OperationType.QUERY:
         return None
-    if operation.directives or not _roots_compiled(operation):
+    if operation.directives or not roots_in(operation, COMPILED_ROOTS):
         return None
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):  # errors: the executor reports them
@@ -267,6 +262,13 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
 
 class CompiledReads(SchemaExtension):
     """Answers compiled directory queries on PostgreSQL before the executor runs (see the module docstring)."""
+
+    @staticmethod
+    def applies_to(query: str | None, operation_name: str | None) -> bool:
+        """Could answer this text: a query of compiled root fields, or one that does not parse here (the
+        pipeline decides). For other texts the schema leaves this extension out (``schema.root.Schema``)."""
+        operation = chosen_operation(query, operation_name)
+        return operation is None or (operation.operation is OperationType.QUERY and roots_in(operation, COMPILED_ROOTS))
 
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
@@ -16,6 +17,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 from ror_graph.logs import log_graphql_errors
+from ror_graph.resolvers.documents import MAX_TOKENS
 from ror_graph.schema.account import AccountMutation
 from ror_graph.schema.campagne import CampagneQuery
 from ror_graph.schema.changes import ChangesQuery
@@ -30,7 +32,6 @@ from ror_graph.schema.search import SearchQuery
 from ror_graph.schema.suivi import SuiviQuery
 
 MAX_DEPTH = 10
-MAX_TOKENS = 5000
 MAX_ALIASES = 30
 # The cost limit (estimated result nodes, ``schema/limits.py``) is a setting: ``Settings.max_query_cost``.
 
@@ -54,6 +55,14 @@ def _fresh(template: SchemaExtension) -> Callable[[], SchemaExtension]:
 
 class Schema(strawberry.Schema):
     """Strawberry's schema whose error log is redacted (``ror_graph.logs``): no query text, no variables."""
+
+    def create_extensions_runner(self, execution_context: ExecutionContext, extensions: list) -> Any:
+        """The request's extensions, less those that say they do not apply to its document
+        (``applies_to(query, operation_name)``: compiled reads of a text they cannot answer). Strawberry
+        pays for each extension on each hook of each request (about 15 µs for one that declines)."""
+        query, name = execution_context.query, execution_context.operation_name
+        kept = [e for e in extensions if (applies := getattr(e, "applies_to", None)) is None or applies(query, name)]
+        return super().create_extensions_runner(execution_context, kept)
 
     def process_errors(self, errors: list, execution_context: ExecutionContext | None = None) -> None:
         context = execution_context

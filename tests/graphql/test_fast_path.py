@@ -17,6 +17,7 @@ import pytest
 
 from ror_graph.app import create_app
 from ror_graph.db import DriverReads, SqliteReads, driver_reads
+from ror_graph.resolvers.compiled import CompiledReads
 from ror_graph.settings import Settings
 from tests.conftest import PG_URL
 from tests.graphql.test_batching import counting
@@ -81,3 +82,35 @@ async def test_a_browser_request_keeps_its_cors_headers_and_others_get_none(serv
     # and an origin that is not allowed gets no CORS header either
     other = await client.post("/graphql", json=body, headers={"Origin": "https://ailleurs.example"})
     assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize(("query", "applies"), [
+    (LOOKUP, True),
+    ("{ etablissements(first: 2) { nodes { finess } } __typename }", True),
+    ('{ __type(name: "Query") { name } }', False),
+    ("{ nomenclatures { code } }", False),
+    ('mutation { login(email: "a@b.fr", password: "x") { __typename } }', False),
+    ("{ ...F } fragment F on Query { etablissements(first: 1) { nodes { finess } } }", True),  # judged later
+    ("{ not parsed", True),  # the pipeline reports it
+])
+def test_compiled_reads_know_the_texts_they_may_answer(query, applies):
+    assert CompiledReads.applies_to(query, None) is applies
+
+
+async def test_compiled_reads_are_left_out_of_a_request_they_cannot_answer(served, monkeypatch):
+    client, _ = served
+    runs: list[str] = []
+    on_execute = CompiledReads.on_execute
+
+    def counted(self):
+        runs.append(self.execution_context.query)
+        return on_execute(self)
+
+    monkeypatch.setattr(CompiledReads, "on_execute", counted)
+    # when an introspection query and a directory query are sent
+    introspection = await client.post("/graphql", json={"query": '{ __type(name: "Query") { name } }'})
+    lookup = await client.post("/graphql", json={"query": LOOKUP, "variables": {"finess": "440000024"}})
+    # then both are answered, and the compiled reads ran for the directory query only
+    assert introspection.json() == {"data": {"__type": {"name": "Query"}}}
+    assert lookup.json()["data"]["etablissement"]["finess"] == "440000024"
+    assert runs == [LOOKUP]
