@@ -27,6 +27,7 @@ from starlette.routing import Route
 from ror_graph.resolvers.search import (
     SearchUnavailableError,
     close_clients,
+    forget_shadow,
     meili_client,
     run_export,
     run_search,
@@ -140,6 +141,8 @@ async def run_worker(
                                     index_uid=index_uid, batch_size=SYNC_BATCH, client=client,
                                     ref=await search_reference(state), owner=owner, retention=retention,
                                     recent=recent)
+        if report.events or report.compacted:
+            forget_shadow(state)  # this worker's searches see the change at once
         return report.events == SYNC_BATCH and not report.failed  # more is due right now
 
     await poll_forever(step, wake=wake or asyncio.Event(), interval=interval, label="search worker", log=log)

@@ -10,11 +10,13 @@ from sqlalchemy import delete
 
 from ror_graph.api.health import search_check
 from ror_graph.models import Etablissement, Unite, UniteCode, ZoneIntervention, utcnow
+from ror_graph.resolvers import search as search_resolvers
+from ror_graph.resolvers.search import forget_shadow, shadow_set
 from ror_graph.services.core.changes import ChangeSet
 from search_index.indexer import ensure_index, reindex
 from search_index.query import SearchParams, search_offres
 from search_index.recent import RecentLayer, compact, recent_uid
-from search_index.shadow import load_shadow
+from search_index.shadow import load_shadow, record_shadow
 from search_index.sync import drain_search
 from tests.search.dataset import PUBLIC
 from tests.search.test_sync import SUPPORT, change
@@ -240,3 +242,26 @@ async def test_a_deleted_eg_removes_its_offers_from_both_indexes(indexed, sessio
     assert unite_id not in {h["id"] for h in page.hits} and page.total == len(PUBLIC) - 1
     async with sessions() as s:
         assert (await load_shadow(s)).removed == {unite_id}
+
+
+async def test_a_worker_reads_the_shadow_set_once_per_short_while_and_again_after_its_own_drain(
+        indexed, session, sessions, app_state, monkeypatch):
+    # given the app's shadow set as read by a first search: empty (kept a minute here, 0.1 s by default)
+    monkeypatch.setattr(search_resolvers, "SHADOW_TTL_SECONDS", 60.0)
+    assert app_state.settings.search_recent_index
+    assert not await shadow_set(app_state)
+    # when another process's consumer records an id in it
+    unite_id, other = indexed.unite_ids["heb_cholet"], indexed.unite_ids["cmp_enfants"]
+    async with sessions() as s:
+        await record_shadow(s, live=[unite_id], removed=[], now=utcnow())
+        await s.commit()
+    # then searches within the delay still use the set they read (no database read per search)
+    assert not await shadow_set(app_state)
+    # and once this process's own consumer has drained (or the delay has passed), the new set is read
+    forget_shadow(app_state)
+    assert (await shadow_set(app_state)).live == {unite_id}
+    async with sessions() as s:
+        await record_shadow(s, live=[other], removed=[], now=utcnow())
+        await s.commit()
+    monkeypatch.setattr(search_resolvers, "SHADOW_TTL_SECONDS", 0.0)
+    assert (await shadow_set(app_state)).live == {unite_id, other}
