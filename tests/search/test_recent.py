@@ -6,20 +6,18 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete
 
 from ror_graph.api.health import search_check
-from ror_graph.models import Etablissement, Unite, UniteCode, ZoneIntervention, utcnow
+from ror_graph.models import Unite, utcnow
 from ror_graph.resolvers import search as search_resolvers
 from ror_graph.resolvers.search import forget_shadow, shadow_set
-from ror_graph.services.core.changes import ChangeSet
 from search_index.indexer import ensure_index, reindex
 from search_index.query import SearchParams, search_offres
 from search_index.recent import RecentLayer, compact, recent_uid
 from search_index.shadow import load_shadow, record_shadow
 from search_index.sync import drain_search
 from tests.search.dataset import PUBLIC
-from tests.search.test_sync import SUPPORT, change
+from tests.search.test_sync import change, delete_eg
 
 LAYER = RecentLayer()  # defaults: no compaction within a test unless asked
 
@@ -225,15 +223,7 @@ async def test_a_deleted_eg_removes_its_offers_from_both_indexes(indexed, sessio
     await change(session, Unite, unite_id, "unite", nom="SSIAD zqxunique")
     await drain(sessions, meili, index_uid)
     assert unite_id in await documents(client, recent_uid(index_uid))
-    conn = await session.connection()
-    for table in (UniteCode, ZoneIntervention):
-        await conn.execute(delete(table).where(table.unite_id == unite_id))
-    await conn.execute(delete(Unite).where(Unite.id == unite_id))
-    await conn.execute(delete(Etablissement).where(Etablissement.id == eg_id))
-    cs = ChangeSet(session, SUPPORT, motif="test")
-    cs.enqueue("etablissement", eg_id, "delete")
-    await cs.flush()
-    await session.commit()
+    await delete_eg(session, eg_id, unite_id)
     # when drained, then its documents are found by EG in both indexes: gone from the recent one, hidden in the base
     report = await drain(sessions, meili, index_uid)
     assert report.deleted == 1

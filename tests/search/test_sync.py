@@ -109,9 +109,8 @@ async def test_an_etablissement_change_reindexes_or_removes_its_offers(indexed, 
     assert not await ids_for(client, index_uid, filters={"commune": ["49007"]})
 
 
-async def test_deleted_rows_remove_their_documents(indexed, session, sessions, client, meili, index_uid):
-    # given the SSIAD unit and its EG deleted from the database, only the EG's "delete" event appended
-    unite_id, eg_id = indexed.unite_ids["ssiad"], indexed.eg_ids["ssiad_trelaze"]
+async def delete_eg(session, eg_id: int, unite_id: int) -> None:
+    """Delete an EG and its one offer (codes, zones) from the database, appending only the EG's "delete" event."""
     conn = await session.connection()
     for table in (UniteCode, ZoneIntervention):
         await conn.execute(delete(table).where(table.unite_id == unite_id))
@@ -121,6 +120,12 @@ async def test_deleted_rows_remove_their_documents(indexed, session, sessions, c
     cs.enqueue("etablissement", eg_id, "delete")
     await cs.flush()
     await session.commit()
+
+
+async def test_deleted_rows_remove_their_documents(indexed, session, sessions, client, meili, index_uid):
+    # given the SSIAD unit and its EG deleted from the database, only the EG's "delete" event appended
+    unite_id, eg_id = indexed.unite_ids["ssiad"], indexed.eg_ids["ssiad_trelaze"]
+    await delete_eg(session, eg_id, unite_id)
     assert (await session.exec(select(Event.op))).all() == ["delete"]
     # when drained, then its documents are found by EG and removed
     await drain(sessions, meili, index_uid)
