@@ -27,7 +27,7 @@ from ror_graph import __version__
 from ror_graph.db import head_revision
 from ror_graph.state import AppState
 from search_index.index_settings import current_settings_problem
-from search_index.recent import RECENT_SUFFIX
+from search_index.recent import recent_uid
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ async def search_check(state: AppState) -> dict[str, Any]:
     if not state.meili_url:
         return {"ok": True, "configured": False}
     uid = state.settings.meili_index
-    uids = [uid, f"{uid}{RECENT_SUFFIX}"] if state.settings.search_recent_index else [uid]
+    uids = [uid, recent_uid(uid)] if state.settings.search_recent_index else [uid]
     headers = {"Authorization": f"Bearer {state.meili_key}"} if state.meili_key else {}
     try:
         async with httpx.AsyncClient(base_url=state.meili_url, headers=headers,
