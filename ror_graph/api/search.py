@@ -37,6 +37,7 @@ from ror_graph.schema.limits import unusable_text
 from ror_graph.services.core.errors import BadInputError
 from ror_graph.services.events.consumers import new_owner, release
 from ror_graph.services.events.signal import events_signal
+from ror_graph.settings import Settings
 from ror_graph.state import AppState
 from ror_graph.tasks import background, poll_forever
 from search_index.export import to_csv, to_xlsx
@@ -107,9 +108,9 @@ def routes(state: AppState) -> list:
     ]
 
 
-def recent_layer(state: AppState) -> RecentLayer | None:
-    """The recent layer of the settings (``None`` when off: pushes go to the national index)."""
-    settings = state.settings
+def recent_layer(settings: Settings) -> RecentLayer | None:
+    """The recent layer of the settings (``None`` when off: pushes go to the national index); the app's
+    worker and ``ror-graph sync-search`` drain with it."""
     if not settings.search_recent_index:
         return None
     return RecentLayer(max_ids=settings.search_compact_max_ids,
@@ -127,7 +128,7 @@ async def run_worker(
     client = meili_client(state)
     index_uid = state.settings.meili_index
     owner, retention = owner or new_owner(), timedelta(days=state.settings.event_retention_days)
-    recent = recent_layer(state)
+    recent = recent_layer(state.settings)
     ready = False
 
     async def step() -> bool:

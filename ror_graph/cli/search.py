@@ -48,15 +48,13 @@ def sync_search(
     once: bool = typer.Option(False, help="Process one batch only."),
     batch_size: int = typer.Option(500, help="Events per batch."),
 ) -> None:
+    from ror_graph.api.search import recent_layer
     from search_index.client import meili_client
     from search_index.indexer import ensure_index
-    from search_index.recent import RecentLayer, recent_uid
+    from search_index.recent import recent_uid
     from search_index.sync import drain_search
 
-    conf = settings()
-    recent = RecentLayer(max_ids=conf.search_compact_max_ids,
-                         max_age=timedelta(seconds=conf.search_compact_max_age_seconds)) \
-        if conf.search_recent_index else None
+    recent = recent_layer(settings())
 
     async def go():
         totals = {"events": 0, "upserted": 0, "deleted": 0, "failed": 0}
