@@ -110,28 +110,24 @@ async def drain_search(
         log.warning("search sync failed for %d events: %s", len(result.events), result.error)
     elif result.outcome is not None:
         report.upserted, report.deleted = result.outcome.upserted, result.outcome.deleted
+    compacting = recent is not None and not result.error and not report.busy
     async with sessions() as session:
         if result.outcome is not None:
             await purge_events(session, before=now - retention)
             await session.commit()
         report.pending = await lag(session, CONSUMER)
-    if recent is not None and not result.error and not report.busy:
-        await _compact_if_due(sessions, recent, report, meili_url=meili_url, meili_key=meili_key, index_uid=index_uid,
-                              now=now, client=client, ref=ref, owner=owner)
+        count, oldest = await shadow_state(session) if compacting else (0, None)
+    if recent is not None and recent.due(count, oldest, now):
+        await _compact(sessions, report, meili_url=meili_url, meili_key=meili_key, index_uid=index_uid,
+                       client=client, ref=ref, owner=owner)
     return report
 
 
-async def _compact_if_due(
-    sessions: async_sessionmaker[AsyncSession], recent: RecentLayer, report: DrainReport, *, meili_url: str,
-    meili_key: str | None, index_uid: str, now: datetime, client: AsyncClient | None, ref: SearchReference | None,
-    owner: str,
+async def _compact(
+    sessions: async_sessionmaker[AsyncSession], report: DrainReport, *, meili_url: str, meili_key: str | None,
+    index_uid: str, client: AsyncClient | None, ref: SearchReference | None, owner: str,
 ) -> None:
-    """Compact the recent layer into the national index when it is due; a failure is logged and reported."""
-    async with sessions() as session:
-        count, oldest = await shadow_state(session)
-        await session.commit()
-    if not recent.due(count, oldest, now):
-        return
+    """Compact the recent layer into the national index (it is due); a failure is logged and reported."""
     meili = client or meili_client(meili_url, meili_key, timeout=60)
     try:
         report.compacted = await compact_leased(sessions, meili, index_uid, owner=owner, ref=ref) or 0
