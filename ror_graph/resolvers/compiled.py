@@ -229,7 +229,7 @@ async def compiled_data(context: Context, schema: Any, document: Any, operation_
     operation = get_operation_ast(document, operation_name)
     if not isinstance(operation, OperationDefinitionNode) or operation.operation is not OperationType.QUERY:
         return None
-    if operation.directives or not roots_in(operation, COMPILED_ROOTS):
+    if operation.directives:
         return None
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):  # errors: the executor reports them

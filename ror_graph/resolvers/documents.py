@@ -1,7 +1,7 @@
 """Query texts classified once per distinct text: which operation runs, and what kind it is.
 
 The HTTP layer asks, before anything executes, whether a request is a query (read-only session,
-replica routing) and whether compiled reads could answer it (``compiled.may_be_compiled``); both come
+replica routing) and whether compiled reads could answer it (``compiled.CompiledReads.applies_to``); both come
 from one parse per (text, operationName), kept in a bounded cache. The pipeline reports the errors
 of a text that does not parse.
 """
