@@ -25,6 +25,8 @@ from ror_graph import models  # noqa: F401  (registers every table on SQLModel.m
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DRIVER_POOL_SIZE = 10
 """Connections of a worker's planned-read pool (``DriverReads``), beside the engine's 10 + 10 overflow."""
+SQLITE_READERS = 4
+"""Read-only connections (each a thread) of a worker's planned reads on a SQLite file (``SqliteReads``)."""
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -90,8 +92,28 @@ async def session_scope(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-class DriverReads:
-    """Planned reads on PostgreSQL sent through asyncpg itself (``api/plans.py``, ``resolvers/compiled.py``).
+class PlannedReads:
+    """Where a planned request (``api/plans.py``, ``resolvers/compiled.py``) sends its SQL texts: the
+    driver's own read-only connections, not a session. ``listeners`` get each statement's SQL, as
+    SQLAlchemy's ``before_cursor_execute`` does (tests count statements with both)."""
+
+    def __init__(self) -> None:
+        self.listeners: list[Callable[[str], None]] = []
+
+    def _announce(self, sql: str) -> None:
+        for listener in self.listeners:
+            listener(sql)
+
+    async def fetch(self, sql: str, parameters: tuple) -> list:
+        """The rows of ``sql`` (the dialect's positional parameters)."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
+class DriverReads(PlannedReads):
+    """Planned reads on PostgreSQL sent through asyncpg itself.
 
     A planned request runs one SQL text that PostgreSQL turns into the response's JSON; through a
     SQLAlchemy session, the session, its connection checkout and close, the greenlet hops and the
@@ -99,20 +121,18 @@ class DriverReads:
     Here: asyncpg's own pool and statement cache, connections read-only at the server
     (``default_transaction_read_only``) and never reset between requests (nothing these reads run
     changes a session's state, so the reset round trip asyncpg sends by default is skipped).
-    ``listeners`` get each statement's SQL, as SQLAlchemy's ``before_cursor_execute`` does.
     """
 
     def __init__(self, url: str, *, max_size: int = DRIVER_POOL_SIZE) -> None:
+        super().__init__()
         self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.max_size = max_size
-        self.listeners: list[Callable[[str], None]] = []
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
     async def fetch(self, sql: str, parameters: tuple) -> list:
         """The rows of ``sql`` (``$n`` parameters) on a pooled connection."""
-        for listener in self.listeners:
-            listener(sql)
+        self._announce(sql)
         pool = self._pool or await self._open()
         async with pool.acquire() as connection:
             return await connection.fetch(sql, *parameters)
@@ -135,7 +155,7 @@ async def _kept(connection: asyncpg.Connection) -> None:
     """No reset: a planned read leaves nothing behind on its connection."""
 
 
-class SqliteReads:
+class SqliteReads(PlannedReads):
     """Planned reads on a SQLite file: one hop to a read-only connection's thread per statement.
 
     Through a session, aiosqlite hops to its thread and back for the cursor, the execution, the
@@ -143,16 +163,15 @@ class SqliteReads:
     time. Here ``execute_fetchall`` does it in one, on connections opened ``mode=ro``.
     """
 
-    def __init__(self, path: str, *, max_size: int = 4) -> None:
+    def __init__(self, path: str, *, max_size: int = SQLITE_READERS) -> None:
+        super().__init__()
         self.uri = f"file:{quote(path)}?mode=ro"
-        self.listeners: list[Callable[[str], None]] = []
         self._idle: list[aiosqlite.Connection] = []
         self._slots = asyncio.Semaphore(max_size)
 
     async def fetch(self, sql: str, parameters: tuple) -> list:
         """The rows of ``sql`` (``?`` parameters) on a pooled read-only connection."""
-        for listener in self.listeners:
-            listener(sql)
+        self._announce(sql)
         async with self._slots:
             connection = self._idle.pop() if self._idle else await aiosqlite.connect(self.uri, uri=True, timeout=30)
             try:
@@ -168,7 +187,7 @@ class SqliteReads:
             await self._idle.pop().close()
 
 
-def driver_reads(url: str) -> DriverReads | SqliteReads | None:
+def driver_reads(url: str) -> PlannedReads | None:
     """The driver-level reader of the database at ``url`` (``None`` for an in-memory SQLite database)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ror_graph.settings import Settings
+
+if TYPE_CHECKING:
+    from ror_graph.db import PlannedReads
 
 
 @dataclass
@@ -24,10 +27,10 @@ class AppState:
     read_engine: AsyncEngine | None = None
     read_sessions: async_sessionmaker[AsyncSession] | None = None
     """The read replica (``ROR_GRAPH_DATABASE_READ_URL``), if any: see ``reading()``."""
-    driver: Any = None
+    driver: PlannedReads | None = None
     """Planned reads through the driver (``db.driver_reads``: asyncpg's pool, or SQLite's read-only
     connections), on the primary; ``None`` for an in-memory SQLite database."""
-    read_driver: Any = None
+    read_driver: PlannedReads | None = None
     """The same on the read replica."""
 
     def reading(self) -> async_sessionmaker[AsyncSession]:

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ror_graph.db import PlannedReads
 from ror_graph.resolvers.labels import NomenclatureCache
 from ror_graph.resolvers.loaders import Loaders
 from ror_graph.services.accounts.auth import ANONYMOUS, Caller
@@ -26,7 +27,7 @@ class Context:
     caller: Caller
     state: AppState
     labels: NomenclatureCache
-    driver: Any = None
+    driver: PlannedReads | None = None
     """Where a planned request sends its SQL texts (``db.driver_reads``); ``None``: the session."""
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import JSON, literal_column, select
 
+from ror_graph.db import PlannedReads
+
 
 def frozen(expression: Any, table: Any, dialect: Any) -> Any:
     """``expression`` (a column of ``table``'s rows) as its SQL text, values inlined, for a cheap cache key.
@@ -32,7 +34,7 @@ async def fetch_sql(session: Any, sql: str, parameters: tuple) -> list:
     return list((await (await session.connection()).exec_driver_sql(sql, parameters)).all())
 
 
-async def fetch_text(driver: Any, loaders: Any, sql: str, parameters: tuple) -> list:
+async def fetch_text(driver: PlannedReads | None, loaders: Any, sql: str, parameters: tuple) -> list:
     """Rows of a planned SQL text: through the driver (``db.driver_reads``) when the request has one, else
     on the request's session (``loaders.run``: statements never overlap on it)."""
     if driver is not None:
