@@ -63,10 +63,11 @@ def recent_uid(alias: str) -> str:
 
 @dataclass(frozen=True)
 class RecentLayer:
-    """When the consumer compacts the recent index into the base."""
+    """When the consumer compacts the recent index into the base (the limits are settings:
+    ``search_compact_max_ids``, ``search_compact_max_age_seconds``; ``api.search.recent_layer``)."""
 
-    max_ids: int = 2000
-    max_age: timedelta = timedelta(minutes=10)
+    max_ids: int
+    max_age: timedelta
 
     def due(self, count: int, oldest: datetime | None, now: datetime) -> bool:
         return count > 0 and (count >= self.max_ids or (oldest is not None and oldest <= now - self.max_age))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from ror_graph.api.health import search_check
+from ror_graph.api.search import recent_layer
 from ror_graph.models import Unite, utcnow
 from ror_graph.resolvers import search as search_resolvers
 from ror_graph.resolvers.search import forget_shadow, shadow_set
+from ror_graph.settings import Settings
 from search_index.indexer import ensure_index, reindex
 from search_index.query import SearchParams, search_offres
 from search_index.recent import RecentLayer, compact, recent_uid
@@ -19,7 +22,8 @@ from search_index.sync import drain_search
 from tests.search.dataset import PUBLIC
 from tests.search.test_sync import change, delete_eg
 
-LAYER = RecentLayer()  # defaults: no compaction within a test unless asked
+LAYER = recent_layer(Settings(database_url="sqlite+aiosqlite://"))  # the settings' defaults: no compaction
+# within a test unless asked
 
 
 async def drain(sessions, meili, index_uid, layer: RecentLayer = LAYER):
@@ -91,7 +95,7 @@ async def test_compaction_moves_everything_to_the_base_and_empties_the_recent_la
     await change(session, Unite, renamed, "unite", nom="SSIAD zqxunique")
     await change(session, Unite, closed, "unite", ferme=True)
     # when the layer is due (2 ids ≥ max_ids) at the end of the drain
-    report = await drain(sessions, meili, index_uid, RecentLayer(max_ids=2))
+    report = await drain(sessions, meili, index_uid, replace(LAYER, max_ids=2))
     # then the base holds the new state, the recent index and the shadow set are empty
     assert report.compacted == 2 and report.error is None
     assert not await documents(client, recent_uid(index_uid))
